@@ -1,0 +1,57 @@
+import eccnData from './data/eccn.json' with { type: 'json' };
+import itar from './data/itar.json' with { type: 'json' };
+import { RulesError } from './errors.ts';
+
+export type Classification =
+  | { jurisdiction: 'ITAR'; category: string; paragraph: string; display: string }
+  | { jurisdiction: 'EAR'; eccn: string; paragraph: string; display: string };
+
+export interface EccnEntry { title: string; reasons: string[]; scope?: string }
+
+export const eccnTable: Readonly<Record<string, EccnEntry>> = eccnData.eccns;
+export const usmlCategories: Readonly<Record<string, string>> = itar.usml;
+
+const ECCN = /^(?:ECCN\s*)?(\d[A-E]\d{3})((?:\.[a-z0-9]+)*)$/i;
+const USML = /^(?:USML\s*)?(?:Cat(?:egory)?\.?\s*)?([IVX]+)((?:\s*\([a-z0-9]+\))*)$/i;
+
+/**
+ * Reads a classification as users write it: an ECCN (`3E001`, `9E003.a.1`), `EAR99`, or a USML
+ * category with or without prefix (`XV(e)`, `USML XV(e)`, `Cat. XV(e)`). The jurisdiction follows from the form.
+ */
+export function parseClassification(input: string): Classification {
+  const text = input.trim().replace(/\s+/g, ' ');
+  if (/^EAR ?99$/i.test(text)) return { jurisdiction: 'EAR', eccn: 'EAR99', paragraph: '', display: 'EAR99' };
+  const eccn = ECCN.exec(text);
+  if (eccn) {
+    const code = eccn[1]!.toUpperCase();
+    const paragraph = eccn[2]!.toLowerCase();
+    return { jurisdiction: 'EAR', eccn: code, paragraph, display: code + paragraph };
+  }
+  const usml = USML.exec(text);
+  if (usml) {
+    const category = usml[1]!.toUpperCase();
+    if (!Object.hasOwn(usmlCategories, category)) {
+      throw new RulesError('UNKNOWN_USML_CATEGORY', `unknown USML category "${category}" in "${input}"`, 'USML categories run from I to XXI (22 CFR 121.1)');
+    }
+    const paragraph = usml[2]!.replace(/\s+/g, '').toLowerCase();
+    return { jurisdiction: 'ITAR', category, paragraph, display: `USML ${category}${paragraph}` };
+  }
+  throw new RulesError(
+    'UNKNOWN_CLASSIFICATION',
+    `"${input}" is not a classification`,
+    'write an ECCN such as 3E001 or 9E003.a.1, EAR99, or a USML category such as "XV(e)" or "USML XI(d)"',
+  );
+}
+
+/** The ECCN's entry, or a clear error that tells the user to list the reasons for control. */
+export function eccnEntry(eccn: string): EccnEntry {
+  const entry = eccnTable[eccn];
+  if (!entry) {
+    throw new RulesError(
+      'UNKNOWN_ECCN',
+      `unknown ECCN "${eccn}"`,
+      'add reasons: [...] with the reasons for control from its CCL entry (e.g. [NS1, AT1])',
+    );
+  }
+  return entry;
+}
