@@ -1,0 +1,38 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+
+export interface Input { name: string; open: () => AsyncIterable<Buffer> }
+
+/** PATH arguments → inputs: files, directories (recursive, sorted), and `-` for stdin. */
+export async function expandInputs(paths: string[], cwd: string, stdin: AsyncIterable<Buffer>): Promise<{ inputs: Input[]; missing: string[] }> {
+  const inputs: Input[] = [];
+  const missing: string[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      inputs.push({ name: '-', open: () => stdin });
+      continue;
+    }
+    const full = resolve(cwd, p);
+    const info = await stat(full).catch(() => undefined);
+    if (!info) missing.push(p);
+    else if (info.isDirectory()) for (const f of await walk(full)) inputs.push(fileInput(f, cwd));
+    else inputs.push(fileInput(full, cwd));
+  }
+  return { inputs, missing };
+}
+
+function fileInput(path: string, cwd: string): Input {
+  return { name: relative(cwd, path) || path, open: () => createReadStream(path) };
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const files: string[] = [];
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await walk(full)));
+    else if (e.isFile()) files.push(full);
+  }
+  return files;
+}

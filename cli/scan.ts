@@ -1,0 +1,71 @@
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadGeoDatabase } from '#shared/geo/index.ts';
+import { SEVERITIES, severityRank, type Severity } from '#shared/model/index.ts';
+import { Scan, type Rejected } from '#shared/pipeline/index.ts';
+import { SOURCES, sourceByName } from '#shared/sources/index.ts';
+import { expandInputs } from './files.ts';
+import { formatFlags, formatSummary } from './format.ts';
+import { EXIT, UsageError, type Io } from './io.ts';
+import { loadPolicyFromDisk } from './policy.ts';
+
+export const SCAN_USAGE = 'ittmon scan PATH... [--config FILE] [--json] [--source NAME] [--quarantine FILE] [--store DIR] [--fail-on SEVERITY] [--include-cleared]';
+
+export async function scan(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      config: { type: 'string' }, json: { type: 'boolean' }, source: { type: 'string' }, quarantine: { type: 'string' },
+      store: { type: 'string' }, 'fail-on': { type: 'string' }, 'include-cleared': { type: 'boolean' },
+    },
+  });
+  if (!positionals.length) throw new UsageError(`usage: ${SCAN_USAGE}`);
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on takes one of ${SEVERITIES.join(', ')}, not "${failOn}"`);
+  const source = values.source === undefined ? undefined : sourceByName(values.source);
+  if (values.source !== undefined && !source) throw new UsageError(`--source takes one of ${SOURCES.map((s) => s.name).join(', ')}, not "${values.source}"`);
+  if (values.store !== undefined) throw new UsageError('--store needs the flag store, which this version does not have yet; scan without it');
+
+  const policy = await loadPolicyFromDisk(values.config, io.cwd);
+  const { inputs, missing } = await expandInputs(positionals, io.cwd, io.stdin);
+  if (missing.length) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+
+  let geoDatabase: Buffer;
+  try {
+    geoDatabase = loadGeoDatabase(policy.geoip);
+  } catch (e) {
+    throw new UsageError(`${policy.files.config}: geoip: cannot read ${policy.geoip}: ${(e as Error).message}`);
+  }
+  const quarantine = values.quarantine ? createWriteStream(values.quarantine) : undefined;
+  const run = new Scan(policy, {
+    geoDatabase,
+    ...(source ? { source } : {}),
+    onReject: (r: Rejected) => quarantine?.write(`${JSON.stringify(r)}\n`),
+  });
+
+  let current = '';
+  const progress = io.tty ? setInterval(() => io.err(`\r\x1b[K  scanning ${current} — ${run.summary.records} records`), 500) : undefined;
+  try {
+    for (const [i, input] of inputs.entries()) {
+      current = `${input.name} (${i + 1}/${inputs.length})`;
+      try {
+        await run.add(input.open(), input.name);
+      } catch (e) {
+        // The file itself could not be opened or read (permissions, vanished): count it, carry on.
+        run.summary.records += 1;
+        run.summary.rejected['cannot read file'] = (run.summary.rejected['cannot read file'] ?? 0) + 1;
+        quarantine?.write(`${JSON.stringify({ file: input.name, line: 0, reason: `cannot read file: ${(e as Error).message}` })}\n`);
+      }
+    }
+  } finally {
+    if (progress) { clearInterval(progress); io.err('\r\x1b[K'); }
+  }
+  if (quarantine) await new Promise<void>((done) => quarantine.end(done));
+
+  const flags = run.flags(values['include-cleared'] ?? false);
+  if (values.json) for (const f of flags) io.out(`${JSON.stringify(f)}\n`);
+  else io.out(formatFlags(flags));
+  io.err(formatSummary(run.summary));
+  if (failOn && flags.some((f) => f.reasons.length && severityRank(f.severity) >= severityRank(failOn as Severity))) return EXIT.threshold;
+  return EXIT.ok;
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+const stringList = z.array(z.string().min(1));
+
+export const datasetSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and dashes, e.g. hgv-cfd'),
+  name: z.string().min(1),
+  jurisdiction: z.enum(['ITAR', 'EAR']),
+  classification: z.string().min(1),
+  reasons: stringList.optional(),
+  match: z.strictObject({
+    paths: stringList.optional(),
+    names: stringList.optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+    labels: stringList.optional(),
+  }),
+  authorized: stringList.optional(),
+});
+
+export const configSchema = z.strictObject({
+  home: z.string().regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as US').default('US'),
+  directory: z.string().min(1),
+  catalog: z.string().min(1).nullish(),
+  geoip: z.string().min(1).nullish(),
+  networks: z.array(z.strictObject({ cidr: z.string(), country: z.string(), label: z.string().optional() })).default([]),
+  datasets: z.array(datasetSchema).min(1, 'at least one dataset is needed: what data is controlled?'),
+  licenses: z.array(z.strictObject({
+    id: z.string().min(1),
+    datasets: stringList.optional(),
+    classifications: stringList.optional(),
+    persons: stringList.optional(),
+    countries: stringList.min(1),
+    expires: date,
+  })).default([]),
+  allow: z.array(z.strictObject({ account: z.string().regex(/^[a-z0-9-]+:.+$/, 'expected kind:value, e.g. github:acme-ci-bot'), reason: z.string().min(1), expires: date.optional() })).default([]),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;

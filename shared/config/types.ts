@@ -1,0 +1,53 @@
+import type { Classification } from '#shared/rules/index.ts';
+
+export interface DatasetRule {
+  id: string;
+  name: string;
+  jurisdiction: 'ITAR' | 'EAR';
+  classification: Classification;
+  /** EAR only: reasons for control that override the ECCN table. */
+  reasons?: string[];
+  match: { paths: string[]; names: string[]; tags: Record<string, string>; labels: string[] };
+  /** The Technology Control Plan list: person ids and `group:` names; undefined = no TCP list. */
+  authorized?: string[];
+}
+
+export interface LicenseRule {
+  id: string;
+  datasets: string[];
+  /** Classification displays (`3E001`, `USML XV(e)`) the license covers. */
+  classifications: string[];
+  persons?: string[];
+  countries: string[];
+  expires: string;
+}
+
+export interface AllowRule { account: string; reason: string; expires?: string }
+export interface NetworkRule { cidr: string; country: string; label?: string }
+
+export interface Person {
+  id: string;
+  name: string;
+  email?: string;
+  accounts: string[];
+  citizenships: string[];
+  permanentResidency?: string;
+  usPerson: boolean;
+  groups: string[];
+}
+
+export interface CatalogEntry { resource: string; tags: Record<string, string>; labels: string[] }
+
+/** Everything a scan needs to know, loaded and checked. */
+export interface Policy {
+  home: string;
+  datasets: DatasetRule[];
+  licenses: LicenseRule[];
+  allow: AllowRule[];
+  networks: NetworkRule[];
+  /** Path of a user-supplied .mmdb, or undefined for the bundled database. */
+  geoip?: string;
+  people: Person[];
+  catalog: CatalogEntry[];
+  files: { config: string; directory: string; catalog?: string };
+}

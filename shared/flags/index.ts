@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { Person, DatasetRule } from '#shared/config/index.ts';
+import { severityRank, type AccessEvent, type ClearedReason, type Flag, type FlagEvent, type FlagReason, type Severity } from '#shared/model/index.ts';
+
+export const MAX_FLAG_EVENTS = 20;
+
+/** The key of the actor a flag is about (DESIGN §3.7). */
+export function actorKey(event: AccessEvent, person: Person | undefined): string {
+  if (person) return person.id;
+  if (event.actor.anonymous) return event.ip ? `anonymous:${event.ip}` : 'anonymous';
+  return event.actor.candidates[0] ?? 'unknown';
+}
+
+/** First 16 hex of sha256(actor|dataset|day): replays and re-scans give the same ids. */
+export function flagId(actor: string, dataset: string, day: string): string {
+  return createHash('sha256').update(`${actor}|${dataset}|${day}`).digest('hex').slice(0, 16);
+}
+
+interface Building {
+  flag: Omit<Flag, 'events' | 'eventCount' | 'bytes' | 'severity' | 'reasons' | 'cleared'>;
+  reasons: Map<string, FlagReason>;
+  cleared: Map<string, ClearedReason>;
+  eventIds: Set<string>;
+  bytes: number;
+  events: FlagEvent[];
+  accounts: Set<string>;
+}
+
+/** Gathers assessed events into one flag per actor × dataset × UTC day. */
+export class FlagAggregator {
+  private readonly building = new Map<string, Building>();
+
+  add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined): void {
+    const actor = actorKey(event, person);
+    const day = event.time.slice(0, 10);
+    const id = flagId(actor, dataset.id, day);
+    let b = this.building.get(id);
+    if (!b) {
+      b = {
+        flag: {
+          id, dataset: dataset.id, classification: dataset.classification.display, jurisdiction: dataset.jurisdiction, day,
+          actor: { key: actor, ...(person ? { person: person.id, name: person.name } : {}), accounts: [] },
+          firstSeen: event.time, lastSeen: event.time,
+        },
+        reasons: new Map(), cleared: new Map(), eventIds: new Set(), bytes: 0, events: [], accounts: new Set(),
+      };
+      this.building.set(id, b);
+    }
+    for (const r of reasons) if (!b.reasons.has(`${r.code}|${r.country ?? ''}`)) b.reasons.set(`${r.code}|${r.country ?? ''}`, r);
+    for (const c of cleared) if (!b.cleared.has(`${c.code}|${c.country}`)) b.cleared.set(`${c.code}|${c.country}`, c);
+    if (event.actor.candidates[0]) b.accounts.add(event.actor.candidates[0]);
+    if (b.eventIds.has(event.id)) return; // the same event seen twice (a replayed file) counts once
+    b.eventIds.add(event.id);
+    b.bytes += event.bytes ?? 0;
+    if (event.time < b.flag.firstSeen) b.flag.firstSeen = event.time;
+    if (event.time > b.flag.lastSeen) b.flag.lastSeen = event.time;
+    const summary: FlagEvent = {
+      id: event.id, source: event.source, time: event.time, action: event.action, resource: event.resource.uri,
+      ...(event.resource.name ? { name: event.resource.name } : {}), ...(event.ip ? { ip: event.ip } : {}),
+      ...(country ? { country } : {}), ...(event.bytes !== undefined ? { bytes: event.bytes } : {}),
+    };
+    insertByTime(b.events, summary);
+  }
+
+  /** The flags, highest severity first; flags whose every finding a license cleared only when asked. */
+  flags(includeCleared = false): Flag[] {
+    const out: Flag[] = [];
+    for (const b of this.building.values()) {
+      const reasons = [...b.reasons.values()].sort((x, y) => severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? ''));
+      if (!reasons.length && !includeCleared) continue;
+      const severity: Severity = reasons[0]?.severity ?? 'low';
+      const cleared = [...b.cleared.values()];
+      out.push({
+        ...b.flag,
+        severity,
+        actor: { ...b.flag.actor, accounts: [...b.accounts].sort() },
+        reasons,
+        ...(cleared.length ? { cleared } : {}),
+        eventCount: b.eventIds.size,
+        bytes: b.bytes,
+        events: b.events,
+      });
+    }
+    return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.day.localeCompare(b.day) || a.dataset.localeCompare(b.dataset) || a.actor.key.localeCompare(b.actor.key));
+  }
+}
+
+/** Keeps the first MAX_FLAG_EVENTS events by time (ties by id, so the order is stable). */
+function insertByTime(events: FlagEvent[], e: FlagEvent): void {
+  const before = (a: FlagEvent, b: FlagEvent) => a.time < b.time || (a.time === b.time && a.id < b.id);
+  if (events.length >= MAX_FLAG_EVENTS && !before(e, events[events.length - 1]!)) return;
+  let i = events.length;
+  while (i > 0 && before(e, events[i - 1]!)) i--;
+  events.splice(i, 0, e);
+  if (events.length > MAX_FLAG_EVENTS) events.pop();
+}

@@ -1,0 +1,97 @@
+/** The normalised record every source produces (DESIGN §3.4). */
+export type Action =
+  | 'download' | 'clone' | 'fetch' | 'view' | 'preview' | 'sync' | 'copy'
+  | 'label' | 'write' | 'delete' | 'list' | 'other';
+
+export const SOURCE_NAMES = ['s3-access', 'cloudtrail', 'github', 'gitlab', 'm365', 'gdrive', 'box', 'windows', 'samba'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+export interface Origin { file: string; line: number; index?: number }
+
+export interface Actor {
+  /** `kind:value` account names, the source's native account first. */
+  candidates: string[];
+  display?: string;
+  anonymous?: boolean;
+  /** An AWS service, a machine account, a deploy key: skipped, not flagged. */
+  service?: boolean;
+  external?: boolean;
+}
+
+export interface Resource {
+  uri: string;
+  name?: string;
+  tags?: Record<string, string>;
+  labels?: string[];
+}
+
+export interface AccessEvent {
+  id: string;
+  source: SourceName;
+  time: string;
+  action: Action;
+  /** Did content reach the actor? Only releases can raise flags. */
+  release: boolean;
+  actor: Actor;
+  ip?: string;
+  /** A country the source itself reports (GitHub `actor_location`), used when there is no IP. */
+  sourceCountry?: string;
+  resource: Resource;
+  bytes?: number;
+  origin: Origin;
+  /** For `label` events: the tags/labels now on the resource replace the learned ones (false: add). */
+  replaceLabels?: boolean;
+}
+
+/** What a source makes of one record: exactly one of these. */
+export type ParseOutcome =
+  | { kind: 'event'; event: AccessEvent }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'reject'; reason: string };
+
+export const skip = (reason: string): ParseOutcome => ({ kind: 'skip', reason });
+export const reject = (reason: string): ParseOutcome => ({ kind: 'reject', reason });
+export const event = (e: AccessEvent): ParseOutcome => ({ kind: 'event', event: e });
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
+
+export interface FlagReason {
+  code: ReasonCode;
+  country?: string;
+  severity: Severity;
+  explanation: string;
+}
+
+export interface ClearedReason {
+  code: ReasonCode;
+  country: string;
+  license: string;
+  explanation: string;
+}
+
+export interface FlagEvent {
+  id: string; source: SourceName; time: string; action: Action; resource: string;
+  name?: string; ip?: string; country?: string; bytes?: number;
+}
+
+/** One flag per actor × dataset × UTC day (DESIGN §3.7). */
+export interface Flag {
+  id: string;
+  severity: Severity;
+  dataset: string;
+  classification: string;
+  jurisdiction: 'ITAR' | 'EAR';
+  day: string;
+  actor: { key: string; person?: string; name?: string; accounts: string[] };
+  reasons: Omit<FlagReason, 'severity'>[];
+  cleared?: ClearedReason[];
+  eventCount: number;
+  bytes: number;
+  firstSeen: string;
+  lastSeen: string;
+  events: FlagEvent[];
+}

@@ -1,0 +1,122 @@
+import type { Policy } from '#shared/config/index.ts';
+import { Classifier } from '#shared/classify/index.ts';
+import { Directory } from '#shared/directory/index.ts';
+import { Geo } from '#shared/geo/index.ts';
+import { assess } from '#shared/assess/index.ts';
+import { FlagAggregator } from '#shared/flags/index.ts';
+import type { AccessEvent, Flag, Origin, SourceName } from '#shared/model/index.ts';
+import { readRecords, type ReadOptions } from '#shared/read/records.ts';
+import type { RawRecord } from '#shared/read/envelopes.ts';
+import { SOURCES, type LogSource } from '#shared/sources/index.ts';
+import { emptySummary, reasonCategory, type ScanSummary } from './summary.ts';
+
+export { emptySummary, total, type ScanSummary } from './summary.ts';
+
+/** A record that could not be read, kept with the reason (quarantine). */
+export interface Rejected { file: string; line: number; index?: number; source?: SourceName; reason: string; raw?: string }
+
+export interface ScanOptions extends ReadOptions {
+  /** Force one source instead of detecting per record. */
+  source?: LogSource;
+  /** Called for every rejected record: the CLI writes them to --quarantine, Lambdas to S3. */
+  onReject?: (rejected: Rejected) => void;
+  /** The geo database (.mmdb bytes); without it only networks and private ranges are placed. */
+  geoDatabase?: Buffer;
+}
+
+const MAX_RAW = 4096;
+const rawText = (record: RawRecord): string => {
+  const text = typeof record === 'string' ? record : JSON.stringify(record);
+  return text.length > MAX_RAW ? `${text.slice(0, MAX_RAW)}…` : text;
+};
+
+/**
+ * The one way to turn log bytes into flags, used by the CLI, the Lambdas and the tests:
+ * read → parse → classify → resolve → assess → aggregate. Feed it any number of streams.
+ */
+export class Scan {
+  readonly summary: ScanSummary = emptySummary();
+  private readonly classifier: Classifier;
+  private readonly directory: Directory;
+  private readonly geo: Geo;
+  private readonly aggregator = new FlagAggregator();
+  private lastSource: LogSource | undefined;
+
+  constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
+    this.classifier = new Classifier(policy.datasets, policy.catalog);
+    this.directory = new Directory(policy.people);
+    this.geo = new Geo(policy.networks, policy.home, options.geoDatabase);
+  }
+
+  /** Reads one file or object to the end. Never throws for bad content. */
+  async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string): Promise<void> {
+    this.summary.files += 1;
+    for await (const item of readRecords(chunks, file, this.options)) {
+      this.summary.records += 1;
+      if (item.kind === 'record') this.record(item.record, item.origin);
+      else if (item.kind === 'skip') this.skipped(item.reason);
+      else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
+    }
+  }
+
+  flags(includeCleared = false): Flag[] {
+    const flags = this.aggregator.flags(includeCleared);
+    this.summary.flagsBySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
+    for (const f of flags) if (f.reasons.length) this.summary.flagsBySeverity[f.severity] += 1;
+    return flags;
+  }
+
+  private record(record: RawRecord, origin: Origin): void {
+    const source = this.options.source ?? this.detect(record);
+    if (!source) {
+      this.rejected({ ...origin, reason: `not a recognised log format (tried ${SOURCES.map((s) => s.name).join(', ')})`, raw: rawText(record) });
+      return;
+    }
+    const outcome = source.parse(record, origin);
+    this.summary.bySource[source.name] = (this.summary.bySource[source.name] ?? 0) + 1;
+    if (outcome.kind === 'skip') this.skipped(outcome.reason);
+    else if (outcome.kind === 'reject') this.rejected({ ...origin, source: source.name, reason: outcome.reason, raw: rawText(record) });
+    else this.event(outcome.event);
+  }
+
+  private detect(record: RawRecord): LogSource | undefined {
+    if (this.lastSource?.detect(record)) return this.lastSource;
+    this.lastSource = SOURCES.find((s) => s.detect(record)) ?? this.lastSource;
+    return this.lastSource?.detect(record) ? this.lastSource : undefined;
+  }
+
+  private event(event: AccessEvent): void {
+    if (event.actor.service) {
+      this.skipped(`service principal: ${event.actor.candidates[0] ?? 'service'}`);
+      return;
+    }
+    this.summary.events += 1;
+    if (event.action === 'label') {
+      this.classifier.learn(event.resource, event.replaceLabels ?? false);
+      return;
+    }
+    if (!event.release) return;
+    this.summary.releases += 1;
+    const datasets = this.classifier.classify(event.resource);
+    if (!datasets.length) return;
+    this.summary.controlledEvents += 1;
+    const person = event.actor.anonymous ? undefined : this.directory.resolve(event.actor.candidates);
+    const place = event.ip ? this.geo.place(event.ip) : event.sourceCountry ? { country: event.sourceCountry } : undefined;
+    for (const dataset of datasets) {
+      const { reasons, cleared } = assess(event, dataset, person, place, this.policy);
+      this.summary.clearedByLicense += cleared.length;
+      if (reasons.length || cleared.length) this.aggregator.add(event, dataset, person, reasons, cleared, place?.country);
+    }
+  }
+
+  private skipped(reason: string): void {
+    const key = reasonCategory(reason);
+    this.summary.skipped[key] = (this.summary.skipped[key] ?? 0) + 1;
+  }
+
+  private rejected(r: Rejected): void {
+    const key = reasonCategory(r.reason);
+    this.summary.rejected[key] = (this.summary.rejected[key] ?? 0) + 1;
+    this.options.onReject?.(r);
+  }
+}

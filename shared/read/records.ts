@@ -1,0 +1,116 @@
+import type { Origin } from '#shared/model/index.ts';
+import { maybeGunzip } from './decompress.ts';
+import { unwrap, type ReadItem } from './envelopes.ts';
+import { splitLines } from './lines.ts';
+
+export interface ReadOptions {
+  /** The largest line or JSON document kept in memory; CloudTrail writes a whole file as one line. */
+  maxRecordBytes?: number;
+}
+export const DEFAULT_MAX_RECORD_BYTES = 128 << 20;
+
+const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+
+/**
+ * Bytes → records: gunzip, split lines, then per file either text lines, JSON lines, or one JSON
+ * document, with envelopes taken off. Every record read comes out as exactly one item; bad input
+ * becomes a `reject` item with the reason, never an exception.
+ */
+export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, options: ReadOptions = {}): AsyncGenerator<ReadItem> {
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  let mode: 'unknown' | 'text' | 'jsonl' | 'document' = 'unknown';
+  let doc: string[] = [];
+  let docBytes = 0;
+  let docStart = 0;
+  let docTooBig = false;
+  let lastLine = 0;
+  const numbered = function* (items: Iterable<ReadItem>): Generator<ReadItem> {
+    let index = 0;
+    for (const item of items) yield { ...item, origin: { ...item.origin, index: index++ } };
+  };
+  try {
+    for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max)) {
+      lastLine = line;
+      const origin: Origin = { file, line };
+      if (mode === 'document') {
+        if (tooLong !== undefined || docBytes + text.length > max) docTooBig = true;
+        else { doc.push(text); docBytes += text.length + 1; }
+        continue;
+      }
+      if (tooLong !== undefined) {
+        yield { kind: 'reject', reason: `line of ${tooLong} bytes is over the ${max}-byte limit`, origin };
+        continue;
+      }
+      const trimmed = text.trim();
+      if (trimmed === '') continue;
+      if (mode === 'unknown') {
+        if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
+        else if (trimmed.startsWith('//') || trimmed.startsWith('/*')) mode = 'document';
+        else mode = 'text';
+        if (mode === 'document') {
+          docStart = line; doc = [text]; docBytes = text.length + 1;
+          continue;
+        }
+      }
+      if (mode === 'text') {
+        yield { kind: 'record', record: text, origin };
+        continue;
+      }
+      const value = parseJson(trimmed);
+      if (value === undefined) yield { kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin, raw: preview(text) };
+      else yield* numbered(unwrap(value, origin));
+    }
+  } catch (e) {
+    yield { kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } };
+  }
+  if (mode !== 'document') return;
+  const origin: Origin = { file, line: docStart };
+  if (docTooBig) {
+    yield { kind: 'reject', reason: `JSON document over the ${max}-byte limit: split it or write JSON lines`, origin };
+    return;
+  }
+  const text = doc.join('\n');
+  doc = [];
+  const value = parseJson(text);
+  if (value === undefined && looksLikeJsonLines(text)) {
+    // A JSON-lines file whose first line is broken: reject that line, keep the rest.
+    let line = docStart;
+    for (const part of text.split('\n')) {
+      const lineOrigin: Origin = { file, line: line++ };
+      const trimmed = part.trim();
+      if (trimmed === '') continue;
+      const v = parseJson(trimmed);
+      if (v === undefined) yield { kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin: lineOrigin, raw: preview(part) };
+      else yield* numbered(unwrap(v, lineOrigin));
+    }
+    return;
+  }
+  if (value === undefined) {
+    const hint = /^\s*\/\//m.test(text) || /,\s*[}\]]/.test(text) ? ' — it has comments or trailing commas, as printed documentation examples do; real log files are strict JSON' : '';
+    yield { kind: 'reject', reason: `not valid JSON: ${jsonError(text)}${hint}`, origin, raw: preview(text) };
+    return;
+  }
+  yield* numbered(unwrap(value, origin));
+}
+
+function looksLikeJsonLines(text: string): boolean {
+  const lines = text.split('\n', 50).slice(1).filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => { const t = l.trim(); return !t.startsWith('{') || parseJson(t) !== undefined; }) && lines.some((l) => parseJson(l.trim()) !== undefined && l.trim().startsWith('{'));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'ok';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

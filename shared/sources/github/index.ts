@@ -1,0 +1,53 @@
+import { event, skip, reject, type Action, type Actor } from '#shared/model/index.ts';
+import type { JsonObject } from '#shared/read/envelopes.ts';
+import { cleanIp, defineSource, emailCandidate, hashId, isObject, isoTime, str } from '../common.ts';
+
+/** GitHub audit log: REST API pages (arrays), streamed JSON lines, and Panther's renamed fields. */
+const READS: Record<string, Action> = { 'git.clone': 'clone', 'git.fetch': 'fetch', 'repo.download_zip': 'download' };
+const NOT_READS: Record<string, string> = { 'repo.access': 'repo.access is a visibility change, not a read' };
+const ACTION = /^[a-z_]+(\.[a-z_]+)+$/;
+
+function timeOf(record: JsonObject): string | undefined {
+  // `@timestamp` and `created_at` are epoch ms; Panther renames `@timestamp` to a zone-less string.
+  return isoTime(record['@timestamp'] ?? record.created_at ?? record.at_sign_timestamp);
+}
+
+function actorOf(record: JsonObject): Actor {
+  const login = str(record.actor);
+  const access = str(record.programmatic_access_type)?.toLowerCase() ?? '';
+  if (access.includes('deploy')) return { candidates: login ? [`github:${login}`] : ['github:deploy-key'], service: true, display: 'deploy key' };
+  if (!login) return { candidates: [], anonymous: true };
+  const actor: Actor = { candidates: [`github:${login}`, ...emailCandidate(str(record.external_identity_nameid))], display: login };
+  if (login.endsWith('[bot]')) actor.service = true;
+  return actor;
+}
+
+export const github = defineSource({
+  name: 'github',
+  detect: (record) => typeof record === 'object' && typeof record.action === 'string' && ACTION.test(record.action)
+    && ('@timestamp' in record || 'created_at' in record || 'at_sign_timestamp' in record) && ('actor' in record || 'org' in record || 'business' in record),
+  parse(record, origin) {
+    if (typeof record !== 'object') return reject('GitHub audit records are JSON objects');
+    const name = str(record.action);
+    const time = timeOf(record);
+    if (!name || !time) return reject('GitHub audit record needs action and @timestamp (or created_at)');
+    const action = READS[name];
+    if (!action) return skip(NOT_READS[name] ?? `not a read: ${name}`);
+    const repo = str(record.repo) ?? str(record.repository);
+    if (!repo || !repo.includes('/')) return reject(`${name} without repo "org/name"`);
+    const ip = cleanIp(record.actor_ip);
+    const location = isObject(record.actor_location) ? str(record.actor_location.country_code) : undefined;
+    return event({
+      id: str(record._document_id) ?? hashId(record),
+      source: 'github',
+      time,
+      action,
+      release: true,
+      actor: actorOf(record),
+      ...(ip ? { ip } : {}),
+      ...(location ? { sourceCountry: location.toUpperCase() } : {}),
+      resource: { uri: `github://${repo}`, name: repo.slice(repo.indexOf('/') + 1) },
+      origin,
+    });
+  },
+});

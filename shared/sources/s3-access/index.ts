@@ -1,0 +1,103 @@
+import { event, skip, reject, type Actor } from '#shared/model/index.ts';
+import { basename, cleanIp, defineSource, num } from '../common.ts';
+import { awsArnActor } from '../aws-identity.ts';
+
+/**
+ * Amazon S3 server access logs: space-separated positional fields, `[time]` and `"quoted"`
+ * fields, `-` for none, and fields appended at the end over the years (ignored).
+ */
+const F = { bucket: 1, time: 2, ip: 3, requester: 4, requestId: 5, operation: 6, key: 7, status: 9, error: 10, bytes: 11 } as const;
+const MIN_FIELDS = 17;
+const LINE = /^\S+ \S+ \[\d{2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] /;
+const READS: Record<string, 'download' | 'copy'> = {
+  'REST.GET.OBJECT': 'download',
+  'WEBSITE.GET.OBJECT': 'download',
+  'REST.GET.OBJECT_TORRENT': 'download',
+  'REST.COPY.OBJECT_GET': 'copy',
+  'REST.COPY.PART_GET': 'copy',
+};
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Splits on spaces, keeping `[…]` and `"…"` fields whole (quotes inside are not escaped in practice). */
+export function tokenize(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === ' ') { i++; continue; }
+    let end: number;
+    if (line[i] === '[') {
+      end = line.indexOf(']', i);
+      end = end === -1 ? line.length : end + 1;
+    } else if (line[i] === '"') {
+      end = line.indexOf('" ', i + 1);
+      end = end === -1 ? line.length : end + 1;
+    } else {
+      end = line.indexOf(' ', i);
+      if (end === -1) end = line.length;
+    }
+    fields.push(line.slice(i, end));
+    i = end;
+  }
+  return fields;
+}
+
+function parseTime(field: string): string | undefined {
+  const m = /^\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]$/.exec(field);
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[2]!);
+  if (month < 0) return undefined;
+  const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const ms = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - offset * 60_000;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Object keys are URL-encoded, with `+` for a space. */
+export function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
+
+function requesterActor(requester: string): Actor {
+  if (requester === '-') return { candidates: [], anonymous: true };
+  if (requester.startsWith('svc:') || requester === 'AmazonS3') return { candidates: [`aws:${requester}`], service: true, display: requester };
+  if (requester.startsWith('arn:')) return awsArnActor(requester);
+  return { candidates: [`aws:${requester}`], display: requester }; // canonical user id
+}
+
+export const s3Access = defineSource({
+  name: 's3-access',
+  detect: (record) => typeof record === 'string' && LINE.test(record),
+  parse(record, origin) {
+    if (typeof record !== 'string') return reject('S3 access log records are text lines');
+    const f = tokenize(record);
+    if (f.length < MIN_FIELDS) return reject(`S3 access log line has ${f.length} fields; at least ${MIN_FIELDS} expected`);
+    const time = parseTime(f[F.time]!);
+    if (!time) return reject(`S3 access log time ${f[F.time]} is not [dd/Mon/yyyy:HH:MM:SS +zzzz]`);
+    const operation = f[F.operation]!;
+    const action = READS[operation];
+    if (!action) return skip(`not a read: ${operation}`);
+    const status = f[F.status]!;
+    if (status !== '200' && status !== '206') return skip(`${operation} failed with status ${status}${f[F.error] !== '-' ? ` ${f[F.error]}` : ''}`);
+    const rawKey = f[F.key]!;
+    if (rawKey === '-') return reject(`${operation} without an object key`);
+    const key = decodeKey(rawKey);
+    const bucket = f[F.bucket]!;
+    const ip = cleanIp(f[F.ip]);
+    const bytes = num(f[F.bytes]);
+    return event({
+      id: `${f[F.requestId]}:${key}`,
+      source: 's3-access',
+      time,
+      action,
+      release: true,
+      actor: requesterActor(f[F.requester]!),
+      ...(ip ? { ip } : {}),
+      resource: { uri: `s3://${bucket}/${key}`, name: basename(key) },
+      ...(bytes !== undefined ? { bytes } : {}),
+      origin,
+    });
+  },
+});
