@@ -2,7 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRe } from 'minimatch';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, visit } from 'yaml';
 import {
   RulesError, eccnEntry, normaliseReason, parseClassification, resolveCountry, type Classification,
 } from '#shared/rules/index.ts';
@@ -33,7 +33,13 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
     throw new ConfigError([{ file, path: '(file)', message: `cannot read: ${(e as Error).message}`, hint: 'pass --config PATH, or run in the folder that holds ittmon.yaml' }]);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: true });
+  // No field is a number: keep what was written. Unquoted `3E001` would otherwise be the float 30.
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'number' && node.srcToken && 'source' in node.srcToken) node.value = node.srcToken.source;
+    },
+  });
   for (const err of doc.errors) problems.push({ file, line: lineCounter.linePos(err.pos[0]).line, path: '(yaml)', message: err.message.split('\n')[0]! });
   if (problems.length) throw new ConfigError(problems);
 

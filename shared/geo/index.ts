@@ -11,6 +11,10 @@ const PRIVATE: [string, number, 'ipv4' | 'ipv6'][] = [
   ['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'], ['127.0.0.0', 8, 'ipv4'],
   ['169.254.0.0', 16, 'ipv4'], ['100.64.0.0', 10, 'ipv4'], ['fc00::', 7, 'ipv6'], ['fe80::', 10, 'ipv6'], ['::1', 128, 'ipv6'],
 ];
+/** Documentation ranges (RFC 5737, RFC 3849): no real client has them, so they are not placed. */
+const DOCUMENTATION: [string, number, 'ipv4' | 'ipv6'][] = [
+  ['192.0.2.0', 24, 'ipv4'], ['198.51.100.0', 24, 'ipv4'], ['203.0.113.0', 24, 'ipv4'], ['2001:db8::', 32, 'ipv6'],
+];
 const CACHE_LIMIT = 100_000;
 
 /** The bundled CC0 country database (geo-whois-asn-country), or the user's own .mmdb. */
@@ -25,6 +29,7 @@ type CountryRecord = { country_code?: string; country?: { iso_code?: string } };
 export class Geo {
   private readonly networks: { list: BlockList; place: Place }[];
   private readonly privateRanges = new BlockList();
+  private readonly documentationRanges = new BlockList();
   private readonly reader?: { get(ip: string): unknown };
   private readonly cache = new Map<string, Place | undefined>();
 
@@ -36,6 +41,7 @@ export class Geo {
       return { list, place: { country: n.country, ...(n.label ? { label: n.label } : {}) } };
     });
     for (const [addr, bits, family] of PRIVATE) this.privateRanges.addSubnet(addr, bits, family);
+    for (const [addr, bits, family] of DOCUMENTATION) this.documentationRanges.addSubnet(addr, bits, family);
     if (database) this.reader = new Reader(database);
   }
 
@@ -53,6 +59,7 @@ export class Geo {
     const type = family === 6 ? 'ipv6' : 'ipv4';
     for (const n of this.networks) if (n.list.check(ip, type)) return n.place;
     if (this.privateRanges.check(ip, type)) return { country: this.home, label: 'private network' };
+    if (this.documentationRanges.check(ip, type)) return undefined;
     const record = this.reader?.get(ip) as CountryRecord | null | undefined;
     const code = record?.country_code ?? record?.country?.iso_code;
     return code ? { country: code.toUpperCase() } : undefined;

@@ -72,14 +72,14 @@ function parseRecord(record: JsonObject, origin: { file: string; line: number })
 
   if (source === 's3.amazonaws.com') {
     if (name === 'PutObjectTagging' || name === 'DeleteObjectTagging') {
-      if (failed) return skip(`${name} failed: ${failed}`);
+      if (failed) return skip(`request failed: s3 ${name} ${failed}`);
       const target = s3Target(record, name);
       if (typeof target === 'string') return reject(target);
       return event({ ...base, action: 'label', release: false, replaceLabels: true, resource: { uri: `s3://${target.bucket}/${target.key}`, name: basename(target.key), tags: name === 'PutObjectTagging' ? tagsOf(record) : {} } });
     }
     const action = S3_READS[name] ?? (S3_COPIES.has(name) ? 'copy' : undefined);
     if (!action) return skip(`not a read: s3 ${name}`);
-    if (failed) return skip(`s3 ${name} failed: ${failed}`);
+    if (failed) return skip(`request failed: s3 ${name} ${failed}`);
     const target = s3Target(record, name);
     if (typeof target === 'string') return skip(target);
     const bytes = num(extra.bytesTransferredOut);
@@ -88,7 +88,7 @@ function parseRecord(record: JsonObject, origin: { file: string; line: number })
   if (source === 'codecommit.amazonaws.com') {
     const action = CODECOMMIT_READS[name];
     if (!action) return skip(`not a read: codecommit ${name}`);
-    if (failed) return skip(`codecommit ${name} failed: ${failed}`);
+    if (failed) return skip(`request failed: codecommit ${name} ${failed}`);
     if (name === 'GitPull' && extra.dataTransferred === false) return skip('GitPull with no data transferred (repository already up to date)');
     const params = isObject(record.requestParameters) ? record.requestParameters : {};
     const arn = Array.isArray(record.resources) ? record.resources.map((r) => (isObject(r) ? str(r.ARN) : undefined)).find((a) => a?.includes(':codecommit:')) : undefined;

@@ -80,7 +80,7 @@ export const s3Access = defineSource({
     const action = READS[operation];
     if (!action) return skip(`not a read: ${operation}`);
     const status = f[F.status]!;
-    if (status !== '200' && status !== '206') return skip(`${operation} failed with status ${status}${f[F.error] !== '-' ? ` ${f[F.error]}` : ''}`);
+    if (status !== '200' && status !== '206') return skip(`request failed: ${operation} status ${status}${f[F.error] !== '-' ? ` ${f[F.error]}` : ''}`);
     const rawKey = f[F.key]!;
     if (rawKey === '-') return reject(`${operation} without an object key`);
     const key = decodeKey(rawKey);

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { loadPolicy, type Policy } from '#shared/config/index.ts';
+import type { ParseOutcome } from '#shared/model/index.ts';
+import { readRecords } from '#shared/read/records.ts';
+import type { ReadItem } from '#shared/read/envelopes.ts';
+import type { LogSource } from '#shared/sources/index.ts';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The shared fixtures sit beside the repository (as in CI). */
+export const realFixture = (name: string) => resolve(repoRoot, '..', 'shared', 'fixtures', 'real', name);
+export const examples = (...parts: string[]) => join(repoRoot, 'examples', ...parts);
+
+export async function* bytes(...chunks: (string | Buffer)[]): AsyncGenerator<Buffer> {
+  for (const c of chunks) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
+}
+
+export async function readAll(data: string | Buffer, file = 'test.log'): Promise<ReadItem[]> {
+  const items: ReadItem[] = [];
+  for await (const item of readRecords(bytes(data), file)) items.push(item);
+  return items;
+}
+
+/** Reads a text through the reader and one source's parser: one outcome per record. */
+export async function parseWith(source: LogSource, data: string | Buffer, file = 'test.log'): Promise<ParseOutcome[]> {
+  return (await readAll(data, file)).map((item) => (item.kind === 'record' ? source.parse(item.record, item.origin) : { kind: item.kind, reason: item.reason }));
+}
+
+/** The `Log:` records of a Panther test-case file. */
+export function pantherLogs(name: string): Record<string, unknown>[] {
+  const cases = parseYaml(readFileSync(realFixture(name), 'utf8')) as { Log: Record<string, unknown> }[];
+  return cases.map((c) => c.Log);
+}
+
+export const events = (outcomes: ParseOutcome[]) => outcomes.flatMap((o) => (o.kind === 'event' ? [o.event] : []));
+
+/** A policy from in-memory files, as the config bucket would serve them. */
+export function policyFrom(files: Record<string, string>, config = 'ittmon.yaml'): Promise<Policy> {
+  return loadPolicy(config, async (path) => {
+    const text = files[path];
+    if (text === undefined) throw new Error(`ENOENT: no such file ${path}`);
+    return text;
+  });
+}
+
+export const PEOPLE_HEADER = 'id,name,email,accounts,citizenships,permanent_residency,us_person,groups';

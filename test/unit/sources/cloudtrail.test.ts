@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { cloudtrail } from '#shared/sources/cloudtrail/index.ts';
+import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+
+const fixture = (name: string) => readFileSync(realFixture(name), 'utf8');
+const origin = { file: 'f', line: 1 };
+
+describe('CloudTrail — real fixtures', () => {
+  it('reads the real GetObject record (pre-signed download) from a {"Records":[…]} file', async () => {
+    const out = await parseWith(cloudtrail, fixture('02-cloudtrail-s3-getobject.sample.json'));
+    expect(out).toHaveLength(1);
+    const [e] = events(out);
+    expect(e).toMatchObject({
+      id: '3d4906c8-52ce-456f-bc0a-a89f07b364a0', source: 'cloudtrail', time: '2024-03-03T14:00:32.000Z', action: 'download', release: true,
+      ip: '118.69.159.186', bytes: 7759, actor: { candidates: ['aws:arn:aws:iam::****:user/****'] },
+      resource: { uri: 's3://aws-cloudtrail-logs-workshop/AWSLogs/*****/CloudTrail/ap-southeast-1/2024/03/03/*****_CloudTrail_ap-southeast-1_20240303T1355Z_FXZWnsQMI7Esmlr6.json.gz' },
+    });
+  });
+
+  it('reads the same file gzipped, as trails deliver it', async () => {
+    const out = await parseWith(cloudtrail, gzipSync(fixture('02-cloudtrail-s3-getobject.sample.json')), 'x.json.gz');
+    expect(events(out)).toHaveLength(1);
+  });
+
+  it('rejects the AWS documentation CodeCommit examples as printed (comments, trailing commas) with a clear reason', async () => {
+    const out = await parseWith(cloudtrail, fixture('02-cloudtrail-codecommit-gitpull.sample.jsonc'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/not valid JSON.*comments or trailing commas/) });
+  });
+
+  it('reads those CodeCommit records once repaired: pull without data is skipped, pull with data is a clone, push is not a read', () => {
+    const text = fixture('02-cloudtrail-codecommit-gitpull.sample.jsonc').replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1');
+    const records = JSON.parse(`[${text.trim().replace(/}\s*{/g, '},{')}]`) as Record<string, unknown>[];
+    const out = records.map((r) => cloudtrail.parse(r, origin));
+    expect(out.map((o) => o.kind)).toEqual(['skip', 'event', 'skip']);
+    expect(out[0]).toEqual({ kind: 'skip', reason: 'GitPull with no data transferred (repository already up to date)' });
+    expect(out[1]).toMatchObject({ kind: 'event', event: { action: 'clone', resource: { uri: 'codecommit://us-east-2/MyDemoRepo' }, actor: { candidates: ['aws:arn:aws:iam::444455556666:user/Mary_Major'] }, ip: '203.0.113.12' } });
+    expect(out[2]).toEqual({ kind: 'skip', reason: 'not a read: codecommit GitPush' });
+  });
+
+  it('the Panther CopyObject test case has no copy source: the object read is unknown, so it is skipped with that reason', () => {
+    const [log] = pantherLogs('02-cloudtrail-s3-copyobject.panther-test.yml');
+    expect(cloudtrail.detect(log!)).toBe(true);
+    expect(cloudtrail.parse(log!, origin)).toEqual({ kind: 'skip', reason: 'CopyObject without x-amz-copy-source: the object read is not known' });
+  });
+
+  it('reads a CloudWatch Logs subscription envelope built like the documented one (base64 gzip), skipping control messages', async () => {
+    const doc = JSON.parse(fixture('02-cloudwatch-logs-subscription.sample.json'));
+    const record = JSON.parse(fixture('02-cloudtrail-s3-getobject.sample.json')).Records[0];
+    const payload = { ...doc.decoded_payload, logGroup: 'aws-cloudtrail-logs', logEvents: [{ id: '1', timestamp: 1, message: JSON.stringify(record) }] };
+    const envelope = { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
+    const control = { awslogs: { data: gzipSync(JSON.stringify({ messageType: 'CONTROL_MESSAGE', logEvents: [] })).toString('base64') } };
+    const out = await parseWith(cloudtrail, `${JSON.stringify(envelope)}\n${JSON.stringify(control)}\n`);
+    expect(out.map((o) => o.kind)).toEqual(['event', 'skip']);
+    expect(out[1]).toEqual({ kind: 'skip', reason: 'CloudWatch Logs control message' });
+  });
+
+  it('the documented envelope itself is truncated by AWS ("...") and is rejected with a reason', async () => {
+    const doc = JSON.parse(fixture('02-cloudwatch-logs-subscription.sample.json'));
+    const out = await parseWith(cloudtrail, JSON.stringify(doc.lambda_event));
+    expect(out).toEqual([{ kind: 'reject', reason: expect.stringMatching(/not base64 \(gzip\) JSON/) }]);
+  });
+});
+
+const base = (over: Record<string, unknown> = {}) => ({
+  eventVersion: '1.10', eventID: 'e-1', eventTime: '2026-10-15T09:02:10Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'us-east-1',
+  sourceIPAddress: '10.1.2.3', userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/praman', userName: 'praman' },
+  requestParameters: { bucketName: 'b', key: 'dir/f.step' }, additionalEventData: { bytesTransferredOut: 10 }, ...over,
+});
+
+describe('CloudTrail — behaviour', () => {
+  it('CopyObject reads its x-amz-copy-source', () => {
+    const out = cloudtrail.parse(base({ eventName: 'CopyObject', requestParameters: { bucketName: 'dest', key: 'k', 'x-amz-copy-source': 'src-bucket/a%20b/c.txt?versionId=1' } }), origin);
+    expect(out).toMatchObject({ kind: 'event', event: { action: 'copy', resource: { uri: 's3://src-bucket/a b/c.txt' } } });
+  });
+  it('SelectObjectContent is a read; HeadObject is not; failures are skipped', () => {
+    expect(cloudtrail.parse(base({ eventName: 'SelectObjectContent' }), origin).kind).toBe('event');
+    expect(cloudtrail.parse(base({ eventName: 'HeadObject' }), origin)).toEqual({ kind: 'skip', reason: 'not a read: s3 HeadObject' });
+    expect(cloudtrail.parse(base({ errorCode: 'AccessDenied' }), origin)).toEqual({ kind: 'skip', reason: 'request failed: s3 GetObject AccessDenied' });
+  });
+  it('PutObjectTagging becomes a label event carrying the new tags', () => {
+    const out = cloudtrail.parse(base({ eventName: 'PutObjectTagging', requestParameters: { bucketName: 'b', key: 'k', Tagging: { TagSet: { Tag: [{ Key: 'export-control', Value: 'ITAR' }, { Key: 'owner', Value: 'x' }] } } } }), origin);
+    expect(out).toMatchObject({ kind: 'event', event: { action: 'label', release: false, replaceLabels: true, resource: { uri: 's3://b/k', tags: { 'export-control': 'ITAR', owner: 'x' } } } });
+  });
+  it('CodeCommit GetFile, GetFolder and UploadArchive are reads', () => {
+    for (const name of ['GetBlob', 'GetFile', 'GetFolder', 'UploadArchive']) {
+      const out = cloudtrail.parse(base({ eventSource: 'codecommit.amazonaws.com', eventName: name, requestParameters: { repositoryName: 'radhard-sram', filePath: 'rtl/top.v' } }), origin);
+      expect(out).toMatchObject({ kind: 'event', event: { release: true, resource: { uri: 'codecommit://us-east-1/radhard-sram' } } });
+    }
+  });
+  it('AWS services are service principals; anonymous callers are anonymous; SSO sessions give an e-mail', () => {
+    expect(cloudtrail.parse(base({ userIdentity: { type: 'AWSService', invokedBy: 'backup.amazonaws.com' }, sourceIPAddress: 'backup.amazonaws.com' }), origin)).toMatchObject({ kind: 'event', event: { actor: { service: true } } });
+    const anon = cloudtrail.parse(base({ userIdentity: { type: 'AWSAccount', accountId: 'anonymous', principalId: '' } }), origin);
+    expect(anon).toMatchObject({ kind: 'event', event: { actor: { anonymous: true } } });
+    const sso = cloudtrail.parse(base({ userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/AWSReservedSSO_X/li.wei@northfield.edu' } }), origin);
+    expect(sso).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:arn:aws:sts::1:assumed-role/AWSReservedSSO_X/li.wei@northfield.edu', 'email:li.wei@northfield.edu'] } } });
+  });
+  it('a host name in sourceIPAddress is not an IP', () => {
+    const out = cloudtrail.parse(base({ sourceIPAddress: 'AWS Internal' }), origin);
+    expect(out.kind === 'event' && out.event.ip).toBeFalsy();
+  });
+  it('other services, digests and incomplete records', () => {
+    expect(cloudtrail.parse(base({ eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' }), origin)).toEqual({ kind: 'skip', reason: 'not an S3 or CodeCommit data event: iam.amazonaws.com CreateUser' });
+    expect(cloudtrail.parse({ digestPublicKeyFingerprint: 'x', digestS3Object: 'y' }, origin)).toEqual({ kind: 'skip', reason: 'CloudTrail digest file' });
+    expect(cloudtrail.parse(base({ eventID: undefined }), origin).kind).toBe('reject');
+  });
+  it('never throws on hostile records (fuzz)', () => {
+    fc.assert(fc.property(fc.object({ maxDepth: 3 }), fc.anything(), (obj, value) => {
+      for (const r of [obj, { ...base(), ...obj }, base({ userIdentity: value }), base({ requestParameters: value }), base({ resources: value, requestParameters: null })]) {
+        expect(['event', 'skip', 'reject']).toContain(cloudtrail.parse(r as Record<string, unknown>, origin).kind);
+      }
+    }), { numRuns: 300 });
+  });
+});

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { github } from '#shared/sources/github/index.ts';
+import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+
+const origin = { file: 'f', line: 1 };
+
+describe('GitHub audit log — real fixtures', () => {
+  it('reads the real API git.clone and git.fetch (no actor: anonymous)', async () => {
+    const out = await parseWith(github, readFileSync(realFixture('03-github-audit.sample-api-git-events.json'), 'utf8'));
+    const [clone, fetch] = events(out);
+    expect(clone).toMatchObject({ source: 'github', action: 'clone', time: '2021-03-02T13:44:51.041Z', actor: { anonymous: true }, resource: { uri: 'github://org-demo/private-repo-2', name: 'private-repo-2' } });
+    expect(clone!.id).toMatch(/^[0-9a-f]{32}$/); // no _document_id: a hash of the record
+    expect(fetch).toMatchObject({ id: 'uQZXhZ0mcj8gJPuDbJxd8w==', action: 'fetch', time: '2021-03-02T13:44:49.805Z' });
+  });
+
+  it('reads the Panther git.clone (renamed @timestamp, actor_location)', () => {
+    const [log] = pantherLogs('03-github-audit.sample-panther-git-clone.yml');
+    expect(github.detect(log!)).toBe(true);
+    expect(github.parse(log!, origin)).toMatchObject({
+      kind: 'event', event: { id: 'KCYtigpnShPBSohA4OXbRg==', time: '2023-11-20T21:20:09.423Z', ip: '5.6.7.8', sourceCountry: 'US', actor: { candidates: ['github:acme-inc-user'] }, resource: { uri: 'github://acme-inc/a-repo' } },
+    });
+  });
+
+  it('repo.access is a visibility change, not a read', () => {
+    const [log] = pantherLogs('03-github-audit.sample-panther-repo-access.yml');
+    expect(github.parse(log!, origin)).toEqual({ kind: 'skip', reason: 'repo.access is a visibility change, not a read' });
+  });
+});
+
+describe('GitHub audit log — behaviour', () => {
+  const rec = (over: Record<string, unknown> = {}) => ({ '@timestamp': 1792080000000, action: 'git.clone', actor: 'lwei', repo: 'nfu-aero/hgv-solver', _document_id: 'd1', ...over });
+  it('reads an API page (a JSON array)', async () => {
+    expect(events(await parseWith(github, JSON.stringify([rec(), rec({ _document_id: 'd2', action: 'repo.download_zip' })])))).toHaveLength(2);
+  });
+  it('download_zip is a download; push is not a read', () => {
+    expect(github.parse(rec({ action: 'repo.download_zip' }), origin)).toMatchObject({ kind: 'event', event: { action: 'download' } });
+    expect(github.parse(rec({ action: 'git.push' }), origin)).toEqual({ kind: 'skip', reason: 'not a read: git.push' });
+  });
+  it('SAML name id is an e-mail candidate; deploy keys and [bot] apps are services', () => {
+    expect(github.parse(rec({ external_identity_nameid: 'li.wei@northfield.edu' }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['github:lwei', 'email:li.wei@northfield.edu'] } } });
+    expect(github.parse(rec({ actor: '', programmatic_access_type: 'deploy_key' }), origin)).toMatchObject({ kind: 'event', event: { actor: { service: true } } });
+    expect(github.parse(rec({ actor: 'dependabot[bot]' }), origin)).toMatchObject({ kind: 'event', event: { actor: { service: true } } });
+  });
+  it('rejects records without a repo', () => {
+    expect(github.parse(rec({ repo: undefined }), origin)).toEqual({ kind: 'reject', reason: 'git.clone without repo "org/name"' });
+  });
+  it('never throws (fuzz)', () => {
+    fc.assert(fc.property(fc.object({ maxDepth: 2 }), fc.anything(), (obj, v) => {
+      for (const r of [obj, { ...rec(), ...obj }, rec({ actor: v }), rec({ '@timestamp': v }), rec({ repo: v, actor_location: v })]) {
+        expect(['event', 'skip', 'reject']).toContain(github.parse(r as Record<string, unknown>, origin).kind);
+      }
+    }), { numRuns: 300 });
+  });
+});
