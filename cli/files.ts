@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 
-export interface Input { name: string; open: () => AsyncIterable<Buffer> }
+/** One thing to scan: `name` as shown to the user, `key` stable across working directories. */
+export interface Input { name: string; key: string; open: () => AsyncIterable<Buffer> }
 
 /** PATH arguments → inputs: files, directories (recursive, sorted), and `-` for stdin. */
 export async function expandInputs(paths: string[], cwd: string, stdin: AsyncIterable<Buffer>): Promise<{ inputs: Input[]; missing: string[] }> {
@@ -10,7 +11,7 @@ export async function expandInputs(paths: string[], cwd: string, stdin: AsyncIte
   const missing: string[] = [];
   for (const p of paths) {
     if (p === '-') {
-      inputs.push({ name: '-', open: () => stdin });
+      inputs.push({ name: '-', key: 'stdin:-', open: () => stdin });
       continue;
     }
     const full = resolve(cwd, p);
@@ -23,7 +24,7 @@ export async function expandInputs(paths: string[], cwd: string, stdin: AsyncIte
 }
 
 function fileInput(path: string, cwd: string): Input {
-  return { name: relative(cwd, path) || path, open: () => createReadStream(path) };
+  return { name: relative(cwd, path) || path, key: `file://${path}`, open: () => createReadStream(path) };
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -27,7 +27,8 @@ export function formatFlags(flags: Flag[]): string {
   for (const f of flags) {
     const actor = f.actor.name ? `${f.actor.name} (${f.actor.key})` : f.actor.key;
     const reasons = f.reasons.map((r) => (r.country ? `${r.code} ${r.country}` : r.code)).join(', ') || 'cleared by license';
-    out.push(`${f.severity.toUpperCase().padEnd(8)} ${f.day}  ${f.dataset} [${f.classification}]  ${actor}  —  ${reasons}  (${f.eventCount} event${f.eventCount === 1 ? '' : 's'}, flag ${f.id})`);
+    const status = 'status' in f ? `[${String(f.status).replace('_', ' ')}] ` : '';
+    out.push(`${status}${f.severity.toUpperCase().padEnd(8)} ${f.day}  ${f.dataset} [${f.classification}]  ${actor}  —  ${reasons}  (${f.eventCount} event${f.eventCount === 1 ? '' : 's'}, flag ${f.id})`);
     for (const r of f.reasons) out.push(`    why: ${r.explanation}`);
     for (const c of f.cleared ?? []) out.push(`    cleared: ${c.explanation}`);
     for (const e of f.events.slice(0, 3)) out.push(`    ${e.time}  ${e.source} ${e.action}  ${e.resource}${e.ip ? `  from ${e.ip}${e.country ? ` (${e.country})` : ''}` : ''}`);

@@ -1,6 +1,7 @@
 import { ConfigError } from '#shared/config/index.ts';
 import { check } from './check.ts';
 import { EXIT, UsageError, processIo, type Io } from './io.ts';
+import { FLAGS_USAGE, flags } from './flags.ts';
 import { LOOKUP_USAGE, lookup } from './lookup.ts';
 import { SCAN_USAGE, scan } from './scan.ts';
 
@@ -10,6 +11,7 @@ usage:
   ${SCAN_USAGE}
   ittmon check [--config FILE]
   ${LOOKUP_USAGE}
+  ${FLAGS_USAGE}
 
 Exit codes: 0 done, 2 usage or configuration error, 3 --fail-on threshold met, 1 anything else.
 `;
@@ -22,7 +24,7 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
       case 'scan': return await scan(rest, io);
       case 'check': return await check(rest, io);
       case 'lookup': return lookup(rest, io);
-      case 'flags':
+      case 'flags': return await flags(rest, io);
       case 'serve':
         throw new UsageError(`ittmon ${command} needs the flag store, which this version does not have yet`);
       case undefined: case '-h': case '--help': case 'help':

@@ -8,6 +8,10 @@ import { expandInputs } from './files.ts';
 import { formatFlags, formatSummary } from './format.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
+import { hashing, LocalSession } from './store.ts';
+
+/** Links in local bus events point at `ittmon serve`. */
+export const LOCAL_LINK_BASE = 'http://127.0.0.1:8787';
 
 export const SCAN_USAGE = 'ittmon scan PATH... [--config FILE] [--json] [--source NAME] [--quarantine FILE] [--store DIR] [--fail-on SEVERITY] [--include-cleared]';
 
@@ -24,7 +28,6 @@ export async function scan(args: string[], io: Io): Promise<number> {
   if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new UsageError(`--fail-on takes one of ${SEVERITIES.join(', ')}, not "${failOn}"`);
   const source = values.source === undefined ? undefined : sourceByName(values.source);
   if (values.source !== undefined && !source) throw new UsageError(`--source takes one of ${SOURCES.map((s) => s.name).join(', ')}, not "${values.source}"`);
-  if (values.store !== undefined) throw new UsageError('--store needs the flag store, which this version does not have yet; scan without it');
 
   const policy = await loadPolicyFromDisk(values.config, io.cwd);
   const { inputs, missing } = await expandInputs(positionals, io.cwd, io.stdin);
@@ -37,28 +40,37 @@ export async function scan(args: string[], io: Io): Promise<number> {
     throw new UsageError(`${policy.files.config}: geoip: cannot read ${policy.geoip}: ${(e as Error).message}`);
   }
   const quarantine = values.quarantine ? createWriteStream(values.quarantine) : undefined;
+  let objectRejects: Rejected[] = [];
   const run = new Scan(policy, {
     geoDatabase,
     ...(source ? { source } : {}),
-    onReject: (r: Rejected) => quarantine?.write(`${JSON.stringify(r)}\n`),
+    onReject: (r: Rejected) => {
+      quarantine?.write(`${JSON.stringify(r)}\n`);
+      if (session) objectRejects.push(r);
+    },
   });
+  const session = values.store !== undefined ? await LocalSession.open(values.store, io.cwd, { create: true }) : undefined;
+  const stored = { raised: 0, updated: 0 };
 
   let current = '';
   const progress = io.tty ? setInterval(() => io.err(`\r\x1b[K  scanning ${current} — ${run.summary.records} records`), 500) : undefined;
   try {
     for (const [i, input] of inputs.entries()) {
       current = `${input.name} (${i + 1}/${inputs.length})`;
-      try {
-        await run.add(input.open(), input.name);
-      } catch (e) {
-        // The file itself could not be opened or read (permissions, vanished): count it, carry on.
-        run.summary.records += 1;
-        run.summary.rejected['cannot read file'] = (run.summary.rejected['cannot read file'] ?? 0) + 1;
-        quarantine?.write(`${JSON.stringify({ file: input.name, line: 0, reason: `cannot read file: ${(e as Error).message}` })}\n`);
+      objectRejects = [];
+      const read = hashing(input.open());
+      const result = await run.add(read.stream, input.name); // unreadable files become rejected records
+      if (session) {
+        const object = { key: input.key, etag: read.etag() };
+        const changes = await session.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
+        await session.publish(changes, LOCAL_LINK_BASE);
+        await session.quarantine(object, objectRejects);
+        for (const c of changes) stored[c.before ? 'updated' : 'raised'] += 1;
       }
     }
   } finally {
     if (progress) { clearInterval(progress); io.err('\r\x1b[K'); }
+    await session?.close();
   }
   if (quarantine) await new Promise<void>((done) => quarantine.end(done));
 
@@ -66,6 +78,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
   if (values.json) for (const f of flags) io.out(`${JSON.stringify(f)}\n`);
   else io.out(formatFlags(flags));
   io.err(formatSummary(run.summary));
+  if (session) io.err(`  store:    ${values.store}: ${stored.raised} flag${stored.raised === 1 ? '' : 's'} raised, ${stored.updated} updated (events in ${values.store}/events.jsonl)\n`);
   if (failOn && flags.some((f) => f.reasons.length && severityRank(f.severity) >= severityRank(failOn as Severity))) return EXIT.threshold;
   return EXIT.ok;
 }

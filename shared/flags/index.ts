@@ -64,13 +64,18 @@ export class FlagAggregator {
 
   /** The flags, highest severity first; flags whose every finding a license cleared only when asked. */
   flags(includeCleared = false): Flag[] {
-    const out: Flag[] = [];
+    return this.entries(includeCleared).map((e) => e.flag);
+  }
+
+  /** The flags with the ids of the events behind them (the store keeps them as evidence). */
+  entries(includeCleared = false): { flag: Flag; eventIds: string[] }[] {
+    const out: { flag: Flag; eventIds: string[] }[] = [];
     for (const b of this.building.values()) {
       const reasons = [...b.reasons.values()].sort((x, y) => severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? ''));
       if (!reasons.length && !includeCleared) continue;
       const severity: Severity = reasons[0]?.severity ?? 'low';
       const cleared = [...b.cleared.values()];
-      out.push({
+      out.push({ eventIds: [...b.eventIds].sort(), flag: {
         ...b.flag,
         severity,
         actor: { ...b.flag.actor, accounts: [...b.accounts].sort() },
@@ -79,9 +84,9 @@ export class FlagAggregator {
         eventCount: b.eventIds.size,
         bytes: b.bytes,
         events: b.events,
-      });
+      } });
     }
-    return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.day.localeCompare(b.day) || a.dataset.localeCompare(b.dataset) || a.actor.key.localeCompare(b.actor.key));
+    return out.sort(({ flag: a }, { flag: b }) => severityRank(b.severity) - severityRank(a.severity) || a.day.localeCompare(b.day) || a.dataset.localeCompare(b.dataset) || a.actor.key.localeCompare(b.actor.key));
   }
 }
 

@@ -87,7 +87,7 @@ export interface Flag {
   jurisdiction: 'ITAR' | 'EAR';
   day: string;
   actor: { key: string; person?: string; name?: string; accounts: string[] };
-  reasons: Omit<FlagReason, 'severity'>[];
+  reasons: FlagReason[];
   cleared?: ClearedReason[];
   eventCount: number;
   bytes: number;

@@ -8,12 +8,18 @@ import type { AccessEvent, Flag, Origin, SourceName } from '#shared/model/index.
 import { readRecords, type ReadOptions } from '#shared/read/records.ts';
 import type { RawRecord } from '#shared/read/envelopes.ts';
 import { SOURCES, type LogSource } from '#shared/sources/index.ts';
-import { emptySummary, reasonCategory, type ScanSummary } from './summary.ts';
+import { emptySummary, reasonCategory, total, type ScanSummary } from './summary.ts';
 
 export { emptySummary, total, type ScanSummary } from './summary.ts';
 
 /** A record that could not be read, kept with the reason (quarantine). */
 export interface Rejected { file: string; line: number; index?: number; source?: SourceName; reason: string; raw?: string }
+
+/** What one object contributed to a scan. */
+export interface ObjectResult {
+  flags: { flag: Flag; eventIds: string[] }[];
+  counts: { records: number; events: number; skipped: number; rejected: number };
+}
 
 export interface ScanOptions extends ReadOptions {
   /** Force one source instead of detecting per record. */
@@ -40,6 +46,7 @@ export class Scan {
   private readonly directory: Directory;
   private readonly geo: Geo;
   private readonly aggregator = new FlagAggregator();
+  private objectAggregator = new FlagAggregator();
   private lastSource: LogSource | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
@@ -48,15 +55,28 @@ export class Scan {
     this.geo = new Geo(policy.networks, policy.home, options.geoDatabase);
   }
 
-  /** Reads one file or object to the end. Never throws for bad content. */
-  async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string): Promise<void> {
+  /**
+   * Reads one file or object to the end and returns what it contributed: its own flags (with their
+   * event ids, the evidence the store keeps per object) and where its records went.
+   * Never throws for bad content.
+   */
+  async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string): Promise<ObjectResult> {
     this.summary.files += 1;
+    this.objectAggregator = new FlagAggregator();
+    const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
     for await (const item of readRecords(chunks, file, this.options)) {
       this.summary.records += 1;
       if (item.kind === 'record') this.record(item.record, item.origin);
       else if (item.kind === 'skip') this.skipped(item.reason);
       else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
     }
+    return {
+      flags: this.objectAggregator.entries(),
+      counts: {
+        records: this.summary.records - before.records, events: this.summary.events - before.events,
+        skipped: total(this.summary.skipped) - before.skipped, rejected: total(this.summary.rejected) - before.rejected,
+      },
+    };
   }
 
   flags(includeCleared = false): Flag[] {
@@ -105,7 +125,9 @@ export class Scan {
     for (const dataset of datasets) {
       const { reasons, cleared } = assess(event, dataset, person, place, this.policy);
       this.summary.clearedByLicense += cleared.length;
-      if (reasons.length || cleared.length) this.aggregator.add(event, dataset, person, reasons, cleared, place?.country);
+      if (!reasons.length && !cleared.length) continue;
+      this.aggregator.add(event, dataset, person, reasons, cleared, place?.country);
+      this.objectAggregator.add(event, dataset, person, reasons, cleared, place?.country);
     }
   }
 

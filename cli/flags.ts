@@ -1,0 +1,32 @@
+import { parseArgs } from 'node:util';
+import { STATUSES, type FlagStatus, type StoredFlag } from '#shared/store/index.ts';
+import { formatFlags } from './format.ts';
+import { EXIT, UsageError, type Io } from './io.ts';
+import { DEFAULT_STORE, LocalSession } from './store.ts';
+
+export const FLAGS_USAGE = 'ittmon flags [--store DIR] [--status S] [--json]';
+
+/** `ittmon flags`: the stored flags, highest severity and newest first. */
+export async function flags(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } } });
+  const status = values.status as FlagStatus | undefined;
+  if (status && !STATUSES.includes(status)) throw new UsageError(`--status takes one of ${STATUSES.join(', ')}, not "${status}"`);
+  const session = await LocalSession.open(values.store ?? DEFAULT_STORE, io.cwd, { create: false });
+  try {
+    const list: StoredFlag[] = [];
+    for (const s of status ? [status] : STATUSES) {
+      let cursor: string | undefined;
+      do {
+        const page = await session.store.queryFlags({ status: s, limit: 200, ...(cursor ? { cursor } : {}) });
+        list.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    if (values.json) for (const f of list) io.out(`${JSON.stringify(f)}\n`);
+    else io.out(formatFlags(list));
+    io.err(`${list.length} flag${list.length === 1 ? '' : 's'}${status ? ` ${status.replace('_', ' ')}` : ''} in ${values.store ?? DEFAULT_STORE}\n`);
+    return EXIT.ok;
+  } finally {
+    await session.close();
+  }
+}

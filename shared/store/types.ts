@@ -1,0 +1,116 @@
+import type { Flag, SourceName } from '#shared/model/index.ts';
+import type { Rejected } from '#shared/pipeline/index.ts';
+
+export type FlagStatus = 'open' | 'in_review' | 'closed' | 'escalated';
+export const STATUSES: readonly FlagStatus[] = ['open', 'in_review', 'closed', 'escalated'];
+
+export type Disposition = 'no_license_required' | 'license_exception' | 'license_on_file' | 'exclusion_applies' | 'misclassified' | 'not_a_release';
+export const DISPOSITIONS: readonly Disposition[] = ['no_license_required', 'license_exception', 'license_on_file', 'exclusion_applies', 'misclassified', 'not_a_release'];
+
+/** A flag as stored: the scan's flag plus its review state. */
+export interface StoredFlag extends Flag {
+  status: FlagStatus;
+  /** Review version: every decision increments it (optimistic concurrency). */
+  version: number;
+  /** Evidence revision: every change of the evidence increments it. */
+  rev: number;
+  assignee?: string;
+  disposition?: Disposition;
+  /** The license number (license_on_file) or exception citation (license_exception). */
+  reference?: string;
+  justification?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One immutable line of a flag's review record (who, when, from, to, why). */
+export interface AuditEntry {
+  flagId: string;
+  version: number;
+  at: string;
+  who: string;
+  action: string;
+  from: FlagStatus | null;
+  to: FlagStatus;
+  disposition?: Disposition;
+  reference?: string;
+  justification?: string;
+  assignee?: string;
+}
+
+/** The evidence one source object contributes to one flag. */
+export interface Contribution {
+  flagId: string;
+  object: string;
+  etag: string;
+  flag: Flag;
+  /** Event ids, when few enough to keep (bounded so that an item stays far below 400 KB). */
+  eventIds?: string[];
+}
+
+export interface SourceObject { key: string; etag: string }
+
+/** Where every record of one object went (records = events + skipped + rejected). */
+export interface ObjectCounts {
+  object: string;
+  etag: string;
+  source?: SourceName;
+  records: number;
+  events: number;
+  skipped: number;
+  rejected: number;
+  flags: number;
+  /** The flags this object contributed to. */
+  flagIds?: string[];
+  processedAt: string;
+}
+
+export interface FlagChange { before?: StoredFlag; after: StoredFlag }
+
+export interface FlagQuery {
+  status?: FlagStatus;
+  severity?: Flag['severity'];
+  dataset?: string;
+  actor?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> { items: T[]; cursor?: string }
+
+/** Where rejected records are kept: a local file, or an S3 prefix. */
+export interface QuarantineSink { put(object: SourceObject, rejected: Rejected[]): Promise<void> }
+
+/** The flag store port: one implementation (DynamoDB), locally on dynalite. */
+export interface FlagStore {
+  /** Saves one object's flags and counts; re-saving the same object and etag changes nothing. */
+  saveObject(object: SourceObject, flags: Flag[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]>;
+  getFlag(id: string): Promise<StoredFlag | undefined>;
+  queryFlags(query: FlagQuery): Promise<Page<StoredFlag>>;
+  evidence(id: string): Promise<Contribution[]>;
+  auditTrail(id: string): Promise<AuditEntry[]>;
+  /** Applies a review change prepared by shared/review; throws ConflictError when the version moved. */
+  applyDecision(id: string, expectedVersion: number, change: ReviewChange): Promise<FlagChange>;
+  objectCounts(object: string): Promise<ObjectCounts[]>;
+  getCheckpoint(object: SourceObject): Promise<Checkpoint | undefined>;
+  putCheckpoint(object: SourceObject, checkpoint: Checkpoint): Promise<void>;
+}
+
+export interface ReviewChange {
+  entry: Omit<AuditEntry, 'flagId' | 'version'>;
+  set: Partial<Pick<StoredFlag, 'status' | 'assignee' | 'disposition' | 'reference' | 'justification'>>;
+  /** Fields to clear (a reopened flag loses its disposition). */
+  clear?: ('assignee' | 'disposition' | 'reference' | 'justification')[];
+}
+
+/** How far a large object was processed, to resume in the next invocation. */
+export interface Checkpoint { byteOffset: number; line: number; updatedAt: string }
+
+export class ConflictError extends Error {
+  constructor(message: string, readonly current?: StoredFlag) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}

@@ -1,0 +1,6 @@
+/** dynalite ships no types: the part of its API we use. */
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+  interface DynaliteOptions { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; maxItemSizeKb?: number }
+  export default function dynalite(options?: DynaliteOptions): Server;
+}
