@@ -4,6 +4,7 @@ import { EXIT, UsageError, processIo, type Io } from './io.ts';
 import { FLAGS_USAGE, flags } from './flags.ts';
 import { LOOKUP_USAGE, lookup } from './lookup.ts';
 import { SCAN_USAGE, scan } from './scan.ts';
+import { SERVE_USAGE, serve } from './serve.ts';
 
 const USAGE = `ITT Monitor — flags releases of export-controlled technical data found in access logs.
 
@@ -12,6 +13,7 @@ usage:
   ittmon check [--config FILE]
   ${LOOKUP_USAGE}
   ${FLAGS_USAGE}
+  ${SERVE_USAGE}
 
 Exit codes: 0 done, 2 usage or configuration error, 3 --fail-on threshold met, 1 anything else.
 `;
@@ -25,8 +27,7 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
       case 'check': return await check(rest, io);
       case 'lookup': return lookup(rest, io);
       case 'flags': return await flags(rest, io);
-      case 'serve':
-        throw new UsageError(`ittmon ${command} needs the flag store, which this version does not have yet`);
+      case 'serve': return await serve(rest, io);
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);
         return command ? EXIT.ok : EXIT.usage;

@@ -92,7 +92,7 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
   }
   if (problems.length) throw new ConfigError(problems);
   return {
-    home, datasets, licenses, allow: cfg.allow, networks, people, catalog,
+    home, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false },
     ...(geoip ? { geoip } : {}),
     files: { config: configPath, directory: directoryPath, ...(catalogPath ? { catalog: catalogPath } : {}) },
   };

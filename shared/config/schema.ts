@@ -33,6 +33,7 @@ export const configSchema = z.strictObject({
     countries: stringList.min(1),
     expires: date,
   })).default([]),
+  review: z.strictObject({ pseudonymise: z.boolean().default(false) }).optional(),
   allow: z.array(z.strictObject({ account: z.string().regex(/^[a-z0-9-]+:.+$/, 'expected kind:value, e.g. github:acme-ci-bot'), reason: z.string().min(1), expires: date.optional() })).default([]),
 });
 

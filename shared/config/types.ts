@@ -50,4 +50,6 @@ export interface Policy {
   people: Person[];
   catalog: CatalogEntry[];
   files: { config: string; directory: string; catalog?: string };
+  /** Review page settings: show persons under pseudonyms until revealed (audited). */
+  review: { pseudonymise: boolean };
 }

@@ -277,6 +277,18 @@ export class DynamoFlagStore implements FlagStore {
     }
   }
 
+  async appendNote(id: string, note: Omit<AuditEntry, 'flagId' | 'version' | 'from' | 'to'>): Promise<AuditEntry> {
+    const current = await this.getFlag(id);
+    if (!current) throw new RangeError(`no flag ${id}`);
+    const entry: AuditEntry = { ...note, flagId: id, version: current.version, from: current.status, to: current.status };
+    await this.db.send(new PutCommand({
+      TableName: this.table,
+      Item: { pk: flagPk(id), sk: `${auditSk(current.version)}#${note.at}#${note.action}#${note.who}`, type: 'audit', ...entry, expiresAt: expiresAt(note.at) },
+      ConditionExpression: 'attribute_not_exists(sk)',
+    }));
+    return entry;
+  }
+
   async objectCounts(object: string): Promise<ObjectCounts[]> {
     const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)', ExpressionAttributeValues: { ':pk': `OBJ#${object}`, ':c': 'COUNTS#' } });
     return items.map(({ pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest }) => rest as unknown as ObjectCounts);

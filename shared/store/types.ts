@@ -93,6 +93,8 @@ export interface FlagStore {
   auditTrail(id: string): Promise<AuditEntry[]>;
   /** Applies a review change prepared by shared/review; throws ConflictError when the version moved. */
   applyDecision(id: string, expectedVersion: number, change: ReviewChange): Promise<FlagChange>;
+  /** Appends an entry that changes no state (a reviewer revealed a pseudonymised person). */
+  appendNote(id: string, entry: Omit<AuditEntry, 'flagId' | 'version' | 'from' | 'to'>): Promise<AuditEntry>;
   objectCounts(object: string): Promise<ObjectCounts[]>;
   getCheckpoint(object: SourceObject): Promise<Checkpoint | undefined>;
   putCheckpoint(object: SourceObject, checkpoint: Checkpoint): Promise<void>;
