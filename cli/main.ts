@@ -19,7 +19,7 @@ Exit codes: 0 done, 2 usage or configuration error, 3 --fail-on threshold met, 1
 `;
 
 /** Runs one command; returns the exit code. Never throws. */
-export async function main(args: string[], io: Io = processIo()): Promise<number> {
+export async function main(args: string[], io: Io = processIo(), signal?: AbortSignal): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
@@ -27,7 +27,7 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
       case 'check': return await check(rest, io);
       case 'lookup': return lookup(rest, io);
       case 'flags': return await flags(rest, io);
-      case 'serve': return await serve(rest, io);
+      case 'serve': return await serve(rest, io, signal);
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);
         return command ? EXIT.ok : EXIT.usage;

@@ -63,7 +63,10 @@ export async function serve(args: string[], io: Io, signal?: AbortSignal): Promi
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.(); // browsers keep connections alive
+  });
   await session.close();
   return EXIT.ok;
 }

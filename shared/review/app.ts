@@ -11,7 +11,7 @@ import { ConflictError, STATUSES, type FlagQuery, type FlagStore, type StoredFla
 import { toCsv } from './csv.ts';
 import { canDecide, canRead, type Reviewer } from './identity.ts';
 import { decisionSchema, prepareDecision, ReviewError } from './index.ts';
-import { pseudonymiseFlag } from './pseudonym.ts';
+import { pseudonym, pseudonymiseFlag } from './pseudonym.ts';
 import { CSS, detailPage, errorPage, page, queuePage, severityChart, type QueueFilters } from './views.ts';
 
 export interface ReviewAppOptions {
@@ -95,6 +95,11 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     if (allowReveal && (await o.store.auditTrail(f.id)).some((a) => a.action === 'reveal' && a.who === reviewer.id)) return { flag: f, revealed: true };
     return { flag: pseudonymiseFlag(f, o.secret), revealed: false };
   };
+  /** Person ids in TCP lists and licenses, hidden like the flag's person until revealed. */
+  const people = (ids: string[] | undefined, revealed: boolean) => (ids && o.pseudonymise && !revealed ? ids.map((a) => (a.startsWith('group:') ? a : pseudonym(o.secret, a))) : ids);
+  const licensesFor = (policy: Policy | undefined, f: StoredFlag, revealed: boolean) => (policy?.licenses ?? [])
+    .filter((l) => l.datasets.includes(f.dataset) || l.classifications.includes(f.classification))
+    .map((l) => ({ ...l, ...(l.persons ? { persons: people(l.persons, revealed)! } : {}) }));
   const toQuery = (q: z.infer<typeof querySchema>, limit: number): FlagQuery => ({
     status: (q.status ?? 'open') as FlagQuery['status'], limit,
     ...(q.severity ? { severity: q.severity } : {}), ...(q.dataset ? { dataset: q.dataset } : {}), ...(q.person ? { actor: q.person } : {}),
@@ -135,8 +140,8 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const flags = await Promise.all((await all(toQuery(q, 500))).map(async (f) => (await show(f, c.get('reviewer'))).flag));
     const rows = flags.map((f) => [f.id, f.severity, f.status, f.day, f.dataset, f.classification, f.jurisdiction, f.actor.name ?? f.actor.key, f.actor.key,
       f.reasons.map((r) => r.code).join(' '), [...new Set(f.reasons.flatMap((r) => (r.country ? [r.country] : [])))].join(' '), f.eventCount, f.firstSeen, f.lastSeen,
-      f.events.map((e) => e.resource).join(' | '), f.assignee, f.disposition, f.reference, f.justification, f.reasons.map((r) => r.explanation).join(' | ')]);
-    const header = ['id', 'severity', 'status', 'day', 'dataset', 'classification', 'jurisdiction', 'who', 'actor_key', 'reasons', 'countries', 'events', 'first_seen', 'last_seen', 'resources', 'assignee', 'disposition', 'reference', 'justification', 'explanations'];
+      f.events.map((e) => e.name ?? '').filter(Boolean).join(' | '), f.events.map((e) => e.resource).join(' | '), f.assignee, f.disposition, f.reference, f.justification, f.reasons.map((r) => r.explanation).join(' | ')]);
+    const header = ['id', 'severity', 'status', 'day', 'dataset', 'classification', 'jurisdiction', 'who', 'actor_key', 'reasons', 'countries', 'events', 'first_seen', 'last_seen', 'file_names', 'resources', 'assignee', 'disposition', 'reference', 'justification', 'explanations'];
     return c.body(toCsv(header, rows), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="ittmon-flags-${now().slice(0, 10)}.csv"` });
   };
   const reveal = async (c: Context<Env>, id: string) => {
@@ -163,8 +168,8 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     return c.json({
       flag,
       ...(person ? { person: { id: person.id, name: person.name, citizenships: person.citizenships, permanentResidency: person.permanentResidency ?? null, usPerson: person.usPerson, groups: person.groups } } : {}),
-      ...(dataset ? { dataset: { id: dataset.id, name: dataset.name, jurisdiction: dataset.jurisdiction, classification: dataset.classification.display, reasons: dataset.reasons ?? null, authorized: dataset.authorized ?? null } } : {}),
-      licenses: (policy?.licenses ?? []).filter((l) => l.datasets.includes(f.dataset) || l.classifications.includes(f.classification)),
+      ...(dataset ? { dataset: { id: dataset.id, name: dataset.name, jurisdiction: dataset.jurisdiction, classification: dataset.classification.display, reasons: dataset.reasons ?? null, authorized: people(dataset.authorized, revealed) ?? null } } : {}),
+      licenses: licensesFor(policy, f, revealed),
       evidence: (await o.store.evidence(f.id)).map((e) => ({ object: e.object, etag: e.etag })),
       audit: await o.store.auditTrail(f.id),
     });
@@ -206,8 +211,8 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     return c.html(page(`Flag ${f.id}`, reviewer, detailPage({
       flag, revealed, pseudonymised: !!o.pseudonymise,
       person: f.actor.person ? policy?.people.find((p) => p.id === f.actor.person) : undefined,
-      dataset: policy?.datasets.find((d) => d.id === f.dataset),
-      licenses: (policy?.licenses ?? []).filter((l) => l.datasets.includes(f.dataset) || l.classifications.includes(f.classification)),
+      dataset: ((d) => d && { ...d, ...(d.authorized ? { authorized: people(d.authorized, revealed)! } : {}) })(policy?.datasets.find((d) => d.id === f.dataset)),
+      licenses: licensesFor(policy, f, revealed),
       evidence: await o.store.evidence(f.id), audit: await o.store.auditTrail(f.id),
       reviewer, canDecide: canDecide(reviewer), csrf: csrfToken(reviewer),
       message: err ? { ok: false, text: err.slice(0, 500) } : msg ? { ok: true, text: msg.slice(0, 200) } : undefined,
