@@ -81,6 +81,19 @@ export class Classifier {
     }
   }
 
+  /** Whether any dataset matches on tags or labels (else looking tags up is wasted work). */
+  get usesLabels(): boolean {
+    return this.datasets.some((d) => d.tags.length || d.labels);
+  }
+
+  /** Whether the catalog or the logs already say what the resource's tags are. */
+  knowsLabels(resource: Resource): boolean {
+    const key = uriKey(resource.uri);
+    if (this.learned.has(key) || this.exactCatalog.has(key)) return true;
+    const [scheme, path] = splitUri(resource.uri);
+    return this.globCatalog.some((g) => matchesUri(g.matchers, scheme, path, resource.uri));
+  }
+
   /** A labelling event: the resource's tags and labels as they now are (replace) or added. */
   learn(resource: Resource, replace: boolean): void {
     const key = uriKey(resource.uri);

@@ -17,9 +17,12 @@ const DOCUMENTATION: [string, number, 'ipv4' | 'ipv6'][] = [
 ];
 const CACHE_LIMIT = 100_000;
 
-/** The bundled CC0 country database (geo-whois-asn-country), or the user's own .mmdb. */
+/**
+ * The bundled CC0 country database (geo-whois-asn-country), or the user's own .mmdb.
+ * In a Lambda bundle the database is copied beside the code and named by ITTMON_GEO_DB.
+ */
 export function loadGeoDatabase(path?: string): Buffer {
-  const file = path ?? createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
+  const file = path ?? process.env.ITTMON_GEO_DB ?? createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
   return readFileSync(file);
 }
 

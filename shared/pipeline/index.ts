@@ -28,6 +28,11 @@ export interface ScanOptions extends ReadOptions {
   onReject?: (rejected: Rejected) => void;
   /** The geo database (.mmdb bytes); without it only networks and private ranges are placed. */
   geoDatabase?: Buffer;
+  /**
+   * Tags of an S3 object that neither the catalog nor the logs label (GetObjectTagging in AWS),
+   * asked only for releases and only when the policy matches on tags or labels.
+   */
+  tags?: (uri: string) => Promise<Record<string, string> | undefined>;
 }
 
 const MAX_RAW = 4096;
@@ -60,13 +65,13 @@ export class Scan {
    * event ids, the evidence the store keeps per object) and where its records went.
    * Never throws for bad content.
    */
-  async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string): Promise<ObjectResult> {
+  async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, read: Pick<ReadOptions, 'start' | 'stop' | 'progress'> = {}): Promise<ObjectResult> {
     this.summary.files += 1;
     this.objectAggregator = new FlagAggregator();
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
-    for await (const item of readRecords(chunks, file, this.options)) {
+    for await (const item of readRecords(chunks, file, { ...this.options, ...read })) {
       this.summary.records += 1;
-      if (item.kind === 'record') this.record(item.record, item.origin);
+      if (item.kind === 'record') await this.record(item.record, item.origin);
       else if (item.kind === 'skip') this.skipped(item.reason);
       else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
     }
@@ -86,7 +91,7 @@ export class Scan {
     return flags;
   }
 
-  private record(record: RawRecord, origin: Origin): void {
+  private async record(record: RawRecord, origin: Origin): Promise<void> {
     const source = this.options.source ?? this.detect(record);
     if (!source) {
       this.rejected({ ...origin, reason: `not a recognised log format (tried ${SOURCES.map((s) => s.name).join(', ')})`, raw: rawText(record) });
@@ -96,7 +101,14 @@ export class Scan {
     this.summary.bySource[source.name] = (this.summary.bySource[source.name] ?? 0) + 1;
     if (outcome.kind === 'skip') this.skipped(outcome.reason);
     else if (outcome.kind === 'reject') this.rejected({ ...origin, source: source.name, reason: outcome.reason, raw: rawText(record) });
-    else this.event(outcome.event);
+    else {
+      const e = outcome.event;
+      if (this.options.tags && e.release && !e.actor.service && e.resource.uri.startsWith('s3://') && this.classifier.usesLabels && !this.classifier.knowsLabels(e.resource)) {
+        const tags = await this.options.tags(e.resource.uri);
+        if (tags) e.resource.tags = { ...tags, ...e.resource.tags };
+      }
+      this.event(e);
+    }
   }
 
   private detect(record: RawRecord): LogSource | undefined {

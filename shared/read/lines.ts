@@ -8,14 +8,27 @@ export const DEFAULT_MAX_LINE_BYTES = 1 << 20; // 1 MiB: far above any real log 
 
 const NEWLINE = 0x0a;
 
-export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<Line> {
+/** Where reading stands: bytes consumed through the end of the last line yielded, and its number. */
+export interface Position { bytes: number; line: number }
+
+/**
+ * `position` (optional) is kept up to date, and its starting values say where the stream begins
+ * (resuming from a checkpoint); `skipBytes` discards that many bytes first (a gzip stream cannot
+ * be entered in the middle, so it is read from the start and the part already done is skipped).
+ */
+export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES, position: Position = { bytes: 0, line: 0 }, skipBytes = 0): AsyncGenerator<Line> {
   const decoder = new TextDecoder('utf-8'); // invalid UTF-8 becomes U+FFFD: the record is still counted
   let parts: Buffer[] = [];
   let size = 0;
   let overflow = 0; // bytes of the current line beyond the cap (not kept)
-  let line = 0;
+  let line = position.line;
+  let toSkip = skipBytes;
+  let pending = 0; // bytes of the current line so far, newline excluded
   const finish = (): Line => {
     line += 1;
+    position.bytes += pending;
+    position.line = line;
+    pending = 0;
     if (overflow > 0) {
       const result = { text: '', line, tooLong: size + overflow };
       parts = []; size = 0; overflow = 0;
@@ -31,14 +44,24 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
     parts.push(piece); size += piece.length;
   };
   for await (const raw of chunks) {
-    const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+    let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+    if (toSkip > 0) {
+      const skipped = Math.min(toSkip, chunk.length);
+      chunk = chunk.subarray(skipped);
+      toSkip -= skipped;
+      if (!chunk.length) continue;
+    }
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       take(chunk.subarray(start, nl));
+      pending += nl - start + 1;
       yield finish();
       start = nl + 1;
     }
-    if (start < chunk.length) take(Buffer.from(chunk.subarray(start))); // copy: the chunk may be reused
+    if (start < chunk.length) {
+      take(Buffer.from(chunk.subarray(start))); // copy: the chunk may be reused
+      pending += chunk.length - start;
+    }
   }
   if (size > 0 || overflow > 0) yield finish();
 }

@@ -6,6 +6,15 @@ import { splitLines } from './lines.ts';
 export interface ReadOptions {
   /** The largest line or JSON document kept in memory; CloudTrail writes a whole file as one line. */
   maxRecordBytes?: number;
+  /**
+   * Resume from a checkpoint: the bytes and lines already done. The stream starts there (an S3
+   * range request), or with `skip` at the beginning, those bytes being skipped (gzip).
+   */
+  start?: { bytes: number; line: number; skip?: boolean };
+  /** Asked between lines of text and JSON-lines files: stop here, to resume later from `progress`. */
+  stop?: () => boolean;
+  /** Filled in: where reading ended (bytes of the decompressed stream, lines), and whether it stopped early. */
+  progress?: { bytes: number; line: number; stopped: boolean };
 }
 export const DEFAULT_MAX_RECORD_BYTES = 128 << 20;
 
@@ -23,13 +32,27 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
   let docBytes = 0;
   let docStart = 0;
   let docTooBig = false;
-  let lastLine = 0;
+  const start = options.start ?? { bytes: 0, line: 0 };
+  const position = { bytes: start.bytes, line: start.line };
+  const progress = options.progress ?? { bytes: 0, line: 0, stopped: false };
+  Object.assign(progress, { bytes: start.bytes, line: start.line, stopped: false });
+  let lastLine = start.line;
   const numbered = function* (items: Iterable<ReadItem>): Generator<ReadItem> {
     let index = 0;
     for (const item of items) yield { ...item, origin: { ...item.origin, index: index++ } };
   };
   try {
-    for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max)) {
+    const before = { bytes: start.bytes, line: start.line };
+    for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max, position, start.skip ? start.bytes : 0)) {
+      if (mode !== 'document' && options.stop?.()) {
+        // This line is read again on resume: report the position before it.
+        Object.assign(progress, { ...before, stopped: true });
+        return;
+      }
+      progress.bytes = position.bytes;
+      progress.line = position.line;
+      before.bytes = position.bytes;
+      before.line = position.line;
       lastLine = line;
       const origin: Origin = { file, line };
       if (mode === 'document') {

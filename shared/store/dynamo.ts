@@ -6,7 +6,7 @@ import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
 import { mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
 import {
-  ConflictError, type AuditEntry, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
+  ConflictError, type AuditEntry, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
   type ObjectCounts, type Page, type ReviewChange, type SourceObject, type StoredFlag,
 } from './types.ts';
 
@@ -30,7 +30,8 @@ function indexKeys(f: StoredFlag): Item {
   };
 }
 const toItem = (f: StoredFlag): Item => ({ pk: flagPk(f.id), sk: 'FLAG', type: 'flag', ...f, ...indexKeys(f), expiresAt: expiresAt(f.lastSeen) });
-function fromItem(item: Item): StoredFlag {
+/** A stored flag from a table item (also from a DynamoDB stream image, once unmarshalled). */
+export function flagFromItem(item: Item): StoredFlag {
   const out: Item = {};
   for (const k of [...FLAG_FIELDS, ...REVIEW_FIELDS]) if (item[k] !== undefined) out[k] = item[k];
   return out as unknown as StoredFlag;
@@ -59,8 +60,7 @@ export class DynamoFlagStore implements FlagStore {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async saveObject(object: SourceObject, flags: Flag[] | { flag: Flag; eventIds?: string[] }[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]> {
-    const entries = flags.map((e) => ('flag' in e ? e : { flag: e, eventIds: undefined }));
+  async saveObject(object: SourceObject, entries: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]> {
     const changes: FlagChange[] = [];
     const touched = new Set<string>();
     for (const { flag, eventIds } of entries) {
@@ -138,7 +138,7 @@ export class DynamoFlagStore implements FlagStore {
 
   async getFlag(id: string): Promise<StoredFlag | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: 'FLAG' }, ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    return Item ? flagFromItem(Item) : undefined;
   }
 
   async evidence(id: string): Promise<Contribution[]> {
@@ -247,7 +247,7 @@ export class DynamoFlagStore implements FlagStore {
       else if (!all.length) next[s] = null;
     }
     const done = Object.keys(next).length === STATUS_SHARDS && Object.values(next).every((v) => v === null);
-    return { items: taken.map((t) => fromItem(t.item)), ...(done || taken.length < limit ? {} : { cursor: encodeCursor(next) }) };
+    return { items: taken.map((t) => flagFromItem(t.item)), ...(done || taken.length < limit ? {} : { cursor: encodeCursor(next) }) };
   }
 
   /** Up to `limit` kept items of one index partition after `start`, newest first. */
@@ -265,14 +265,14 @@ export class DynamoFlagStore implements FlagStore {
         ...(exclusive ? { ExclusiveStartKey: exclusive } : {}),
       }));
       for (const item of res.Items ?? []) {
-        if (!keep(fromItem(item))) continue;
+        if (!keep(flagFromItem(item))) continue;
         out.push(item);
         if (out.length === limit) {
           last = keyOf(item, index);
-          return { items: out.map(fromItem), raw: out, last };
+          return { items: out.map(flagFromItem), raw: out, last };
         }
       }
-      if (!res.LastEvaluatedKey) return { items: out.map(fromItem), raw: out, last: undefined };
+      if (!res.LastEvaluatedKey) return { items: out.map(flagFromItem), raw: out, last: undefined };
       exclusive = res.LastEvaluatedKey;
     }
   }

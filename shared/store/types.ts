@@ -50,6 +50,9 @@ export interface Contribution {
 
 export interface SourceObject { key: string; etag: string }
 
+/** What one object says about one flag: the flag as computed from it, and the events behind it. */
+export interface FlagEvidence { flag: Flag; eventIds?: string[] }
+
 /** Where every record of one object went (records = events + skipped + rejected). */
 export interface ObjectCounts {
   object: string;
@@ -86,7 +89,7 @@ export interface QuarantineSink { put(object: SourceObject, rejected: Rejected[]
 /** The flag store port: one implementation (DynamoDB), locally on dynalite. */
 export interface FlagStore {
   /** Saves one object's flags and counts; re-saving the same object and etag changes nothing. */
-  saveObject(object: SourceObject, flags: Flag[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]>;
+  saveObject(object: SourceObject, flags: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]>;
   getFlag(id: string): Promise<StoredFlag | undefined>;
   queryFlags(query: FlagQuery): Promise<Page<StoredFlag>>;
   evidence(id: string): Promise<Contribution[]>;

@@ -39,7 +39,7 @@ beforeAll(async () => {
     'people.csv': `${PEOPLE_HEADER}\np-002,Li Wei,li.wei@x.edu,github:lwei,CN,,,\n`,
   });
   const sev: Severity[] = ['critical', 'high', 'medium', 'low'];
-  for (let i = 0; i < 30; i++) await local.store.saveObject({ key: `obj-${i}`, etag: '1' }, [flag(i, sev[i % 4]!)], { records: 1, events: 1, skipped: 0, rejected: 0, flags: 1, processedAt: '2026-10-20T00:00:00.000Z' });
+  for (let i = 0; i < 30; i++) await local.store.saveObject({ key: `obj-${i}`, etag: '1' }, [{ flag: flag(i, sev[i % 4]!) }], { records: 1, events: 1, skipped: 0, rejected: 0, flags: 1, processedAt: '2026-10-20T00:00:00.000Z' });
 });
 afterAll(async () => local.close());
 

@@ -1,0 +1,46 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ingestObject, parseIngestMessage } from '#shared/ingest/index.ts';
+import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
+import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
+
+const processor = new BatchProcessor(EventType.SQS);
+const logger = new Logger({ serviceName: 'ittmon-ingest-object' });
+const metrics = new Metrics({ namespace: 'ITTMonitor', serviceName: 'ingest-object' });
+let tags: ReturnType<typeof s3TagLookup> | undefined;
+/** Stop a chunk when less than this is left, so that saving and the continuation fit. */
+const SAFETY_MS = Number(process.env.ITTMON_SAFETY_MS ?? 60_000);
+
+/** One SQS message: S3 notifications (or a continuation) → the pipeline → the store. */
+async function processMessage(record: SQSRecord, context: Context): Promise<void> {
+  const { policy, geoDatabase } = await configCache().get();
+  for (const work of parseIngestMessage(record.body)) {
+    const result = await ingestObject({
+      policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3()),
+      quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')),
+      tags: (tags ??= s3TagLookup(clients.s3())), linkBase: env('REVIEW_URL'),
+    }, work.ref, work.resume, () => context.getRemainingTimeInMillis() < SAFETY_MS);
+    if (result.next) {
+      // The rest of a large object: a new message, so this one succeeds and nothing is redone.
+      await clients.sqs().send(new SendMessageCommand({ QueueUrl: env('QUEUE_URL'), MessageBody: JSON.stringify({ continuation: { ref: work.ref, resume: result.next } }) }));
+      logger.info('object continues in a new message', { object: work.ref.key, resumeAt: result.next });
+    }
+    metrics.addMetric('Records', MetricUnit.Count, result.records);
+    metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
+    metrics.addMetric('FlagsRaised', MetricUnit.Count, result.changes.filter((c) => !c.before).length);
+    for (const c of result.changes.filter((x) => !x.before)) metrics.addMetric(`Flags_${c.after.severity}`, MetricUnit.Count, 1);
+    if (work.eventTime) metrics.addMetric('LagSeconds', MetricUnit.Seconds, Math.max(0, (Date.now() - Date.parse(work.eventTime)) / 1000));
+    logger.info('object processed', { object: work.ref.key, records: result.records, rejected: result.rejected, flags: result.changes.length });
+  }
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  try {
+    return await processPartialResponse(event, (r: SQSRecord) => processMessage(r, context), processor, { context });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

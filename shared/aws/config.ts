@@ -1,0 +1,42 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { loadPolicy, type Policy } from '#shared/config/index.ts';
+import { loadGeoDatabase } from '#shared/geo/index.ts';
+import { s3Text, s3Version } from './s3.ts';
+
+export interface LoadedConfig { policy: Policy; geoDatabase: Buffer }
+
+/**
+ * The policy from the config bucket (ittmon.yaml and the files it names), cached per container and
+ * reloaded when an object version changes; versions are checked at most every `checkEveryMs`.
+ */
+export class ConfigCache {
+  private loaded?: { config: LoadedConfig; versions: Map<string, string> };
+  private checkedAt = 0;
+
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly key = 'ittmon.yaml', private readonly checkEveryMs = 60_000, private readonly now = () => Date.now()) {}
+
+  async get(): Promise<LoadedConfig> {
+    if (this.loaded && this.now() - this.checkedAt < this.checkEveryMs) return this.loaded.config;
+    if (this.loaded) {
+      const changed = await Promise.all([...this.loaded.versions].map(async ([key, v]) => (await s3Version(this.s3, this.bucket, key)) !== v));
+      this.checkedAt = this.now();
+      if (!changed.some(Boolean)) return this.loaded.config;
+    }
+    const versions = new Map<string, string>();
+    const policy = await loadPolicy(this.key, async (path) => {
+      const { text, version } = await s3Text(this.s3, this.bucket, path);
+      versions.set(path, version);
+      return text;
+    });
+    let geoDatabase: Buffer;
+    if (policy.geoip) {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: policy.geoip }));
+      geoDatabase = Buffer.from(await res.Body!.transformToByteArray());
+      versions.set(policy.geoip, res.VersionId ?? res.ETag ?? '');
+    } else geoDatabase = loadGeoDatabase();
+    this.loaded = { config: { policy, geoDatabase }, versions };
+    this.checkedAt = this.now();
+    return this.loaded.config;
+  }
+}

@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoFlagStore } from '#shared/store/index.ts';
+import { ConfigCache } from './config.ts';
+
+/** What a function needs from its environment, read once per container. */
+export function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (the CDK stack sets it)`);
+  return value;
+}
+
+// Clients are created on first use and reused by later invocations of the same container.
+// AWS_ENDPOINT_URL (read by the SDK itself) points them at loopback servers in tests.
+let s3: S3Client | undefined;
+let dynamo: DynamoDBClient | undefined;
+let sqs: SQSClient | undefined;
+let events: EventBridgeClient | undefined;
+let config: ConfigCache | undefined;
+let store: DynamoFlagStore | undefined;
+
+export const clients = {
+  s3: () => (s3 ??= new S3Client({ forcePathStyle: process.env.ITTMON_S3_PATH_STYLE === 'true' })),
+  dynamo: () => (dynamo ??= new DynamoDBClient({})),
+  sqs: () => (sqs ??= new SQSClient({})),
+  events: () => (events ??= new EventBridgeClient({})),
+};
+export const configCache = () => (config ??= new ConfigCache(clients.s3(), env('CONFIG_BUCKET')));
+export const flagStore = () => (store ??= new DynamoFlagStore(clients.dynamo(), env('TABLE_NAME')));
+
+/** Tests swap in clients that talk to loopback servers. */
+export function resetRuntime(): void {
+  s3 = dynamo = sqs = events = undefined;
+  config = undefined;
+  store = undefined;
+}

@@ -1,0 +1,65 @@
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { ObjectReader, ObjectRef } from '#shared/ingest/index.ts';
+import type { Rejected } from '#shared/pipeline/index.ts';
+import type { QuarantineSink, SourceObject } from '#shared/store/index.ts';
+
+/** Streams log objects; a byte range when resuming, except for gzip, which must be read from the start. */
+export class S3ObjectReader implements ObjectReader {
+  constructor(private readonly s3: S3Client) {}
+
+  async open(ref: ObjectRef, fromByte: number) {
+    const ranged = fromByte > 0 && !/\.gz$/i.test(ref.key);
+    const res = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag ? `"${ref.etag.replace(/"/g, '')}"` : undefined, ...(ranged ? { Range: `bytes=${fromByte}-` } : {}) }));
+    if (!res.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
+    return { body: res.Body as Readable, ranged };
+  }
+}
+
+/** Rejected records of one object as JSON lines under a quarantine prefix: re-processing replaces them. */
+export class S3QuarantineSink implements QuarantineSink {
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly prefix = 'quarantine/') {}
+
+  async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
+    const key = `${this.prefix}${object.key.replace(/^[a-z0-9]+:\/\//, '')}.${object.etag}.jsonl`;
+    await this.s3.send(new PutObjectCommand({
+      Bucket: this.bucket, Key: key, ContentType: 'application/x-ndjson',
+      Body: rejected.map((r) => `${JSON.stringify({ object: object.key, etag: object.etag, ...r })}\n`).join(''),
+    }));
+  }
+}
+
+/** GetObjectTagging with a bounded cache: tags of S3 objects the catalog does not know. */
+export function s3TagLookup(s3: S3Client, limit = 10_000): (uri: string) => Promise<Record<string, string> | undefined> {
+  const cache = new Map<string, Record<string, string> | undefined>();
+  return async (uri) => {
+    if (cache.has(uri)) return cache.get(uri);
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    let tags: Record<string, string> | undefined;
+    if (m) {
+      try {
+        const res = await s3.send(new GetObjectTaggingCommand({ Bucket: m[1], Key: m[2] }));
+        tags = Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      } catch {
+        tags = undefined; // no permission or no such object (deleted since): classify without tags
+      }
+    }
+    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    cache.set(uri, tags);
+    return tags;
+  };
+}
+
+export async function s3Text(s3: S3Client, bucket: string, key: string): Promise<{ text: string; version: string }> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return { text: await res.Body!.transformToString('utf8'), version: res.VersionId ?? res.ETag ?? '' };
+}
+
+export async function s3Version(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return res.VersionId ?? res.ETag;
+  } catch {
+    return undefined;
+  }
+}

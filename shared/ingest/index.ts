@@ -1,0 +1,94 @@
+import type { Policy } from '#shared/config/index.ts';
+import { Scan, type Rejected } from '#shared/pipeline/index.ts';
+import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
+import type { LogSource } from '#shared/sources/index.ts';
+import type { FlagChange, FlagStore, QuarantineSink } from '#shared/store/index.ts';
+
+export interface ObjectRef {
+  bucket: string; key: string; etag: string; size?: number;
+  /** The object's name in flags and quarantine; default `s3://{bucket}/{key}`. */
+  uri?: string;
+}
+
+/** Where processing of a large object stopped: bytes of its (decompressed) content and lines done. */
+export interface Resume { bytes: number; line: number }
+
+/** Reads an object from a byte offset; `ranged: false` means the reader started at 0 (gzip). */
+export interface ObjectReader {
+  open(ref: ObjectRef, fromByte: number): Promise<{ body: AsyncIterable<Buffer>; ranged: boolean }>;
+}
+
+export interface IngestContext {
+  policy: Policy;
+  geoDatabase?: Buffer;
+  store: FlagStore;
+  quarantine: QuarantineSink;
+  reader: ObjectReader;
+  tags?: (uri: string) => Promise<Record<string, string> | undefined>;
+  /** Locally; in AWS the table's stream publishes. */
+  publisher?: Publisher;
+  linkBase: string;
+  source?: LogSource;
+}
+
+export interface IngestResult { changes: FlagChange[]; records: number; rejected: number; next?: Resume }
+
+/**
+ * One log object → stored flags: the same pipeline as the CLI, then the store, then quarantine.
+ * With a deadline, stops between lines and returns where to resume (a continuation), so an object
+ * larger than one invocation can handle is processed in chunks instead of failing.
+ */
+export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: Resume, deadline?: () => boolean): Promise<IngestResult> {
+  const rejected: Rejected[] = [];
+  const scan = new Scan(ctx.policy, {
+    ...(ctx.geoDatabase ? { geoDatabase: ctx.geoDatabase } : {}),
+    ...(ctx.source ? { source: ctx.source } : {}),
+    ...(ctx.tags ? { tags: ctx.tags } : {}),
+    onReject: (r) => rejected.push(r),
+  });
+  const from = start?.bytes ?? 0;
+  const { body, ranged } = await ctx.reader.open(ref, from);
+  const progress = { bytes: 0, line: 0, stopped: false };
+  const uri = ref.uri ?? `s3://${ref.bucket}/${ref.key}`;
+  const result = await scan.add(body, uri, {
+    ...(start ? { start: { ...start, skip: !ranged } } : {}),
+    ...(deadline ? { stop: deadline } : {}),
+    progress,
+  });
+  // A chunk after the first is its own piece of evidence, so re-running any chunk rewrites only itself.
+  const object = { key: from ? `${uri}#from=${from}` : uri, etag: ref.etag };
+  const changes = await ctx.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
+  if (rejected.length) await ctx.quarantine.put(object, rejected);
+  await ctx.publisher?.publish(changes.flatMap((c) => busEventsFor(c, ctx.linkBase)));
+  const next = progress.stopped ? { bytes: progress.bytes, line: progress.line } : undefined;
+  if (next) await ctx.store.putCheckpoint({ key: uri, etag: ref.etag }, { byteOffset: next.bytes, line: next.line, updatedAt: new Date().toISOString() });
+  return { changes, records: result.counts.records, rejected: rejected.length, ...(next ? { next } : {}) };
+}
+
+/** What an ingest queue message asks for: objects from S3 notifications, or the rest of a large one. */
+export type IngestWork = { ref: ObjectRef; resume?: Resume; eventTime?: string };
+
+/**
+ * The objects an SQS message body names: an S3 event notification (keys URL-encoded, `+` for
+ * space), a continuation this function sent itself, or nothing (the s3:TestEvent sent on setup).
+ */
+export function parseIngestMessage(body: string): IngestWork[] {
+  const msg = JSON.parse(body) as Record<string, unknown>;
+  if (msg.Event === 's3:TestEvent') return [];
+  if (msg.continuation) {
+    const c = msg.continuation as { ref: ObjectRef; resume: Resume };
+    if (!c.ref?.bucket || !c.ref?.key || typeof c.resume?.bytes !== 'number') throw new Error('continuation message without ref or resume');
+    return [{ ref: c.ref, resume: c.resume }];
+  }
+  if (!Array.isArray(msg.Records)) throw new Error('not an S3 event notification: no Records');
+  return msg.Records.flatMap((r: { eventName?: string; eventTime?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; eTag?: string; size?: number } } }) => {
+    if (!r.eventName?.startsWith('ObjectCreated') || !r.s3?.bucket?.name || !r.s3.object?.key) return [];
+    const key = decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '));
+    return [{ ref: { bucket: r.s3.bucket.name, key, etag: r.s3.object.eTag ?? '', ...(r.s3.object.size !== undefined ? { size: r.s3.object.size } : {}) }, ...(r.eventTime ? { eventTime: r.eventTime } : {}) }];
+  });
+}
+
+/** A reader over bytes already in memory (a CloudWatch Logs batch). */
+export const memoryReader = (data: Buffer): ObjectReader => ({
+  open: async () => ({ body: (async function* () { yield data; })(), ranged: false }),
+});
