@@ -24,4 +24,5 @@ async function publishRecord(record: DynamoDBRecord): Promise<void> {
   if (events.length) logger.info('published', { flagId: after.id, detailTypes: events.map((e) => e.detailType) });
 }
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context) => processPartialResponse(event, publishRecord, processor, { context });
+// In order: a later change of a flag must not be announced before an earlier one.
+export const handler = async (event: DynamoDBStreamEvent, context: Context) => processPartialResponse(event, publishRecord, processor, { context, processInParallel: false });

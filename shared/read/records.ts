@@ -44,7 +44,8 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
   try {
     const before = { bytes: start.bytes, line: start.line };
     for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max, position, start.skip ? start.bytes : 0)) {
-      if (mode !== 'document' && options.stop?.()) {
+      // At least one line per call, so that a resumed chunk always moves forward.
+      if (mode !== 'document' && line > start.line + 1 && options.stop?.()) {
         // This line is read again on resume: report the position before it.
         Object.assign(progress, { ...before, stopped: true });
         return;

@@ -1,0 +1,47 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import S3rver from 's3rver';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+/** A loopback stand-in for AWS JSON-protocol services (EventBridge, SQS, Secrets Manager): records calls by target. */
+export async function jsonService(reply: (target: string, body: Record<string, unknown>) => unknown) {
+  const calls: { target: string; body: Record<string, unknown> }[] = [];
+  const read = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => r(b)); });
+  const server: Server = createServer(async (req, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const body = JSON.parse((await read(req)) || '{}');
+    calls.push({ target, body });
+    res.setHeader('content-type', 'application/x-amz-json-1.1');
+    res.end(JSON.stringify(reply(target, body) ?? {}));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { calls, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** An S3-compatible server on loopback (s3rver), with a client that talks to it. */
+export async function s3Loopback() {
+  const server = new S3rver({ port: 0, address: '127.0.0.1', directory: mkdtempSync(join(tmpdir(), 's3rver-')), silent: true });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  return {
+    endpoint, client,
+    bucket: (name: string) => client.send(new CreateBucketCommand({ Bucket: name })),
+    put: (bucket: string, key: string, body: string | Buffer) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })),
+    /** Uploads a folder; returns the keys. */
+    async upload(bucket: string, dir: string, prefix = ''): Promise<string[]> {
+      const keys: string[] = [];
+      const walk = (d: string): string[] => readdirSync(d).sort().flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+      for (const file of walk(dir)) {
+        const key = prefix + relative(dir, file);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+        keys.push(key);
+      }
+      return keys;
+    },
+    close: async () => { client.destroy(); await server.close(); },
+  };
+}

@@ -1,0 +1,185 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context, SQSEvent, SQSBatchResponse, DynamoDBStreamEvent, CloudWatchLogsEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Flag } from '#shared/model/index.ts';
+import { ensureTable, startLocalStore, type LocalStore } from '#shared/store/local.ts';
+import { DynamoFlagStore } from '#shared/store/index.ts';
+import { resetRuntime } from '#shared/aws/runtime.ts';
+import { repoRoot } from '#test/helpers.ts';
+import { ittmon } from './cli.ts';
+import { jsonService, s3Loopback } from './aws.ts';
+
+const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
+let s3: Awaited<ReturnType<typeof s3Loopback>>;
+let dynamo: LocalStore;
+let aws: Awaited<ReturnType<typeof jsonService>>;
+let store: DynamoFlagStore;
+let logKeys: string[];
+let handlers: {
+  ingestObject: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+  ingestStream: (e: CloudWatchLogsEvent) => Promise<void>;
+  publish: (e: DynamoDBStreamEvent, c: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+  review: (e: unknown, c: Context) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
+};
+
+const context = (remainingMs = 900_000): Context => ({ getRemainingTimeInMillis: () => remainingMs, functionName: 'test', awsRequestId: randomUUID() } as unknown as Context);
+
+/** S3 → SQS notification messages, as S3 writes them (key URL-encoded, `+` for a space). */
+async function notification(bucket: string, keys: string[]): Promise<SQSEvent> {
+  const records = await Promise.all(keys.map(async (key) => {
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const body = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2026-10-16T00:00:00.000Z', eventName: 'ObjectCreated:Put', s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/'), size: head.ContentLength, eTag: head.ETag!.replace(/"/g, '') } } }] };
+    return sqsRecord(JSON.stringify(body));
+  }));
+  return { Records: records };
+}
+const sqsRecord = (body: string) => ({ messageId: randomUUID(), receiptHandle: 'r', body, attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:ittmon-ingest', awsRegion: 'us-east-1' });
+const summary = (f: Flag) => `${f.id} ${f.severity} ${f.dataset} ${f.actor.key} ${f.reasons.map((r) => `${r.code}:${r.country ?? ''}`).join(',')} n=${f.eventCount} b=${f.bytes}`;
+
+beforeAll(async () => {
+  s3 = await s3Loopback();
+  for (const b of ['ittmon-config', 'nfu-logs', 'ittmon-quarantine']) await s3.bucket(b);
+  for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await s3.put('ittmon-config', f, readFileSync(join(repoRoot, 'examples', f)));
+  logKeys = await s3.upload('nfu-logs', join(repoRoot, 'examples/logs'), 'AWSLogs/');
+  dynamo = await startLocalStore();
+  await ensureTable(dynamo.client, TABLE);
+  store = new DynamoFlagStore(dynamo.client, TABLE);
+  aws = await jsonService((target, body) => {
+    if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
+    if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') };
+    if (target === 'secretsmanager.GetSecretValue') return { SecretString: 'review-secret', Name: 'x', ARN: 'arn' };
+    return {};
+  });
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
+    AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
+    TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
+    REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
+  });
+  resetRuntime();
+  handlers = {
+    ingestObject: (await import('../../functions/ingest-object/handler.ts')).handler as never,
+    ingestStream: (await import('../../functions/ingest-stream/handler.ts')).handler as never,
+    publish: (await import('../../functions/publish/handler.ts')).handler as never,
+    review: (await import('../../functions/review-api/handler.ts')).handler as never,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await s3?.close();
+  await dynamo?.close();
+  await aws?.close();
+});
+
+describe('ingest-object (SQS of S3 notifications)', () => {
+  it('stores the same flags as the CLI for the same logs; a poisoned message fails alone', async () => {
+    const event = await notification('nfu-logs', logKeys);
+    const poisoned = sqsRecord('{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "nfu-logs"}, "object": {"key": "AWSLogs/does-not-exist.log", "eTag": "x"}}}]}');
+    event.Records.splice(1, 0, poisoned);
+    const res = await handlers.ingestObject(event, context());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: poisoned.messageId }]);
+    const cli = (await ittmon(['scan', 'examples/logs', '--config', 'examples/ittmon.yaml', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Flag);
+    const stored = await store.allFlags();
+    expect(stored.map(summary).sort()).toEqual(cli.map(summary).sort());
+  });
+
+  it('a redelivered message changes nothing', async () => {
+    const before = (await store.allFlags()).map((f) => JSON.stringify(f)).sort();
+    const res = await handlers.ingestObject(await notification('nfu-logs', logKeys), context());
+    expect(res.batchItemFailures).toEqual([]);
+    expect((await store.allFlags()).map((f) => JSON.stringify(f)).sort()).toEqual(before);
+  });
+
+  it('keeps rejected records in the quarantine bucket with line and reason', async () => {
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'ittmon-quarantine', Prefix: 'quarantine/' }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    const s3Log = keys.find((k) => k.includes('s3-access'))!;
+    const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: s3Log }))).Body!.transformToString();
+    expect(JSON.parse(text.trim())).toMatchObject({ line: 14, reason: 'S3 access log line has 7 fields; at least 17 expected', source: 's3-access' });
+  });
+
+  it('processes an object larger than one invocation in resumable chunks, with the same flags', async () => {
+    const big = readFileSync(join(repoRoot, 'examples/logs/s3-access/nfu-aero-research-2026-10-14-00-00-00-5E1A7C9B3D2F4A6E.log'), 'utf8').replace(/14\/Oct\/2026/g, '20/Oct/2026').replace(/EXAMPLE/g, 'CHUNKED');
+    await s3.put('nfu-logs', 'AWSLogs/big/access.log', big);
+    const sent = aws.calls.length;
+    let remaining = 3; // the deadline comes after a few lines of each invocation
+    const tight = { ...context(), getRemainingTimeInMillis: () => (remaining-- > 0 ? 900_000 : 1) } as Context;
+    let res = await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/big/access.log']), tight);
+    expect(res.batchItemFailures).toEqual([]);
+    let chunks = 1;
+    for (;;) {
+      const continuation = aws.calls.slice(sent).filter((c) => c.target === 'AmazonSQS.SendMessage').at(chunks - 1);
+      if (!continuation) break;
+      expect(JSON.parse(String(continuation.body.MessageBody)).continuation.resume.bytes).toBeGreaterThan(0);
+      remaining = 3;
+      res = await handlers.ingestObject({ Records: [sqsRecord(String(continuation.body.MessageBody))] }, tight);
+      expect(res.batchItemFailures).toEqual([]);
+      chunks++;
+    }
+    expect(chunks).toBeGreaterThan(3);
+    const cli = await ittmon(['scan', '-', '--config', 'examples/ittmon.yaml', '--json'], { stdin: big });
+    const expected = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as Flag).map(summary).sort();
+    const stored = (await store.allFlags()).filter((f) => f.day === '2026-10-20').map(summary).sort();
+    expect(stored).toEqual(expected);
+  });
+});
+
+describe('ingest-stream (CloudWatch Logs subscription)', () => {
+  it('stores flags from CloudTrail events sent through CloudWatch Logs; a control message is a no-op', async () => {
+    const trail = JSON.parse(readFileSync(join(repoRoot, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'), 'utf8')).Records as { eventTime: string }[];
+    const shifted = trail.map((r) => JSON.parse(JSON.stringify(r).replace(/2026-10-15/g, '2026-10-21').replace(/"eventID":"([^"]+)"/, '"eventID":"$1-cwl"')));
+    const payload = { messageType: 'DATA_MESSAGE', owner: '111122223333', logGroup: 'aws-cloudtrail-logs-nfu', logStream: '111122223333_CloudTrail_us-east-1', subscriptionFilters: ['ittmon'], logEvents: shifted.map((r, i) => ({ id: String(i), timestamp: Date.parse(r.eventTime), message: JSON.stringify(r) })) };
+    await handlers.ingestStream({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } });
+    const flags = (await store.allFlags()).filter((f) => f.day === '2026-10-21');
+    expect(flags.map((f) => `${f.dataset} ${f.actor.key}`).sort()).toEqual(['hgv-cfd p-003', 'hgv-cfd p-008', 'rad-hard-asic p-002']);
+    const control = { messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.' }] };
+    await expect(handlers.ingestStream({ awslogs: { data: gzipSync(JSON.stringify(control)).toString('base64') } })).resolves.toBeUndefined();
+  });
+});
+
+describe('publish (DynamoDB stream → EventBridge)', () => {
+  it('announces a new flag and a decision, names no one, and fails a broken record alone', async () => {
+    const [flag] = await store.allFlags();
+    const item = (f: object) => marshall({ pk: `FLAG#${(f as Flag).id}`, sk: 'FLAG', type: 'flag', ...f }, { removeUndefinedValues: true }) as never;
+    const record = (newImage: unknown, oldImage?: unknown, seq = '1') => ({ eventID: seq, eventName: oldImage ? 'MODIFY' : 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: seq, NewImage: newImage, ...(oldImage ? { OldImage: oldImage } : {}) } });
+    const evidence = marshall({ pk: 'FLAG#x', sk: 'SRC#a#b', type: 'evidence' }) as never;
+    const broken = marshall({ pk: 'FLAG#y', sk: 'FLAG', type: 'flag', id: 'y' }) as never;
+    const sent = aws.calls.length;
+    const res = await handlers.publish({ Records: [record(item(flag!), undefined, '1'), record(evidence, undefined, '2'), record(broken, undefined, '3'), record(item({ ...flag!, status: 'closed', version: 1 }), item(flag!), '4')] } as never, context());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '3' }]);
+    const puts = aws.calls.slice(sent).filter((c) => c.target === 'AWSEvents.PutEvents').flatMap((c) => c.body.Entries as { DetailType: string; Detail: string; EventBusName: string }[]);
+    expect(puts.map((p) => p.DetailType)).toEqual(['Export Review Flag Raised', 'Export Review Flag Decided']);
+    expect(puts[0]!.EventBusName).toBe('ittmon-flags');
+    const detail = JSON.parse(puts[0]!.Detail);
+    expect(detail).toMatchObject({ flagId: flag!.id, link: `https://review.example.edu/flags/${flag!.id}` });
+    for (const p of puts) expect(p.Detail).not.toMatch(/Li Wei|Petrova|Tehrani|citizen|github:|arn:aws/);
+  });
+});
+
+describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
+  const apiEvent = (path: string, claims?: Record<string, unknown>) => ({
+    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', headers: { host: 'api.example.com' },
+    requestContext: { accountId: '1', apiId: 'a', domainName: 'api.example.com', domainPrefix: 'api', http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0, ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}) },
+    isBase64Encoded: false,
+  });
+  it('serves the queue to a signed-in viewer and 401 to anyone else', async () => {
+    const ok = await handlers.review(apiEvent('/api/flags', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context());
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body).items.length).toBeGreaterThan(5);
+    expect((await handlers.review(apiEvent('/api/flags'), context())).statusCode).toBe(401);
+    const page = await handlers.review(apiEvent('/', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context());
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/Flags for export-license review/);
+  });
+  it('took its signing secret from Secrets Manager', () => {
+    expect(aws.calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').map((c) => c.body.SecretId)).toEqual(['arn:aws:secretsmanager:us-east-1:1:secret:x']);
+  });
+});
