@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { SourceName } from '#shared/model/index.ts';
 import { MonitorStack } from './monitor-stack.ts';
 import { acknowledgeStackFindings } from './nag.ts';
 
@@ -8,7 +9,12 @@ export function buildApp(app = new App()): { app: App; stack: MonitorStack } {
   const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
   const list = (name: string) => context(name)?.split(',').map((s) => s.trim()).filter(Boolean);
   const stack = new MonitorStack(app, context('stackName') ?? 'ITTMonitor', {
-    ...(list('logBuckets') ? { logSources: list('logBuckets')!.map((b) => { const [bucketName, prefix] = b.split('/', 2); return { bucketName: bucketName!, ...(prefix ? { prefix: `${prefix}/` } : {}) }; }) } : {}),
+    // logBuckets: "bucket/prefix=format,other-bucket" (prefix and format optional)
+    ...(list('logBuckets') ? { logSources: list('logBuckets')!.map((entry) => {
+      const [path, source] = entry.split('=');
+      const [bucketName, ...prefix] = path!.split('/');
+      return { bucketName: bucketName!, ...(prefix.length ? { prefix: `${prefix.join('/').replace(/\/$/, '')}/` } : {}), ...(source ? { source: source as SourceName } : {}) };
+    }) } : {}),
     ...(list('logGroups') ? { logGroups: list('logGroups')! } : {}),
     ...(context('notifyEmail') ? { notifyEmail: context('notifyEmail')! } : {}),
     ...(context('pseudonymise') === 'true' ? { pseudonymise: true } : {}),

@@ -6,6 +6,14 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestObject, parseIngestMessage } from '#shared/ingest/index.ts';
 import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
+import { sourceByName, type LogSource } from '#shared/sources/index.ts';
+
+/** Formats fixed per bucket/prefix by the stack (ITTMON_FORMATS); elsewhere detected per record. */
+const formats = (JSON.parse(process.env.ITTMON_FORMATS ?? '[]') as { bucket: string; prefix: string; source: string }[]);
+const sourceFor = (bucket: string, key: string): LogSource | undefined => {
+  const f = formats.find((x) => x.bucket === bucket && key.startsWith(x.prefix));
+  return f ? sourceByName(f.source) : undefined;
+};
 
 const processor = new BatchProcessor(EventType.SQS);
 const logger = new Logger({ serviceName: 'ittmon-ingest-object' });
@@ -22,6 +30,7 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
       policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3()),
       quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')),
       tags: (tags ??= s3TagLookup(clients.s3())), linkBase: env('REVIEW_URL'),
+      ...((source) => (source ? { source } : {}))(sourceFor(work.ref.bucket, work.ref.key)),
     }, work.ref, work.resume, () => context.getRemainingTimeInMillis() < SAFETY_MS);
     if (result.next) {
       // The rest of a large object: a new message, so this one succeeds and nothing is redone.

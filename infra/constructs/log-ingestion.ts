@@ -10,11 +10,14 @@ import { Construct } from 'constructs';
 import { IttmonFunction } from './function.ts';
 import { acknowledge, allow, allowKey, allowTable, arnToken, TABLE_WRITE } from './grants.ts';
 import { privateBucket } from './storage.ts';
+import type { SourceName } from '#shared/model/index.ts';
 
 /** A bucket whose objects are access logs, and where in it. */
 export interface LogSource {
   bucketName: string;
   prefix?: string;
+  /** The log format when it should not be detected per record (`s3-access`, `cloudtrail`, `github`, …). */
+  source?: SourceName;
   /**
    * The bucket belongs to another account: its owner adds the notification to this queue and a
    * bucket policy letting this stack's ingest role read (README "Cross-account log buckets").
@@ -81,6 +84,7 @@ export class LogIngestion extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName, CONFIG_BUCKET: props.configBucket.bucketName, QUARANTINE_BUCKET: this.quarantine.bucketName,
         QUEUE_URL: this.queue.queueUrl, REVIEW_URL: props.reviewUrl, ITTMON_SAFETY_MS: String(Math.min(60_000, timeout.toMilliseconds() / 4)),
+        ITTMON_FORMATS: JSON.stringify((props.sources ?? []).filter((s) => s.source).map((s) => ({ bucket: s.bucketName, prefix: s.prefix ?? '', source: s.source }))),
       },
     });
     this.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 5, maxBatchingWindow: Duration.seconds(10), reportBatchItemFailures: true }));
