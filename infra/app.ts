@@ -9,11 +9,11 @@ export function buildApp(app = new App()): { app: App; stack: MonitorStack } {
   const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
   const list = (name: string) => context(name)?.split(',').map((s) => s.trim()).filter(Boolean);
   const stack = new MonitorStack(app, context('stackName') ?? 'ITTMonitor', {
-    // logBuckets: "bucket/prefix=format,other-bucket" (prefix and format optional)
+    // logBuckets: "bucket/prefix=format,other-bucket" (prefix and format optional); crossAccountBuckets: names of those in other accounts
     ...(list('logBuckets') ? { logSources: list('logBuckets')!.map((entry) => {
       const [path, source] = entry.split('=');
       const [bucketName, ...prefix] = path!.split('/');
-      return { bucketName: bucketName!, ...(prefix.length ? { prefix: `${prefix.join('/').replace(/\/$/, '')}/` } : {}), ...(source ? { source: source as SourceName } : {}) };
+      return { bucketName: bucketName!, ...(list('crossAccountBuckets')?.includes(bucketName!) ? { crossAccount: true } : {}), ...(prefix.length ? { prefix: `${prefix.join('/').replace(/\/$/, '')}/` } : {}), ...(source ? { source: source as SourceName } : {}) };
     }) } : {}),
     ...(list('logGroups') ? { logGroups: list('logGroups')! } : {}),
     ...(context('notifyEmail') ? { notifyEmail: context('notifyEmail')! } : {}),

@@ -105,6 +105,11 @@ export class LogIngestion extends Construct {
       const objects = bucket.arnForObjects(`${source.prefix ?? ''}*`);
       allow(this.fn, ['s3:GetObject', 's3:GetObjectTagging'], [objects]);
       if (sources) acknowledge(this.fn, { [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${source.bucketName}/${source.prefix ?? ''}*]`]: `Reads the log objects under ${source.prefix ?? 'the root'} of ${source.bucketName}: they are the input.` });
+      if (source.crossAccount) {
+        // The owner of a bucket in another account adds the notification; this side lets it in.
+        this.queue.addToResourcePolicy(new PolicyStatement({ principals: [new ServicePrincipal('s3.amazonaws.com')], actions: ['sqs:SendMessage'], resources: [this.queue.queueArn], conditions: { ArnLike: { 'aws:SourceArn': bucket.bucketArn } } }));
+        props.key.addToResourcePolicy(new PolicyStatement({ principals: [new ServicePrincipal('s3.amazonaws.com')], actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: ['*'], conditions: { ArnLike: { 'aws:SourceArn': bucket.bucketArn } } }));
+      }
       if (sources && !source.crossAccount) bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), ...(source.prefix ? [{ prefix: source.prefix }] : []));
     }
     acknowledgeDataAccess(this.fn, props.table, props.configBucket, this.quarantine);
