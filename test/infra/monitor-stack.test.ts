@@ -15,7 +15,7 @@ beforeAll(() => {
   // WHEN it is synthesised (cdk-nag findings that are not acknowledged make this throw)
   app.synth();
   template = Template.fromStack(stack);
-  const other = buildApp(new App({ context: { logBuckets: 'acme-s3-logs/AWSLogs=s3-access,acme-trail', logGroups: '/aws/fsx/windows/audit' } }));
+  const other = buildApp(new App({ context: { logBuckets: 'acme-s3-logs/AWSLogs=s3-access,acme-trail', logGroups: '/aws/fsx/windows/audit', crossAccountBuckets: 'acme-trail' } }));
   other.app.synth();
   withSources = Template.fromStack(other.stack);
 }, 120_000);
@@ -104,6 +104,8 @@ describe('functions', () => {
     const reads = statements.filter((s) => JSON.stringify(s.Action) === JSON.stringify(['s3:GetObject', 's3:GetObjectTagging']));
     expect(JSON.stringify(reads.map((s) => s.Resource))).toMatch(/acme-s3-logs\/AWSLogs\/\*.*acme-trail\/\*/);
     withSources.hasResourceProperties('Custom::S3BucketNotifications', { BucketName: 'acme-s3-logs', NotificationConfiguration: { QueueConfigurations: [Match.objectLike({ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'AWSLogs/' }] } } })] } });
+    withSources.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 's3.amazonaws.com' }, Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-trail']] } } } })]) } });
+    expect(JSON.stringify(withSources.findResources('Custom::S3BucketNotifications'))).not.toMatch(/acme-trail/); // its owner configures it
     withSources.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ITTMON_FORMATS: JSON.stringify([{ bucket: 'acme-s3-logs', prefix: 'AWSLogs/', source: 's3-access' }]) }) } });
     withSources.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/aws/fsx/windows/audit', FilterPattern: '' });
     withSources.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: Match.anyValue() } } });
