@@ -43,7 +43,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
   let objectRejects: Rejected[] = [];
   const run = new Scan(policy, {
     geoDatabase,
-    ...(source ? { source } : {}),
+    ...(source ? { source: source.name } : {}),
     onReject: (r: Rejected) => {
       quarantine?.write(`${JSON.stringify(r)}\n`);
       if (session) objectRejects.push(r);

@@ -6,14 +6,11 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestObject, parseIngestMessage } from '#shared/ingest/index.ts';
 import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
-import { sourceByName, type LogSource } from '#shared/sources/index.ts';
+import type { SourceName } from '#shared/model/index.ts';
 
 /** Formats fixed per bucket/prefix by the stack (ITTMON_FORMATS); elsewhere detected per record. */
-const formats = (JSON.parse(process.env.ITTMON_FORMATS ?? '[]') as { bucket: string; prefix: string; source: string }[]);
-const sourceFor = (bucket: string, key: string): LogSource | undefined => {
-  const f = formats.find((x) => x.bucket === bucket && key.startsWith(x.prefix));
-  return f ? sourceByName(f.source) : undefined;
-};
+const formats = (JSON.parse(process.env.ITTMON_FORMATS ?? '[]') as { bucket: string; prefix: string; source: SourceName }[]);
+const sourceFor = (bucket: string, key: string): SourceName | undefined => formats.find((x) => x.bucket === bucket && key.startsWith(x.prefix))?.source;
 
 const processor = new BatchProcessor(EventType.SQS);
 const logger = new Logger({ serviceName: 'ittmon-ingest-object' });

@@ -94,10 +94,16 @@ export class Classifier {
     return this.globCatalog.some((g) => matchesUri(g.matchers, scheme, path, resource.uri));
   }
 
-  /** A labelling event: the resource's tags and labels as they now are (replace) or added. */
-  learn(resource: Resource, replace: boolean): void {
+  /** A labelling event: the resource's tags and labels as they now are (replace), or added, or removed. */
+  learn(resource: Resource, change: 'replace' | 'add' | 'remove' = 'replace'): void {
     const key = uriKey(resource.uri);
-    const before = replace ? undefined : this.learned.get(key);
+    const before = change === 'replace' ? undefined : this.learned.get(key);
+    if (change === 'remove') {
+      const tags = { ...before?.tags };
+      for (const k of Object.keys(resource.tags ?? {})) delete tags[k];
+      this.learned.set(key, { tags, labels: (before?.labels ?? []).filter((l) => !(resource.labels ?? []).includes(l)) });
+      return;
+    }
     this.learned.set(key, {
       tags: { ...before?.tags, ...resource.tags },
       labels: [...new Set([...(before?.labels ?? []), ...(resource.labels ?? [])])],

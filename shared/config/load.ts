@@ -92,7 +92,7 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
   }
   if (problems.length) throw new ConfigError(problems);
   return {
-    home, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false },
+    home, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false }, sources: stripUndefined(cfg.sources),
     ...(geoip ? { geoip } : {}),
     files: { config: configPath, directory: directoryPath, ...(catalogPath ? { catalog: catalogPath } : {}) },
   };
@@ -290,4 +290,9 @@ async function loadCatalog(path: string, readText: ReadText, problems: Problem[]
     }
     return [{ resource, tags, labels: list(row.labels) }];
   });
+}
+
+/** zod leaves optional keys as undefined; the settings types want them absent. */
+function stripUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value ?? {})) as T;
 }

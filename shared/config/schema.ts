@@ -33,6 +33,10 @@ export const configSchema = z.strictObject({
     countries: stringList.min(1),
     expires: date,
   })).default([]),
+  sources: z.strictObject({
+    samba: z.strictObject({ prefix: z.string().regex(/^%[a-zA-Z](\|%[a-zA-Z])*$/, 'expected smb.conf substitutions joined by |, e.g. %u|%I|%m|%S').optional(), host: z.string().min(1).optional(), year: z.coerce.number().int().min(1990).max(2100).optional() }).optional(),
+    m365: z.strictObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),
+  }).default({}),
   review: z.strictObject({ pseudonymise: z.boolean().default(false) }).optional(),
   allow: z.array(z.strictObject({ account: z.string().regex(/^[a-z0-9-]+:.+$/, 'expected kind:value, e.g. github:acme-ci-bot'), reason: z.string().min(1), expires: date.optional() })).default([]),
 });

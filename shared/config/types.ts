@@ -1,4 +1,5 @@
 import type { Classification } from '#shared/rules/index.ts';
+import type { SourceSettings } from '#shared/sources/settings.ts';
 
 export interface DatasetRule {
   id: string;
@@ -50,6 +51,8 @@ export interface Policy {
   people: Person[];
   catalog: CatalogEntry[];
   files: { config: string; directory: string; catalog?: string };
+  /** How this organisation writes some of its logs (Samba prefix, M365 label names). */
+  sources: SourceSettings;
   /** Review page settings: show persons under pseudonyms until revealed (audited). */
   review: { pseudonymise: boolean };
 }

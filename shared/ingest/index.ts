@@ -1,7 +1,7 @@
 import type { Policy } from '#shared/config/index.ts';
 import { Scan, type Rejected } from '#shared/pipeline/index.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
-import type { LogSource } from '#shared/sources/index.ts';
+import type { SourceName } from '#shared/model/index.ts';
 import type { FlagChange, FlagStore, QuarantineSink } from '#shared/store/index.ts';
 
 export interface ObjectRef {
@@ -28,7 +28,8 @@ export interface IngestContext {
   /** Locally; in AWS the table's stream publishes. */
   publisher?: Publisher;
   linkBase: string;
-  source?: LogSource;
+  /** The log format when it is fixed for the object's bucket and prefix. */
+  source?: SourceName;
 }
 
 export interface IngestResult { changes: FlagChange[]; records: number; rejected: number; next?: Resume }

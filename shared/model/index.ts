@@ -39,8 +39,8 @@ export interface AccessEvent {
   resource: Resource;
   bytes?: number;
   origin: Origin;
-  /** For `label` events: the tags/labels now on the resource replace the learned ones (false: add). */
-  replaceLabels?: boolean;
+  /** For `label` events: the tags/labels given are now the resource's (replace), or are added or removed. */
+  labelChange?: 'replace' | 'add' | 'remove';
 }
 
 /** What a source makes of one record: exactly one of these. */

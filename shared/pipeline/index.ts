@@ -7,7 +7,7 @@ import { FlagAggregator } from '#shared/flags/index.ts';
 import type { AccessEvent, Flag, Origin, SourceName } from '#shared/model/index.ts';
 import { readRecords, type ReadOptions } from '#shared/read/records.ts';
 import type { RawRecord } from '#shared/read/envelopes.ts';
-import { SOURCES, type LogSource } from '#shared/sources/index.ts';
+import { sourcesFor, type LogSource } from '#shared/sources/index.ts';
 import { emptySummary, reasonCategory, total, type ScanSummary } from './summary.ts';
 
 export { emptySummary, total, type ScanSummary } from './summary.ts';
@@ -22,8 +22,8 @@ export interface ObjectResult {
 }
 
 export interface ScanOptions extends ReadOptions {
-  /** Force one source instead of detecting per record. */
-  source?: LogSource;
+  /** Force one source (by name) instead of detecting per record. */
+  source?: SourceName;
   /** Called for every rejected record: the CLI writes them to --quarantine, Lambdas to S3. */
   onReject?: (rejected: Rejected) => void;
   /** The geo database (.mmdb bytes); without it only networks and private ranges are placed. */
@@ -53,11 +53,16 @@ export class Scan {
   private readonly aggregator = new FlagAggregator();
   private objectAggregator = new FlagAggregator();
   private lastSource: LogSource | undefined;
+  private readonly sources: readonly LogSource[];
+  private readonly forced: LogSource | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
     this.classifier = new Classifier(policy.datasets, policy.catalog);
     this.directory = new Directory(policy.people);
     this.geo = new Geo(policy.networks, policy.home, options.geoDatabase);
+    this.sources = sourcesFor(policy.sources);
+    this.forced = options.source ? this.sources.find((s) => s.name === options.source) : undefined;
+    if (options.source && !this.forced) throw new RangeError(`unknown source "${options.source}"`);
   }
 
   /**
@@ -92,9 +97,9 @@ export class Scan {
   }
 
   private async record(record: RawRecord, origin: Origin): Promise<void> {
-    const source = this.options.source ?? this.detect(record);
+    const source = this.forced ?? this.detect(record);
     if (!source) {
-      this.rejected({ ...origin, reason: `not a recognised log format (tried ${SOURCES.map((s) => s.name).join(', ')})`, raw: rawText(record) });
+      this.rejected({ ...origin, reason: `not a recognised log format (tried ${this.sources.map((s) => s.name).join(', ')})`, raw: rawText(record) });
       return;
     }
     const outcome = source.parse(record, origin);
@@ -113,7 +118,7 @@ export class Scan {
 
   private detect(record: RawRecord): LogSource | undefined {
     if (this.lastSource?.detect(record)) return this.lastSource;
-    this.lastSource = SOURCES.find((s) => s.detect(record)) ?? this.lastSource;
+    this.lastSource = this.sources.find((s) => s.detect(record)) ?? this.lastSource;
     return this.lastSource?.detect(record) ? this.lastSource : undefined;
   }
 
@@ -124,7 +129,7 @@ export class Scan {
     }
     this.summary.events += 1;
     if (event.action === 'label') {
-      this.classifier.learn(event.resource, event.replaceLabels ?? false);
+      this.classifier.learn(event.resource, event.labelChange);
       return;
     }
     if (!event.release) return;

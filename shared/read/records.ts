@@ -27,7 +27,10 @@ const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…
  */
 export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, options: ReadOptions = {}): AsyncGenerator<ReadItem> {
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  let mode: 'unknown' | 'text' | 'jsonl' | 'document' = 'unknown';
+  let mode: 'unknown' | 'text' | 'jsonl' | 'document' | 'xml' = 'unknown';
+  let xml: string[] | undefined; // the event being gathered, in xml mode
+  let xmlStart = 0;
+  let inComment = false;
   let doc: string[] = [];
   let docBytes = 0;
   let docStart = 0;
@@ -45,7 +48,7 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
     const before = { bytes: start.bytes, line: start.line };
     for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max, position, start.skip ? start.bytes : 0)) {
       // At least one line per call, so that a resumed chunk always moves forward.
-      if (mode !== 'document' && line > start.line + 1 && options.stop?.()) {
+      if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
         // This line is read again on resume: report the position before it.
         Object.assign(progress, { ...before, stopped: true });
         return;
@@ -70,6 +73,7 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
       if (mode === 'unknown') {
         if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
         else if (trimmed.startsWith('//') || trimmed.startsWith('/*')) mode = 'document';
+        else if (/^(- )?</.test(trimmed)) mode = 'xml';
         else mode = 'text';
         if (mode === 'document') {
           docStart = line; doc = [text]; docBytes = text.length + 1;
@@ -80,6 +84,27 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
         yield { kind: 'record', record: text, origin };
         continue;
       }
+      if (mode === 'xml') {
+        // XML files of Windows events: one record per <Event>…</Event>, over as many lines as it takes.
+        if (inComment || (!xml && trimmed.startsWith('<!--'))) {
+          inComment = !trimmed.includes('-->');
+          continue;
+        }
+        if (!xml) {
+          if (!/<Event[\s>]/.test(trimmed)) continue; // declaration, <Events> wrapper
+          xml = [];
+          xmlStart = line;
+        }
+        xml.push(trimmed);
+        if (trimmed.includes('</Event>')) {
+          yield { kind: 'record', record: xml.join('\n'), origin: { file, line: xmlStart } };
+          xml = undefined;
+        } else if (xml.length > 10_000) {
+          yield { kind: 'reject', reason: 'an <Event> element without its </Event> after 10,000 lines', origin: { file, line: xmlStart } };
+          xml = undefined;
+        }
+        continue;
+      }
       const value = parseJson(trimmed);
       if (value === undefined) yield { kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin, raw: preview(text) };
       else yield* numbered(unwrap(value, origin));
@@ -87,6 +112,7 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
   } catch (e) {
     yield { kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } };
   }
+  if (mode === 'xml' && xml) yield { kind: 'reject', reason: 'the file ends inside an <Event> element (truncated?)', origin: { file, line: xmlStart }, raw: preview(xml.join('\n')) };
   if (mode !== 'document') return;
   const origin: Origin = { file, line: docStart };
   if (docTooBig) {

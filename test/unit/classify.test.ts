@@ -51,9 +51,9 @@ describe('Classifier', () => {
   it('learns tags from labelling events: later reads are classified, replaced tags unclassify', () => {
     const k = new Classifier([dataset('tags', { tags: { 'export-control': 'ITAR*' } })]);
     expect(ids(k, 's3://b/f')).toEqual([]);
-    k.learn({ uri: 's3://b/f', tags: { 'export-control': 'ITAR' } }, true);
+    k.learn({ uri: 's3://b/f', tags: { 'export-control': 'ITAR' } }, 'replace');
     expect(ids(k, 's3://b/f')).toEqual(['tags']);
-    k.learn({ uri: 's3://b/f', tags: {} }, true);
+    k.learn({ uri: 's3://b/f', tags: {} }, 'replace');
     expect(ids(k, 's3://b/f')).toEqual([]);
   });
   it('one resource can belong to several datasets', () => {

@@ -75,7 +75,7 @@ function parseRecord(record: JsonObject, origin: { file: string; line: number })
       if (failed) return skip(`request failed: s3 ${name} ${failed}`);
       const target = s3Target(record, name);
       if (typeof target === 'string') return reject(target);
-      return event({ ...base, action: 'label', release: false, replaceLabels: true, resource: { uri: `s3://${target.bucket}/${target.key}`, name: basename(target.key), tags: name === 'PutObjectTagging' ? tagsOf(record) : {} } });
+      return event({ ...base, action: 'label', release: false, labelChange: 'replace', resource: { uri: `s3://${target.bucket}/${target.key}`, name: basename(target.key), tags: name === 'PutObjectTagging' ? tagsOf(record) : {} } });
     }
     const action = S3_READS[name] ?? (S3_COPIES.has(name) ? 'copy' : undefined);
     if (!action) return skip(`not a read: s3 ${name}`);

@@ -5,6 +5,8 @@ import { cleanIp, defineSource, emailCandidate, hashId, isObject, isoTime, str }
 /** GitHub audit log: REST API pages (arrays), streamed JSON lines, and Panther's renamed fields. */
 const READS: Record<string, Action> = { 'git.clone': 'clone', 'git.fetch': 'fetch', 'repo.download_zip': 'download' };
 const NOT_READS: Record<string, string> = { 'repo.access': 'repo.access is a visibility change, not a read' };
+/** Repository topics are labels: adding one can classify later clones. */
+const TOPICS: Record<string, 'add' | 'remove'> = { 'repo.add_topic': 'add', 'repo.remove_topic': 'remove' };
 const ACTION = /^[a-z_]+(\.[a-z_]+)+$/;
 
 function timeOf(record: JsonObject): string | undefined {
@@ -31,9 +33,15 @@ export const github = defineSource({
     const name = str(record.action);
     const time = timeOf(record);
     if (!name || !time) return reject('GitHub audit record needs action and @timestamp (or created_at)');
+    const repo = str(record.repo) ?? str(record.repository);
+    const topic = TOPICS[name];
+    if (topic) {
+      const label = str(record.topic);
+      if (!repo || !label) return reject(`${name} without repo or topic`);
+      return event({ id: str(record._document_id) ?? hashId(record), source: 'github', time, action: 'label', release: false, labelChange: topic, actor: actorOf(record), resource: { uri: `github://${repo}`, labels: [label] }, origin });
+    }
     const action = READS[name];
     if (!action) return skip(NOT_READS[name] ?? `not a read: ${name}`);
-    const repo = str(record.repo) ?? str(record.repository);
     if (!repo || !repo.includes('/')) return reject(`${name} without repo "org/name"`);
     const ip = cleanIp(record.actor_ip);
     const location = isObject(record.actor_location) ? str(record.actor_location.country_code) : undefined;

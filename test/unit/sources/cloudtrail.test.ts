@@ -83,7 +83,7 @@ describe('CloudTrail — behaviour', () => {
   });
   it('PutObjectTagging becomes a label event carrying the new tags', () => {
     const out = cloudtrail.parse(base({ eventName: 'PutObjectTagging', requestParameters: { bucketName: 'b', key: 'k', Tagging: { TagSet: { Tag: [{ Key: 'export-control', Value: 'ITAR' }, { Key: 'owner', Value: 'x' }] } } } }), origin);
-    expect(out).toMatchObject({ kind: 'event', event: { action: 'label', release: false, replaceLabels: true, resource: { uri: 's3://b/k', tags: { 'export-control': 'ITAR', owner: 'x' } } } });
+    expect(out).toMatchObject({ kind: 'event', event: { action: 'label', release: false, labelChange: 'replace', resource: { uri: 's3://b/k', tags: { 'export-control': 'ITAR', owner: 'x' } } } });
   });
   it('CodeCommit GetFile, GetFolder and UploadArchive are reads', () => {
     for (const name of ['GetBlob', 'GetFile', 'GetFolder', 'UploadArchive']) {

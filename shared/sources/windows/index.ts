@@ -1,0 +1,108 @@
+import { XMLParser } from 'fast-xml-parser';
+import { event, skip, reject, type Actor, type ParseOutcome } from '#shared/model/index.ts';
+import type { JsonObject } from '#shared/read/envelopes.ts';
+import { basename, cleanIp, defineSource, isObject, isoTime, str } from '../common.ts';
+
+/**
+ * Windows security events 4663 (object access) and 5145 (share access) — as event XML (WEF, FSx
+ * audit logs in CloudWatch Logs), Winlogbeat JSON, or flat JSON (NXLog, Sentinel). A read is the
+ * ReadData bit (0x1) of AccessMask.
+ */
+interface WinEvent { eventId: number; time?: string; recordId?: string; computer?: string; data: Record<string, string> }
+
+const READ_DATA = 0x1;
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false, isArray: (name) => name === 'Data' });
+
+function fromXml(text: string): WinEvent | string {
+  if (/^- </.test(text)) return 'an Event Viewer copy, not XML: remove the "- " markers Event Viewer adds';
+  let doc: JsonObject;
+  try {
+    doc = xml.parse(text, true) as JsonObject;
+  } catch (e) {
+    return `not well-formed XML: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const ev = isObject(doc.Event) ? doc.Event : undefined;
+  const sys = ev && isObject(ev.System) ? ev.System : undefined;
+  if (!ev || !sys) return 'XML without Event/System';
+  const data: Record<string, string> = {};
+  const eventData = isObject(ev.EventData) ? ev.EventData : {};
+  for (const d of Array.isArray(eventData.Data) ? eventData.Data : []) if (isObject(d) && typeof d['@Name'] === 'string') data[d['@Name']] = String(d['#text'] ?? '');
+  const created = isObject(sys.TimeCreated) ? str(sys.TimeCreated['@SystemTime']) : undefined;
+  return { eventId: Number(isObject(sys.EventID) ? sys.EventID['#text'] : sys.EventID), ...(created ? { time: created } : {}), ...(sys.EventRecordID !== undefined ? { recordId: String(sys.EventRecordID) } : {}), ...(str(sys.Computer) ? { computer: str(sys.Computer)! } : {}), data };
+}
+
+function fromJson(r: JsonObject): WinEvent | undefined {
+  const w = isObject(r.winlog) ? r.winlog : undefined;
+  if (w && isObject(w.event_data)) {
+    const data = Object.fromEntries(Object.entries(w.event_data).map(([k, v]) => [k, String(v)]));
+    const time = str(w.time_created) ?? str(r['@timestamp']);
+    return { eventId: Number(w.event_id), ...(time ? { time } : {}), ...(w.record_id !== undefined ? { recordId: String(w.record_id) } : {}), ...(str(w.computer_name) ? { computer: str(w.computer_name)! } : {}), data };
+  }
+  const id = r.EventID ?? r.EventId ?? r.event_id;
+  if (id === undefined) return undefined;
+  const data = Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
+  const time = str(r.TimeCreated) ?? str(r.EventTime) ?? str(r.TimeGenerated) ?? str(r.timestamp);
+  const computer = str(r.Computer) ?? str(r.Hostname) ?? str(r.computer_name);
+  const recordId = r.EventRecordID ?? r.RecordNumber;
+  return { eventId: Number(id), ...(time ? { time } : {}), ...(recordId !== undefined ? { recordId: String(recordId) } : {}), ...(computer ? { computer } : {}), data };
+}
+
+/** Doubled backslashes of JSON-in-JSON copies become single ones; paths use forward slashes in URIs. */
+const unescape = (s: string) => s.replace(/\\\\+/g, '\\');
+const slashes = (s: string) => unescape(s).replace(/\\/g, '/');
+
+/** 4663 ResourceAttributes (SDDL claims): `(\"Name\",TS,0x0,\"ITAR\")`, `(\"Impact_MS\",TI,0x10020,3000)` → tags. */
+export function resourceTags(sddl: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const m of (sddl ?? '').matchAll(/\(\s*"((?:[^"\\]|\\.)+)"\s*,\s*T[A-Z]\s*,\s*0x[0-9a-f]+\s*,\s*((?:"[^"]*"\s*,?\s*)+|[^)]+)\)/gi)) {
+    const values = [...m[2]!.matchAll(/"([^"]*)"/g)].map((v) => v[1]!);
+    tags[m[1]!.replace(/\\(.)/g, '$1')] = values.length ? values.join(';') : m[2]!.trim();
+  }
+  return tags;
+}
+
+function actorOf(d: Record<string, string>): Actor {
+  const user = d.SubjectUserName ?? d.Account?.split('\\').pop() ?? '';
+  const domain = d.SubjectDomainName ?? (d.Account?.includes('\\') ? d.Account.split('\\')[0] : undefined);
+  if (!user || user === '-') return { candidates: [], anonymous: true };
+  const account = `windows:${domain ? `${domain}\\` : ''}${user}`;
+  const sid = d.SubjectUserSid ? [`windows-sid:${d.SubjectUserSid}`] : [];
+  // Machine accounts (NAME$) and the system's own identities are services, not people.
+  if (user.endsWith('$') || /^S-1-5-(18|19|20)$/.test(d.SubjectUserSid ?? '')) return { candidates: [account, ...sid], service: true, display: account.slice(8) };
+  return { candidates: [account, ...sid], display: account.slice(8) };
+}
+
+function toOutcome(w: WinEvent, origin: { file: string; line: number }): ParseOutcome {
+  if (w.eventId !== 4663 && w.eventId !== 5145) return skip(`not a file access event: Windows event ${w.eventId}`);
+  const time = isoTime(w.time);
+  if (!time) return reject(`Windows event ${w.eventId} without TimeCreated`);
+  const mask = parseInt(w.data.AccessMask ?? '', 16);
+  if (Number.isNaN(mask)) return reject(`Windows event ${w.eventId} without AccessMask`);
+  if (!(mask & READ_DATA)) return skip(`not a read: AccessMask ${w.data.AccessMask} has no ReadData`);
+  const computer = (w.computer ?? 'unknown-computer').toLowerCase();
+  const id = `${w.recordId ?? time}@${computer}`;
+  const actor = actorOf(w.data);
+  if (w.eventId === 5145) {
+    const share = unescape(w.data.ShareName ?? '').split('\\').filter((p) => p && p !== '*').pop();
+    if (!share) return reject('5145 without ShareName');
+    const relative = slashes(w.data.RelativeTargetName ?? '').replace(/^\/+/, '');
+    const ip = cleanIp((w.data.IpAddress ?? '').replace(/^::ffff:/i, ''));
+    return event({ id, source: 'windows', time, action: 'view', release: true, actor, ...(ip ? { ip } : {}), resource: { uri: `smb://${computer}/${share}/${relative}`, name: basename(relative) || share }, origin });
+  }
+  const object = slashes(w.data.ObjectName ?? '');
+  if (!object) return reject('4663 without ObjectName');
+  if ((w.data.ObjectType ?? 'File') !== 'File') return skip(`not a file: ${w.data.ObjectType}`);
+  const tags = resourceTags(w.data.ResourceAttributes);
+  return event({ id, source: 'windows', time, action: 'view', release: true, actor, resource: { uri: `file://${computer}/${object}`, name: basename(object), ...(Object.keys(tags).length ? { tags } : {}) }, origin });
+}
+
+export const windows = defineSource({
+  name: 'windows',
+  detect: (r) => (typeof r === 'string' ? /^(- )?<Event[\s>]/.test(r) : (isObject(r.winlog) && 'event_data' in r.winlog) || (('EventID' in r || 'EventId' in r) && ('SubjectUserName' in r || 'Account' in r || 'ObjectName' in r))),
+  parse(r, origin) {
+    const w = typeof r === 'string' ? fromXml(r) : fromJson(r);
+    if (w === undefined) return reject('not a Windows event: no EventID');
+    if (typeof w === 'string') return reject(w);
+    return toOutcome(w, origin);
+  },
+});
