@@ -28,10 +28,11 @@ export async function parseWith(source: LogSource, data: string | Buffer, file =
   return (await readAll(data, file)).map((item) => (item.kind === 'record' ? source.parse(item.record, item.origin) : { kind: item.kind, reason: item.reason }));
 }
 
-/** The `Log:` records of a Panther test-case file. */
+/** The `Log:` records of a Panther test-case file (some files hold two test lists: both are read). */
 export function pantherLogs(name: string): Record<string, unknown>[] {
-  const cases = parseYaml(readFileSync(realFixture(name), 'utf8')) as { Log: Record<string, unknown> }[];
-  return cases.map((c) => c.Log);
+  const text = readFileSync(realFixture(name), 'utf8');
+  const parts = text.split(/^Tests:\s*$/m);
+  return parts.flatMap((part) => ((parseYaml(part) ?? []) as { Log: Record<string, unknown> }[]).map((c) => c.Log));
 }
 
 export const events = (outcomes: ParseOutcome[]) => outcomes.flatMap((o) => (o.kind === 'event' ? [o.event] : []));

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { box } from '#shared/sources/box/index.ts';
+import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+
+const origin = { file: 'f', line: 1 };
+
+describe('Box — real fixtures', () => {
+  it('the user stream: ITEM_DOWNLOAD and ITEM_PREVIEW with local time offsets', async () => {
+    const out = events(await parseWith(box, readFileSync(realFixture('07-box-events.sample-user-stream.jsonl'), 'utf8')));
+    expect(out.map((e) => [e.action, e.time, e.resource.uri, e.resource.name])).toEqual([
+      ['download', '2022-07-20T09:32:15.000Z', 'box://986342059368', 'test3.sh'],
+      ['preview', '2022-07-19T14:18:13.000Z', 'box://985950502866', 'test.sh'],
+    ]);
+    expect(out[0]!.actor.candidates).toEqual(['box:19530772260', 'email:info@elastic.co']);
+  });
+  it('Panther\'s minimal admin events have no event_id or created_at: rejected with that reason', () => {
+    const logs = pantherLogs('07-box-events.sample-panther-admin-logs.yml');
+    expect(logs.length).toBe(3);
+    for (const log of logs) expect(box.parse(log, origin)).toEqual({ kind: 'reject', reason: `Box ${String(log.event_type)} event needs event_id and created_at` });
+  });
+});
+
+// admin_logs shapes from Box's API documentation (authored; no public sample with ip_address exists).
+const admin = (over: Record<string, unknown> = {}) => ({
+  type: 'event', event_id: 'e-1', event_type: 'DOWNLOAD', created_at: '2026-10-15T02:00:00-07:00', ip_address: '198.51.100.23',
+  created_by: { type: 'user', id: '4242', name: 'Li Wei', login: 'li.wei@northfield.edu' },
+  source: { item_type: 'file', item_id: '99', item_name: 'HGV-mesh.step', parent: { type: 'folder', id: '1', name: 'HGV' } }, ...over,
+});
+describe('Box — enterprise stream (authored)', () => {
+  it('DOWNLOAD, PREVIEW and ITEM_OPEN are releases with the IP', () => {
+    for (const [type, action] of [['DOWNLOAD', 'download'], ['PREVIEW', 'preview'], ['ITEM_OPEN', 'view']]) {
+      expect(box.parse(admin({ event_type: type }), origin)).toMatchObject({ kind: 'event', event: { action, ip: '198.51.100.23', time: '2026-10-15T09:00:00.000Z', resource: { uri: 'box://99', name: 'HGV-mesh.step' } } });
+    }
+  });
+  it('anonymous shared-link users are anonymous', () => {
+    expect(box.parse(admin({ created_by: { type: 'user', id: '2', name: 'Anonymous User', login: '' } }), origin)).toMatchObject({ kind: 'event', event: { actor: { anonymous: true } } });
+  });
+  it('a classification metadata event labels the file; other metadata does not', () => {
+    const label = box.parse(admin({ event_type: 'METADATA_INSTANCE_CREATE', additional_details: JSON.stringify({ metadata: { Box__Security__Classification__Key: 'ITAR' } }) }), origin);
+    expect(label).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'replace', resource: { uri: 'box://99', labels: ['ITAR'] } } });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_UPDATE', additional_details: { metadata: { project: 'x' } } }), origin)).toEqual({ kind: 'skip', reason: 'not a classification change: METADATA_INSTANCE_UPDATE' });
+    expect(box.parse(admin({ event_type: 'SHIELD_ALERT' }), origin)).toEqual({ kind: 'skip', reason: 'not a read: SHIELD_ALERT' });
+  });
+  it('reads the API envelope (entries)', async () => {
+    expect(events(await parseWith(box, JSON.stringify({ chunk_size: 2, next_stream_position: '1', entries: [admin(), admin({ event_id: 'e-2' })] })))).toHaveLength(2);
+  });
+  it('never throws (fuzz)', () => {
+    fc.assert(fc.property(fc.anything(), (v) => {
+      for (const r of [admin({ source: v }), admin({ created_by: v }), admin({ created_at: v }), admin({ event_type: 'METADATA_INSTANCE_CREATE', additional_details: v })]) expect(['event', 'skip', 'reject']).toContain(box.parse(r as Record<string, unknown>, origin).kind);
+    }), { numRuns: 300 });
+  });
+});

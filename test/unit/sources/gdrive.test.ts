@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { gdrive } from '#shared/sources/gdrive/index.ts';
+import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+
+const origin = { file: 'f', line: 1 };
+
+describe('Google Drive — fixtures', () => {
+  it('download, preview and print of the Elastic sample are releases', async () => {
+    const out = events(await parseWith(gdrive, readFileSync(realFixture('06-google-drive.sample.jsonl'), 'utf8')));
+    expect(out.map((e) => e.action)).toEqual(['download', 'preview', 'download']);
+    expect(out[0]).toMatchObject({ time: '2020-10-02T15:00:00.000Z', ip: '67.43.156.13', actor: { candidates: ['google:foo@bar.com', 'email:foo@bar.com'] }, resource: { uri: 'gdrive://1234', name: 'document title' } });
+  });
+  it('reads Panther\'s flattened copy', () => {
+    const [log] = pantherLogs('06-google-drive.sample-panther-flattened.yml');
+    expect(gdrive.detect(log!)).toBe(true);
+    expect(gdrive.parse(log!, origin)).toMatchObject({ kind: 'event', event: { action: 'download', time: '2025-03-21T21:29:49.364Z', resource: { uri: 'gdrive://123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ0-a1B2c3D', name: 'My Sensitive Document' } } });
+  });
+});
+
+const activity = (events: unknown) => ({ kind: 'admin#reports#activity', id: { time: '2026-10-15T09:00:00.000Z', uniqueQualifier: '-42', applicationName: 'drive' }, actor: { email: 'li.wei@northfield.edu' }, ipAddress: '10.1.1.1', events });
+describe('Google Drive — API shapes (authored)', () => {
+  it('an events array with typed parameters; the strongest read wins', () => {
+    const out = gdrive.parse(activity([{ type: 'access', name: 'view', parameters: [{ name: 'doc_id', value: 'd1' }] }, { type: 'access', name: 'copy', parameters: [{ name: 'doc_id', value: 'd1' }, { name: 'doc_title', value: 'HGV.xlsx' }] }]), origin);
+    expect(out).toMatchObject({ kind: 'event', event: { action: 'copy', id: '2026-10-15T09:00:00.000Z:-42', resource: { uri: 'gdrive://d1', name: 'HGV.xlsx' } } });
+  });
+  it('sharing changes are not reads; other applications are skipped', () => {
+    expect(gdrive.parse(activity([{ type: 'acl_change', name: 'change_user_access', parameters: [] }]), origin)).toEqual({ kind: 'skip', reason: 'not a read: change_user_access' });
+    expect(gdrive.parse({ ...activity([]), id: { time: '2026-10-15T09:00:00Z', applicationName: 'login' } }, origin)).toEqual({ kind: 'skip', reason: 'not Drive: login' });
+  });
+  it('never throws (fuzz)', () => {
+    fc.assert(fc.property(fc.anything(), (v) => {
+      for (const r of [activity(v), { ...activity([]), actor: v }, { ...activity([]), id: v }]) expect(['event', 'skip', 'reject']).toContain(gdrive.parse(r as Record<string, unknown>, origin).kind);
+    }), { numRuns: 300 });
+  });
+});
