@@ -40,10 +40,10 @@ describe('the store keeps flags exactly once', () => {
     }
     expect(runs[1]).toBe(runs[0]);
     expect(runs[2]).toBe(runs[0]);
-    expect(stable(runs[0]!)).toHaveLength(14);
+    expect(stable(runs[0]!)).toHaveLength(19);
     const events = readFileSync(join(store, 'events.jsonl'), 'utf8').trim().split('\n');
-    expect(events.filter((e) => e.includes('Export Review Flag Raised'))).toHaveLength(14);
-    expect(readdirSync(join(store, 'quarantine')).length).toBe(4);
+    expect(events.filter((e) => e.includes('Export Review Flag Raised'))).toHaveLength(19);
+    expect(readdirSync(join(store, 'quarantine')).length).toBe(7);
   });
 
   it('a scan killed in the middle and run again ends identical to a clean run', async () => {

@@ -24,6 +24,9 @@ describe('ittmon scan on the bundled examples', () => {
     expect(summary).toEqual([
       'critical 2026-10-14 hgv-cfd anonymous:114.114.114.114 ANONYMOUS_ACCESS,FOREIGN_LOCATION:CN',
       'critical 2026-10-14 hgv-cfd p-002 DEEMED_EXPORT:CN,NOT_AUTHORIZED',
+      'critical 2026-10-15 hgv-cfd anonymous:114.114.114.114 ANONYMOUS_ACCESS,FOREIGN_LOCATION:CN',
+      'critical 2026-10-15 hgv-cfd m365:ivan_partner-aero.ru#EXT#@northfield.onmicrosoft.com FOREIGN_LOCATION:RU,UNKNOWN_ACCOUNT',
+      'critical 2026-10-15 hgv-cfd p-007 DEEMED_EXPORT:IR,NOT_AUTHORIZED',
       'critical 2026-10-15 hgv-cfd p-008 DEEMED_EXPORT:RU,NOT_AUTHORIZED',
       'critical 2026-10-15 lab-ops p-007 DEEMED_EXPORT:IR',
       'high 2026-10-14 hgv-cfd p-001 FOREIGN_LOCATION:DE',
@@ -32,7 +35,9 @@ describe('ittmon scan on the bundled examples', () => {
       'high 2026-10-15 hgv-cfd github:quantum-gh0st UNKNOWN_ACCOUNT',
       'high 2026-10-15 hgv-cfd p-003 DEEMED_EXPORT:IN',
       'high 2026-10-15 lab-ops p-008 DEEMED_EXPORT:RU',
+      'high 2026-10-15 rad-hard-asic anonymous:49.44.0.1 ANONYMOUS_ACCESS,FOREIGN_LOCATION:IN',
       'high 2026-10-15 rad-hard-asic p-002 DEEMED_EXPORT:CN',
+      'high 2026-10-15 rad-hard-asic p-009 DEEMED_EXPORT:IT',
       'medium 2026-10-14 rad-hard-asic aws:arn:aws:iam::111122223333:user/legacy-sync UNKNOWN_ACCOUNT',
       'medium 2026-10-15 hgv-cfd p-010 NOT_AUTHORIZED',
       'low 2026-10-14 lab-ops anonymous:128.101.44.12 ANONYMOUS_ACCESS',
@@ -52,9 +57,17 @@ describe('ittmon scan on the bundled examples', () => {
     ]);
   });
 
-  it('a label learned from the logs classifies a later download (PutObjectTagging → hgv-cfd)', async () => {
+  it('labels learned from the logs classify later downloads (CloudTrail PutObjectTagging, M365 sensitivity label, Box classification)', async () => {
     const flags = jsonFlags((await scanExamples('--json')).stdout);
-    expect(flags.find((f) => f.actor.key === 'p-008' && f.dataset === 'hgv-cfd')!.events[0]!.resource).toBe('s3://nfu-aero-research/shared/drop/wing-loads-rev2.xlsx');
+    const resources = (actor: string, dataset: string) => flags.find((f) => f.actor.key === actor && f.dataset === dataset && f.day === '2026-10-15')!.events.map((e) => e.resource);
+    expect(resources('p-008', 'hgv-cfd')).toContain('s3://nfu-aero-research/shared/drop/wing-loads-rev2.xlsx');
+    expect(resources('p-007', 'hgv-cfd')).toEqual(['https://northfield.sharepoint.com/sites/HGV/Shared Documents/Specs/thermal-protection-spec.docx', 'file://fs1.nfu.local/D:/Projects/drop/loads-summary.xlsx']);
+    expect(resources('p-009', 'rad-hard-asic')).toEqual(['box://771001']);
+  });
+
+  it('reads every source in one directory, detected per file', async () => {
+    const { stderr } = await scanExamples();
+    expect(stderr).toMatch(/sources: +box 5, cloudtrail 10, github 12, m365 6, s3-access 14, windows 4/);
   });
 
   it('shows what a license cleared only with --include-cleared', async () => {
@@ -66,9 +79,9 @@ describe('ittmon scan on the bundled examples', () => {
     const { stderr } = await scanExamples();
     const [records, events, skipped, rejected] = summaryCounts(stderr);
     expect(records).toBe(events! + skipped! + rejected!);
-    expect([records, events, skipped, rejected]).toEqual([37, 22, 13, 2]);
-    expect(stderr).toMatch(/flags: +4 critical, 7 high, 2 medium, 1 low; cleared by license: 1/);
-    expect(stderr).toMatch(/service principal \(2\)/);
+    expect([records, events, skipped, rejected]).toEqual([52, 33, 17, 2]);
+    expect(stderr).toMatch(/flags: +7 critical, 9 high, 2 medium, 1 low; cleared by license: 1/);
+    expect(stderr).toMatch(/service principal \(3\)/);
     expect(stderr).toMatch(/repo\.access is a visibility change, not a read \(1\)/);
   });
 
@@ -153,7 +166,7 @@ describe('ittmon — usage, configuration and lookup', () => {
     writeFileSync(join(dir, 'catalog.csv'), readFileSync(join(repoRoot, 'examples/catalog.csv')));
     const { code, stderr } = await ittmon(['scan', 'x'], { cwd: dir });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^  ittmon\.yaml:25 datasets\[1\]\.classification: unknown ECCN "3E099" — add reasons: \[\.\.\.\]/m);
+    expect(stderr).toMatch(/^  ittmon\.yaml:30 datasets\[1\]\.classification: unknown ECCN "3E099" — add reasons: \[\.\.\.\]/m);
   });
   it('usage errors are exit 2', async () => {
     expect((await ittmon(['scan'])).code).toBe(2);
