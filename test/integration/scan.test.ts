@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '#shared/model/index.ts';
-import { repoRoot } from '#test/helpers.ts';
+import { realFixture, repoRoot } from '#test/helpers.ts';
 import { ittmon } from './cli.ts';
 
 const scanExamples = (...extra: string[]) => ittmon(['scan', 'examples/logs', '--config', 'examples/ittmon.yaml', ...extra]);
@@ -68,6 +68,14 @@ describe('ittmon scan on the bundled examples', () => {
   it('reads every source in one directory, detected per file', async () => {
     const { stderr } = await scanExamples();
     expect(stderr).toMatch(/sources: +box 5, cloudtrail 10, github 12, m365 6, s3-access 14, windows 4/);
+    const dir = mkdtempSync(join(tmpdir(), 'ittmon-all-'));
+    cpSync(join(repoRoot, 'examples/logs'), dir, { recursive: true });
+    cpSync(realFixture('04-gitlab-audit.sample-streaming-git-op-user.json'), join(dir, 'gitlab.json'));
+    cpSync(realFixture('06-google-drive.sample.jsonl'), join(dir, 'drive.jsonl'));
+    writeFileSync(join(dir, 'samba.log'), 'Oct 15 09:00:01 fs1 smbd_audit: lwei|10.20.31.7|LAB-PC7|Lab|openat|ok|r|HGV/runs/case12.h5\n');
+    const all = await ittmon(['scan', dir, '--config', 'examples/ittmon.yaml']);
+    const sources = /sources: +(.*)/.exec(all.stderr)![1]!.split(', ').map((x) => x.split(' ')[0]);
+    expect(sources.sort()).toEqual(['box', 'cloudtrail', 'gdrive', 'github', 'gitlab', 'm365', 's3-access', 'samba', 'windows']);
   });
 
   it('shows what a license cleared only with --include-cleared', async () => {
