@@ -5,7 +5,7 @@ import { Geo } from '#shared/geo/index.ts';
 import { assess } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
 import type { AccessEvent, Flag, Origin, SourceName } from '#shared/model/index.ts';
-import { readRecords, type ReadOptions } from '#shared/read/records.ts';
+import { readRecordBatches, type ReadOptions } from '#shared/read/records.ts';
 import type { RawRecord } from '#shared/read/envelopes.ts';
 import { sourcesFor, type LogSource } from '#shared/sources/index.ts';
 import { emptySummary, reasonCategory, total, type ScanSummary } from './summary.ts';
@@ -74,11 +74,15 @@ export class Scan {
     this.summary.files += 1;
     this.objectAggregator = new FlagAggregator();
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
-    for await (const item of readRecords(chunks, file, { ...this.options, ...read })) {
-      this.summary.records += 1;
-      if (item.kind === 'record') await this.record(item.record, item.origin);
-      else if (item.kind === 'skip') this.skipped(item.reason);
-      else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
+    for await (const batch of readRecordBatches(chunks, file, { ...this.options, ...read })) {
+      for (const item of batch) {
+        this.summary.records += 1;
+        if (item.kind === 'record') {
+          const pending = this.record(item.record, item.origin); // a promise only when tags must be looked up
+          if (pending) await pending;
+        } else if (item.kind === 'skip') this.skipped(item.reason);
+        else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
+      }
     }
     return {
       flags: this.objectAggregator.entries(),
@@ -96,11 +100,11 @@ export class Scan {
     return flags;
   }
 
-  private async record(record: RawRecord, origin: Origin): Promise<void> {
+  private record(record: RawRecord, origin: Origin): Promise<void> | undefined {
     const source = this.forced ?? this.detect(record);
     if (!source) {
       this.rejected({ ...origin, reason: `not a recognised log format (tried ${this.sources.map((s) => s.name).join(', ')})`, raw: rawText(record) });
-      return;
+      return undefined;
     }
     const outcome = source.parse(record, origin);
     this.summary.bySource[source.name] = (this.summary.bySource[source.name] ?? 0) + 1;
@@ -108,12 +112,16 @@ export class Scan {
     else if (outcome.kind === 'reject') this.rejected({ ...origin, source: source.name, reason: outcome.reason, raw: rawText(record) });
     else {
       const e = outcome.event;
-      if (this.options.tags && e.release && !e.actor.service && e.resource.uri.startsWith('s3://') && this.classifier.usesLabels && !this.classifier.knowsLabels(e.resource)) {
-        const tags = await this.options.tags(e.resource.uri);
-        if (tags) e.resource.tags = { ...tags, ...e.resource.tags };
+      const lookup = this.options.tags;
+      if (lookup && e.release && !e.actor.service && e.resource.uri.startsWith('s3://') && this.classifier.usesLabels && !this.classifier.knowsLabels(e.resource)) {
+        return lookup(e.resource.uri).then((tags) => {
+          if (tags) e.resource.tags = { ...tags, ...e.resource.tags };
+          this.event(e);
+        });
       }
       this.event(e);
     }
+    return undefined;
   }
 
   private detect(record: RawRecord): LogSource | undefined {

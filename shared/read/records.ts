@@ -1,7 +1,7 @@
 import type { Origin } from '#shared/model/index.ts';
 import { maybeGunzip } from './decompress.ts';
 import { unwrap, type ReadItem } from './envelopes.ts';
-import { splitLines } from './lines.ts';
+import { splitLineBatches } from './lines.ts';
 
 export interface ReadOptions {
   /** The largest line or JSON document kept in memory; CloudTrail writes a whole file as one line. */
@@ -21,11 +21,12 @@ export const DEFAULT_MAX_RECORD_BYTES = 128 << 20;
 const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
 
 /**
- * Bytes → records: gunzip, split lines, then per file either text lines, JSON lines, or one JSON
- * document, with envelopes taken off. Every record read comes out as exactly one item; bad input
- * becomes a `reject` item with the reason, never an exception.
+ * Bytes → records: gunzip, split lines, then per file either text lines, JSON lines, one JSON
+ * document, or XML events, with envelopes taken off. Every record read comes out as exactly one
+ * item; bad input becomes a `reject` item with the reason, never an exception. Items come in
+ * batches (one per chunk read) so that a record costs no await of its own.
  */
-export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, options: ReadOptions = {}): AsyncGenerator<ReadItem> {
+export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, options: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let mode: 'unknown' | 'text' | 'jsonl' | 'document' | 'xml' = 'unknown';
   let xml: string[] | undefined; // the event being gathered, in xml mode
@@ -36,111 +37,125 @@ export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, f
   let docStart = 0;
   let docTooBig = false;
   const start = options.start ?? { bytes: 0, line: 0 };
-  const position = { bytes: start.bytes, line: start.line };
   const progress = options.progress ?? { bytes: 0, line: 0, stopped: false };
   Object.assign(progress, { bytes: start.bytes, line: start.line, stopped: false });
   let lastLine = start.line;
-  const numbered = function* (items: Iterable<ReadItem>): Generator<ReadItem> {
+  let out: ReadItem[] = [];
+  const push = (item: ReadItem) => { out.push(item); };
+  /** The records of one JSON value, numbered by their position in it. */
+  const pushJson = (value: unknown, origin: Origin) => {
     let index = 0;
-    for (const item of items) yield { ...item, origin: { ...item.origin, index: index++ } };
+    for (const item of unwrap(value, origin)) out.push({ ...item, origin: { file, line: origin.line, index: index++ } });
   };
   try {
-    const before = { bytes: start.bytes, line: start.line };
-    for await (const { text, line, tooLong } of splitLines(maybeGunzip(chunks), max, position, start.skip ? start.bytes : 0)) {
-      // At least one line per call, so that a resumed chunk always moves forward.
-      if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
-        // This line is read again on resume: report the position before it.
-        Object.assign(progress, { ...before, stopped: true });
-        return;
-      }
-      progress.bytes = position.bytes;
-      progress.line = position.line;
-      before.bytes = position.bytes;
-      before.line = position.line;
-      lastLine = line;
-      const origin: Origin = { file, line };
-      if (mode === 'document') {
-        if (tooLong !== undefined || docBytes + text.length > max) docTooBig = true;
-        else { doc.push(text); docBytes += text.length + 1; }
-        continue;
-      }
-      if (tooLong !== undefined) {
-        yield { kind: 'reject', reason: `line of ${tooLong} bytes is over the ${max}-byte limit`, origin };
-        continue;
-      }
-      const trimmed = text.trim();
-      if (trimmed === '') continue;
-      if (mode === 'unknown') {
-        if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
-        else if (trimmed.startsWith('//') || trimmed.startsWith('/*')) mode = 'document';
-        else if (/^(- )?</.test(trimmed)) mode = 'xml';
-        else mode = 'text';
+    for await (const lines of splitLineBatches(maybeGunzip(chunks), max, start, start.skip ? start.bytes : 0)) {
+      for (const { text, line, end, tooLong } of lines) {
+        // At least one line per call, so that a resumed chunk always moves forward.
+        if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
+          progress.stopped = true; // this line is read again on resume: progress stays before it
+          if (out.length) yield out;
+          return;
+        }
+        progress.bytes = end;
+        progress.line = line;
+        lastLine = line;
         if (mode === 'document') {
-          docStart = line; doc = [text]; docBytes = text.length + 1;
+          if (tooLong !== undefined || docBytes + text.length > max) docTooBig = true;
+          else { doc.push(text); docBytes += text.length + 1; }
           continue;
         }
-      }
-      if (mode === 'text') {
-        yield { kind: 'record', record: text, origin };
-        continue;
-      }
-      if (mode === 'xml') {
-        // XML files of Windows events: one record per <Event>…</Event>, over as many lines as it takes.
-        if (inComment || (!xml && trimmed.startsWith('<!--'))) {
-          inComment = !trimmed.includes('-->');
+        const origin: Origin = { file, line };
+        if (tooLong !== undefined) {
+          push({ kind: 'reject', reason: `line of ${tooLong} bytes is over the ${max}-byte limit`, origin });
           continue;
         }
-        if (!xml) {
-          if (!/<Event[\s>]/.test(trimmed)) continue; // declaration, <Events> wrapper
-          xml = [];
-          xmlStart = line;
+        const trimmed = text.trim();
+        if (trimmed === '') continue;
+        if (mode === 'unknown') {
+          if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
+          else if (trimmed.startsWith('//') || trimmed.startsWith('/*')) mode = 'document';
+          else if (/^(- )?</.test(trimmed)) mode = 'xml';
+          else mode = 'text';
+          if (mode === 'document') {
+            docStart = line; doc = [text]; docBytes = text.length + 1;
+            continue;
+          }
         }
-        xml.push(trimmed);
-        if (trimmed.includes('</Event>')) {
-          yield { kind: 'record', record: xml.join('\n'), origin: { file, line: xmlStart } };
-          xml = undefined;
-        } else if (xml.length > 10_000) {
-          yield { kind: 'reject', reason: 'an <Event> element without its </Event> after 10,000 lines', origin: { file, line: xmlStart } };
-          xml = undefined;
+        if (mode === 'text') {
+          push({ kind: 'record', record: text, origin });
+          continue;
         }
-        continue;
+        if (mode === 'xml') {
+          // XML files of Windows events: one record per <Event>…</Event>, over as many lines as it takes.
+          if (inComment || (!xml && trimmed.startsWith('<!--'))) {
+            inComment = !trimmed.includes('-->');
+            continue;
+          }
+          if (!xml) {
+            if (!/<Event[\s>]/.test(trimmed)) continue; // declaration, <Events> wrapper
+            xml = [];
+            xmlStart = line;
+          }
+          xml.push(trimmed);
+          if (trimmed.includes('</Event>')) {
+            push({ kind: 'record', record: xml.join('\n'), origin: { file, line: xmlStart } });
+            xml = undefined;
+          } else if (xml.length > 10_000) {
+            push({ kind: 'reject', reason: 'an <Event> element without its </Event> after 10,000 lines', origin: { file, line: xmlStart } });
+            xml = undefined;
+          }
+          continue;
+        }
+        const value = parseJson(trimmed);
+        if (value === undefined) push({ kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin, raw: preview(text) });
+        else pushJson(value, origin);
       }
-      const value = parseJson(trimmed);
-      if (value === undefined) yield { kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin, raw: preview(text) };
-      else yield* numbered(unwrap(value, origin));
+      if (out.length) {
+        yield out;
+        out = [];
+      }
     }
   } catch (e) {
-    yield { kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } };
+    push({ kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } });
   }
-  if (mode === 'xml' && xml) yield { kind: 'reject', reason: 'the file ends inside an <Event> element (truncated?)', origin: { file, line: xmlStart }, raw: preview(xml.join('\n')) };
-  if (mode !== 'document') return;
-  const origin: Origin = { file, line: docStart };
-  if (docTooBig) {
-    yield { kind: 'reject', reason: `JSON document over the ${max}-byte limit: split it or write JSON lines`, origin };
-    return;
-  }
-  const text = doc.join('\n');
-  doc = [];
-  const value = parseJson(text);
-  if (value === undefined && looksLikeJsonLines(text)) {
-    // A JSON-lines file whose first line is broken: reject that line, keep the rest.
-    let line = docStart;
-    for (const part of text.split('\n')) {
-      const lineOrigin: Origin = { file, line: line++ };
-      const trimmed = part.trim();
-      if (trimmed === '') continue;
-      const v = parseJson(trimmed);
-      if (v === undefined) yield { kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin: lineOrigin, raw: preview(part) };
-      else yield* numbered(unwrap(v, lineOrigin));
+  if (mode === 'xml' && xml) push({ kind: 'reject', reason: 'the file ends inside an <Event> element (truncated?)', origin: { file, line: xmlStart }, raw: preview(xml.join('\n')) });
+  if (mode === 'document') readDocument();
+  if (out.length) yield out;
+
+  function readDocument() {
+    const origin: Origin = { file, line: docStart };
+    if (docTooBig) {
+      push({ kind: 'reject', reason: `JSON document over the ${max}-byte limit: split it or write JSON lines`, origin });
+      return;
     }
-    return;
+    const text = doc.join('\n');
+    doc = [];
+    const value = parseJson(text);
+    if (value === undefined && looksLikeJsonLines(text)) {
+      // A JSON-lines file whose first line is broken: reject that line, keep the rest.
+      let line = docStart;
+      for (const part of text.split('\n')) {
+        const lineOrigin: Origin = { file, line: line++ };
+        const trimmed = part.trim();
+        if (trimmed === '') continue;
+        const v = parseJson(trimmed);
+        if (v === undefined) push({ kind: 'reject', reason: `not valid JSON in a JSON-lines file: ${jsonError(trimmed)}`, origin: lineOrigin, raw: preview(part) });
+        else pushJson(v, lineOrigin);
+      }
+      return;
+    }
+    if (value === undefined) {
+      const hint = /^\s*\/\//m.test(text) || /,\s*[}\]]/.test(text) ? ' — it has comments or trailing commas, as printed documentation examples do; real log files are strict JSON' : '';
+      push({ kind: 'reject', reason: `not valid JSON: ${jsonError(text)}${hint}`, origin, raw: preview(text) });
+      return;
+    }
+    pushJson(value, origin);
   }
-  if (value === undefined) {
-    const hint = /^\s*\/\//m.test(text) || /,\s*[}\]]/.test(text) ? ' — it has comments or trailing commas, as printed documentation examples do; real log files are strict JSON' : '';
-    yield { kind: 'reject', reason: `not valid JSON: ${jsonError(text)}${hint}`, origin, raw: preview(text) };
-    return;
-  }
-  yield* numbered(unwrap(value, origin));
+}
+
+/** One item at a time (for callers that do not need batches). */
+export async function* readRecords(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, options: ReadOptions = {}): AsyncGenerator<ReadItem> {
+  for await (const batch of readRecordBatches(chunks, file, options)) yield* batch;
 }
 
 function looksLikeJsonLines(text: string): boolean {

@@ -10,15 +10,19 @@ const collect = async <T>(it: AsyncIterable<T>) => { const out: T[] = []; for aw
 describe('splitLines', () => {
   it('splits across chunk boundaries, drops CR, numbers lines', async () => {
     const lines = await collect(splitLines(bytes('ab', 'c\r\nde', '\n', 'f')));
-    expect(lines).toEqual([{ text: 'abc', line: 1 }, { text: 'de', line: 2 }, { text: 'f', line: 3 }]);
+    expect(lines).toEqual([{ text: 'abc', line: 1, end: 5 }, { text: 'de', line: 2, end: 8 }, { text: 'f', line: 3, end: 9 }]);
   });
   it('reports an over-long line by its length without keeping it', async () => {
     const lines = await collect(splitLines(bytes('x'.repeat(50), '\nok\n'), 10));
-    expect(lines).toEqual([{ text: '', line: 1, tooLong: 50 }, { text: 'ok', line: 2 }]);
+    expect(lines).toEqual([{ text: '', line: 1, end: 51, tooLong: 50 }, { text: 'ok', line: 2, end: 54 }]);
   });
   it('decodes invalid UTF-8 as replacement characters', async () => {
     const [l] = await collect(splitLines(bytes(Buffer.from([0x61, 0xff, 0xfe, 0x62]))));
     expect(l!.text).toBe('a\ufffd\ufffdb');
+  });
+  it('starts from a checkpoint: byte offsets and line numbers continue', async () => {
+    expect(await collect(splitLines(bytes('xy\nz\n'), 100, { bytes: 1000, line: 40 }))).toEqual([{ text: 'xy', line: 41, end: 1003 }, { text: 'z', line: 42, end: 1005 }]);
+    expect(await collect(splitLines(bytes('skip\nkeep\n'), 100, { bytes: 5, line: 1 }, 5))).toEqual([{ text: 'keep', line: 2, end: 10 }]);
   });
   it('loses no byte, whatever the chunking (property)', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 12 }), async (chunks) => {
@@ -27,6 +31,7 @@ describe('splitLines', () => {
       const expected = joined.toString('latin1').split('\n');
       if (expected.at(-1) === '') expected.pop();
       expect(lines).toHaveLength(expected.length);
+      if (lines.length) expect(lines.at(-1)!.end).toBe(joined.length);
     }), { numRuns: 200 });
   });
 });
