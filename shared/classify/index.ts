@@ -1,51 +1,9 @@
-import { makeRe } from 'minimatch';
+import { combine, isCaseInsensitive, PathIndex, splitUri } from './path-index.ts';
 import type { Resource } from '#shared/model/index.ts';
 import type { CatalogEntry, DatasetRule } from '#shared/config/index.ts';
 
-/** Windows, Samba and SharePoint paths match case-insensitively; the rest case-sensitively (DESIGN §3.5). */
-const CASE_INSENSITIVE = new Set(['smb', 'file', 'http', 'https']);
-
-/** `s3://bucket/key` → ['s3', 'bucket/key']; a URI without a scheme has scheme ''. */
-function splitUri(uri: string): [string, string] {
-  const i = uri.indexOf('://');
-  return i < 0 ? ['', uri] : [uri.slice(0, i).toLowerCase(), uri.slice(i + 3)];
-}
-
-const isCaseInsensitive = (scheme: string) => CASE_INSENSITIVE.has(scheme);
-
-/** One regex for many globs, compiled once; minimatch only compiles. */
-function combine(globs: string[], nocase: boolean): RegExp | undefined {
-  const sources = globs.map((g) => makeRe(g, { dot: true, nocase, nocomment: true, nonegate: true })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
-  return sources.length ? new RegExp(sources.join('|'), nocase ? 'i' : '') : undefined;
-}
-
-interface UriMatcher { scheme: string; test: (path: string) => boolean }
-
-/** Path globs of one dataset or catalog entry, grouped by URI scheme (`*` = any scheme). */
-function compileUriGlobs(globs: string[]): UriMatcher[] {
-  const byScheme = new Map<string, string[]>();
-  for (const glob of globs) {
-    const [scheme, path] = glob.includes('://') ? splitUri(glob) : ['*', glob];
-    byScheme.set(scheme, [...(byScheme.get(scheme) ?? []), path]);
-  }
-  return [...byScheme].map(([scheme, paths]) => {
-    const cs = combine(paths, false);
-    const ci = combine(paths, true);
-    return { scheme, test: (path: string) => ((isCaseInsensitive(scheme) ? ci : cs)?.test(path) ?? false) };
-  });
-}
-
-function matchesUri(matchers: UriMatcher[], scheme: string, path: string, fullUri: string): boolean {
-  for (const m of matchers) {
-    if (m.scheme === scheme) { if (m.test(path)) return true; }
-    else if (m.scheme === '*' && m.test(fullUri)) return true;
-  }
-  return false;
-}
-
 interface CompiledDataset {
   dataset: DatasetRule;
-  paths: UriMatcher[];
   names: { cs?: RegExp; ci?: RegExp };
   tags: [string, RegExp][];
   labels?: RegExp;
@@ -53,33 +11,50 @@ interface CompiledDataset {
 
 interface Labels { tags: Record<string, string>; labels: string[] }
 
-/**
- * The policy compiled for one scan: which datasets a resource belongs to, by its URI, its name,
- * and the tags and labels it carries (in the event, in the catalog, or learned from labelling events).
- */
-export class Classifier {
-  private readonly datasets: CompiledDataset[];
-  private readonly exactCatalog = new Map<string, Labels[]>();
-  private readonly globCatalog: { matchers: UriMatcher[]; labels: Labels }[] = [];
-  private readonly learned = new Map<string, Labels>();
+/** The immutable part of a classifier: compiled once per policy, shared by every scan of it. */
+export class CompiledPolicyMatch {
+  readonly datasets: CompiledDataset[];
+  readonly paths: PathIndex;
+  readonly exactCatalog = new Map<string, Labels[]>();
+  readonly globCatalog: PathIndex;
+  readonly globCatalogLabels: Labels[] = [];
 
   constructor(datasets: DatasetRule[], catalog: CatalogEntry[] = []) {
     this.datasets = datasets.map((dataset) => ({
       dataset,
-      paths: compileUriGlobs(dataset.match.paths),
       names: { cs: combine(dataset.match.names, false), ci: combine(dataset.match.names, true) },
       tags: Object.entries(dataset.match.tags).map(([k, v]) => [k.toLowerCase(), combine([v], true)!]),
       labels: combine(dataset.match.labels, true),
     }));
+    this.paths = new PathIndex(datasets.flatMap((d, owner) => d.match.paths.map((glob) => ({ glob, owner }))));
+    const globs: { glob: string; owner: number }[] = [];
     for (const entry of catalog) {
       const labels = { tags: entry.tags, labels: entry.labels };
-      if (/[*?[\]{}()!+@]/.test(entry.resource)) this.globCatalog.push({ matchers: compileUriGlobs([entry.resource]), labels });
-      else {
+      if (/[*?[\]{}()!+@]/.test(entry.resource)) {
+        globs.push({ glob: entry.resource, owner: this.globCatalogLabels.length });
+        this.globCatalogLabels.push(labels);
+      } else {
         const key = uriKey(entry.resource);
         this.exactCatalog.set(key, [...(this.exactCatalog.get(key) ?? []), labels]);
       }
     }
+    this.globCatalog = new PathIndex(globs);
   }
+}
+
+/**
+ * The policy applied in one scan: which datasets a resource belongs to, by its URI, its name, and
+ * the tags and labels it carries (in the event, in the catalog, or learned from labelling events).
+ */
+export class Classifier {
+  private readonly compiled: CompiledPolicyMatch;
+  private readonly learned = new Map<string, Labels>();
+
+  constructor(datasets: DatasetRule[] | CompiledPolicyMatch, catalog: CatalogEntry[] = []) {
+    this.compiled = datasets instanceof CompiledPolicyMatch ? datasets : new CompiledPolicyMatch(datasets, catalog);
+  }
+
+  private get datasets() { return this.compiled.datasets; }
 
   /** Whether any dataset matches on tags or labels (else looking tags up is wasted work). */
   get usesLabels(): boolean {
@@ -89,9 +64,7 @@ export class Classifier {
   /** Whether the catalog or the logs already say what the resource's tags are. */
   knowsLabels(resource: Resource): boolean {
     const key = uriKey(resource.uri);
-    if (this.learned.has(key) || this.exactCatalog.has(key)) return true;
-    const [scheme, path] = splitUri(resource.uri);
-    return this.globCatalog.some((g) => matchesUri(g.matchers, scheme, path, resource.uri));
+    return this.learned.has(key) || this.compiled.exactCatalog.has(key) || this.compiled.globCatalog.matches(resource.uri);
   }
 
   /** A labelling event: the resource's tags and labels as they now are (replace), or added, or removed. */
@@ -113,21 +86,25 @@ export class Classifier {
   /** The tags and labels known for a resource, from every place they can come from. */
   labelsOf(resource: Resource): Labels {
     const key = uriKey(resource.uri);
-    const [scheme, path] = splitUri(resource.uri);
-    const parts: Labels[] = [{ tags: resource.tags ?? {}, labels: resource.labels ?? [] }, ...(this.exactCatalog.get(key) ?? [])];
-    for (const g of this.globCatalog) if (matchesUri(g.matchers, scheme, path, resource.uri)) parts.push(g.labels);
+    const parts: Labels[] = [{ tags: resource.tags ?? {}, labels: resource.labels ?? [] }, ...(this.compiled.exactCatalog.get(key) ?? [])];
+    const globs = new Set<number>();
+    this.compiled.globCatalog.match(resource.uri, globs);
+    for (const i of globs) parts.push(this.compiled.globCatalogLabels[i]!);
     const learned = this.learned.get(key);
     if (learned) parts.push(learned);
     return { tags: Object.assign({}, ...parts.map((p) => p.tags)), labels: [...new Set(parts.flatMap((p) => p.labels))] };
   }
 
   classify(resource: Resource): DatasetRule[] {
-    const [scheme, path] = splitUri(resource.uri);
+    const [scheme] = splitUri(resource.uri);
     const nocase = isCaseInsensitive(scheme);
+    const byPath = new Set<number>();
+    this.compiled.paths.match(resource.uri, byPath);
     let labels: Labels | undefined;
     const result: DatasetRule[] = [];
-    for (const d of this.datasets) {
-      if (matchesUri(d.paths, scheme, path, resource.uri)) { result.push(d.dataset); continue; }
+    for (let i = 0; i < this.datasets.length; i++) {
+      const d = this.datasets[i]!;
+      if (byPath.has(i)) { result.push(d.dataset); continue; }
       const nameRe = nocase ? d.names.ci : d.names.cs;
       if (nameRe && resource.name && nameRe.test(resource.name)) { result.push(d.dataset); continue; }
       if (!d.tags.length && !d.labels) continue;

@@ -1,5 +1,5 @@
 import type { Policy } from '#shared/config/index.ts';
-import { Classifier } from '#shared/classify/index.ts';
+import { Classifier, CompiledPolicyMatch } from '#shared/classify/index.ts';
 import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
 import { assess } from '#shared/assess/index.ts';
@@ -11,6 +11,25 @@ import { sourcesFor, type LogSource } from '#shared/sources/index.ts';
 import { emptySummary, reasonCategory, total, type ScanSummary } from './summary.ts';
 
 export { emptySummary, total, type ScanSummary } from './summary.ts';
+
+interface CompiledPolicy { match: CompiledPolicyMatch; directory: Directory; geo: Geo; sources: LogSource[] }
+const compiledPolicies = new WeakMap<Policy, WeakMap<object, CompiledPolicy>>();
+const NO_GEO = {};
+
+/**
+ * What a policy compiles to (globs, the account index, the geo reader), made once per policy and
+ * geo database and shared by every scan of them: a Lambda container scans many objects with one policy.
+ */
+function compile(policy: Policy, geoDatabase: Buffer | undefined): CompiledPolicy {
+  const byGeo = compiledPolicies.get(policy) ?? new WeakMap<object, CompiledPolicy>();
+  compiledPolicies.set(policy, byGeo);
+  let c = byGeo.get(geoDatabase ?? NO_GEO);
+  if (!c) {
+    c = { match: new CompiledPolicyMatch(policy.datasets, policy.catalog), directory: new Directory(policy.people), geo: new Geo(policy.networks, policy.home, geoDatabase), sources: sourcesFor(policy.sources) };
+    byGeo.set(geoDatabase ?? NO_GEO, c);
+  }
+  return c;
+}
 
 /** A record that could not be read, kept with the reason (quarantine). */
 export interface Rejected { file: string; line: number; index?: number; source?: SourceName; reason: string; raw?: string }
@@ -57,10 +76,11 @@ export class Scan {
   private readonly forced: LogSource | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
-    this.classifier = new Classifier(policy.datasets, policy.catalog);
-    this.directory = new Directory(policy.people);
-    this.geo = new Geo(policy.networks, policy.home, options.geoDatabase);
-    this.sources = sourcesFor(policy.sources);
+    const compiled = compile(policy, options.geoDatabase);
+    this.classifier = new Classifier(compiled.match);
+    this.directory = compiled.directory;
+    this.geo = compiled.geo;
+    this.sources = compiled.sources;
     this.forced = options.source ? this.sources.find((s) => s.name === options.source) : undefined;
     if (options.source && !this.forced) throw new RangeError(`unknown source "${options.source}"`);
   }
