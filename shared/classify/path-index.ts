@@ -19,14 +19,22 @@ export function literalPrefix(glob: string): string {
 interface Entry { owner: number; re: RegExp }
 
 /**
+ * The globs filed under one directory prefix: those whose next segment starts with a literal
+ * (`project-7-*`) under that literal, the others (`*.h5`, `**`) tested always.
+ */
+interface Group { always: Entry[]; byLiteral: Map<string, Entry[]>; lengths: number[] }
+
+/**
  * Many globs on resource URIs, compiled once, matched in time that barely grows with their number:
- * each glob is filed under the directory part of its literal prefix, and a URI only tests the globs
- * filed under one of its own directory prefixes (a few map lookups), plus exact literals by one lookup.
- * Owners are the indexes of whatever the globs belong to (datasets, catalog entries).
+ * each glob is filed under the directory part of its literal prefix and the literal start of the
+ * next segment, so a URI only tests the globs filed under its own prefixes (a few map lookups);
+ * exact literals take one lookup. Owners are the indexes of whatever the globs belong to.
  */
 export class PathIndex {
-  /** scheme → directory prefix → globs of each owner (one combined regex per owner and prefix). */
-  private readonly byScheme = new Map<string, Map<string, Entry[]>>();
+  /** scheme → directory prefix → group. */
+  private readonly byScheme = new Map<string, Map<string, Group>>();
+  /** scheme → the most '/' any directory prefix of it has: deeper levels need no lookup. */
+  private readonly depth = new Map<string, number>();
   /** scheme → exact path → owners. */
   private readonly exact = new Map<string, Map<string, number[]>>();
   /** Globs without a scheme match the whole URI. */
@@ -34,37 +42,50 @@ export class PathIndex {
   readonly size: number;
 
   constructor(globs: { glob: string; owner: number }[]) {
-    const pending = new Map<string, Map<string, Map<number, string[]>>>();
+    // scheme → dir → next-segment literal ('' = none) → owner → paths
+    const pending = new Map<string, Map<string, Map<string, Map<number, string[]>>>>();
+    const add = <K, V>(map: Map<K, V>, key: K, make: () => V): V => {
+      let v = map.get(key);
+      if (v === undefined) map.set(key, (v = make()));
+      return v;
+    };
     for (const { glob, owner } of globs) {
       const [scheme, path] = glob.includes('://') ? splitUri(glob) : ['*', glob];
       const nocase = scheme !== '*' && isCaseInsensitive(scheme);
       const literal = literalPrefix(path);
       if (literal === path && scheme !== '*') {
-        const key = nocase ? path.toLowerCase() : path;
-        const byPath = this.exact.get(scheme) ?? new Map<string, number[]>();
-        byPath.set(key, [...(byPath.get(key) ?? []), owner]);
-        this.exact.set(scheme, byPath);
+        add(add(this.exact, scheme, () => new Map<string, number[]>()), nocase ? path.toLowerCase() : path, () => []).push(owner);
         continue;
       }
-      const dir = literal.slice(0, literal.lastIndexOf('/') + 1);
-      const groups = pending.get(scheme) ?? new Map<string, Map<number, string[]>>();
-      const group = groups.get(nocase ? dir.toLowerCase() : dir) ?? new Map<number, string[]>();
-      group.set(owner, [...(group.get(owner) ?? []), path]);
-      groups.set(nocase ? dir.toLowerCase() : dir, group);
-      pending.set(scheme, groups);
+      const cut = literal.lastIndexOf('/') + 1;
+      const dir = nocase ? literal.slice(0, cut).toLowerCase() : literal.slice(0, cut);
+      const rest = scheme === '*' ? '' : nocase ? literal.slice(cut).toLowerCase() : literal.slice(cut);
+      add(add(add(add(pending, scheme, () => new Map()), dir, () => new Map()), rest, () => new Map<number, string[]>()), owner, () => []).push(path);
     }
-    for (const [scheme, groups] of pending) {
+    for (const [scheme, dirs] of pending) {
       const nocase = scheme !== '*' && isCaseInsensitive(scheme);
-      const compiled = new Map<string, Entry[]>();
-      for (const [dir, owners] of groups) {
-        const entries = [...owners].flatMap(([owner, paths]) => {
-          const re = combine(paths, nocase);
-          return re ? [{ owner, re }] : [];
-        });
-        if (scheme === '*') this.anyScheme.push(...entries);
-        else compiled.set(dir, entries);
+      const compile = (owners: Map<number, string[]>): Entry[] => [...owners].flatMap(([owner, paths]) => {
+        const re = combine(paths, nocase);
+        return re ? [{ owner, re }] : [];
+      });
+      if (scheme === '*') {
+        for (const rests of dirs.values()) for (const owners of rests.values()) this.anyScheme.push(...compile(owners));
+        continue;
       }
-      if (scheme !== '*') this.byScheme.set(scheme, compiled);
+      const groups = new Map<string, Group>();
+      let depth = 0;
+      for (const [dir, rests] of dirs) {
+        const group: Group = { always: [], byLiteral: new Map(), lengths: [] };
+        for (const [rest, owners] of rests) {
+          if (rest === '') group.always.push(...compile(owners));
+          else group.byLiteral.set(rest, compile(owners));
+        }
+        group.lengths = [...new Set([...group.byLiteral.keys()].map((k) => k.length))].sort((a, b) => a - b);
+        groups.set(dir, group);
+        depth = Math.max(depth, dir.split('/').length - 1);
+      }
+      this.byScheme.set(scheme, groups);
+      this.depth.set(scheme, depth);
     }
     this.size = globs.length;
   }
@@ -72,16 +93,24 @@ export class PathIndex {
   /** Adds to `into` the owner of every glob that matches the URI. */
   match(uri: string, into: Set<number>): void {
     const [scheme, path] = splitUri(uri);
-    const nocase = isCaseInsensitive(scheme);
-    const key = nocase ? path.toLowerCase() : path;
-    for (const o of this.exact.get(scheme)?.get(key) ?? []) into.add(o);
+    const key = isCaseInsensitive(scheme) ? path.toLowerCase() : path;
+    const exact = this.exact.get(scheme)?.get(key);
+    if (exact) for (const o of exact) into.add(o);
     const groups = this.byScheme.get(scheme);
     if (groups) {
       const test = (entries: Entry[] | undefined) => {
         if (entries) for (const e of entries) if (!into.has(e.owner) && e.re.test(path)) into.add(e.owner);
       };
-      test(groups.get(''));
-      for (let slash = key.indexOf('/'); slash !== -1; slash = key.indexOf('/', slash + 1)) test(groups.get(key.slice(0, slash + 1)));
+      const visit = (dirEnd: number) => {
+        const group = groups.get(dirEnd === 0 ? '' : key.slice(0, dirEnd));
+        if (!group) return;
+        test(group.always);
+        for (const length of group.lengths) test(group.byLiteral.get(key.slice(dirEnd, dirEnd + length)));
+      };
+      visit(0);
+      const depth = this.depth.get(scheme)!;
+      for (let level = 1, slash = key.indexOf('/'); slash !== -1 && level <= depth; slash = key.indexOf('/', slash + 1), level++) visit(slash + 1);
+      test(groups.get(`${key}/`)?.always); // `dir/**` matches `dir` itself
     }
     for (const e of this.anyScheme) if (!into.has(e.owner) && e.re.test(uri)) into.add(e.owner);
   }

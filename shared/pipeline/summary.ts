@@ -20,10 +20,16 @@ export const emptySummary = (): ScanSummary => ({
   flagsBySeverity: { critical: 0, high: 0, medium: 0, low: 0 }, clearedByLicense: 0,
 });
 
+const categories = new Map<string, string>();
 /** The reason without its details (positions, values), to count alike reasons together. */
 export const reasonCategory = (reason: string): string => {
-  const colon = reason.indexOf(': ');
-  return colon > 0 ? reason.slice(0, colon) : reason;
+  let category = categories.get(reason);
+  if (category === undefined) {
+    const colon = reason.indexOf(': ');
+    category = colon > 0 ? reason.slice(0, colon) : reason;
+    if (categories.size < 10_000) categories.set(reason, category);
+  }
+  return category;
 };
 
 export const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { reject, type ParseOutcome } from '#shared/model/index.ts';
 import type { JsonObject, RawRecord } from '#shared/read/envelopes.ts';
@@ -11,9 +11,9 @@ export const num = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
-/** The event id of a source without one of its own: a hash of the raw record. */
+/** The event id of a source without one of its own: a hash of the raw record (an id, not a secret). */
 export function hashId(record: RawRecord): string {
-  return createHash('sha256').update(typeof record === 'string' ? record : JSON.stringify(record)).digest('hex').slice(0, 32);
+  return hash('sha1', typeof record === 'string' ? record : JSON.stringify(record), 'hex');
 }
 
 /** An IP address without port or brackets, or undefined when the field holds none. */

@@ -41,7 +41,16 @@ export function tokenize(line: string): string[] {
   return fields;
 }
 
+/** Log lines come in time order, many to the second: remember the last conversion. */
+let lastTime: [string, string | undefined] = ['', undefined];
 function parseTime(field: string): string | undefined {
+  if (field === lastTime[0]) return lastTime[1];
+  const iso = convertTime(field);
+  lastTime = [field, iso];
+  return iso;
+}
+
+function convertTime(field: string): string | undefined {
   const m = /^\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]$/.exec(field);
   if (!m) return undefined;
   const month = MONTHS.indexOf(m[2]!);
@@ -72,6 +81,12 @@ export const s3Access = defineSource({
   detect: (record) => typeof record === 'string' && LINE.test(record),
   parse(record, origin) {
     if (typeof record !== 'string') return reject('S3 access log records are text lines');
+    // Most records are not reads: find the operation (after 7 spaces, the time holding one) first.
+    let at = -1;
+    for (let n = 0; n < 7 && (at = record.indexOf(' ', at + 1)) !== -1; n++);
+    const opEnd = at === -1 ? -1 : record.indexOf(' ', at + 1);
+    const quickOp = opEnd === -1 ? undefined : record.slice(at + 1, opEnd);
+    if (quickOp && /^[A-Z0-9_]+\.[A-Z0-9_.]+$/.test(quickOp) && !READS[quickOp]) return skip(`not a read: ${quickOp}`);
     const f = tokenize(record);
     if (f.length < MIN_FIELDS) return reject(`S3 access log line has ${f.length} fields; at least ${MIN_FIELDS} expected`);
     const time = parseTime(f[F.time]!);

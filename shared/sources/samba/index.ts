@@ -12,8 +12,17 @@ export const DEFAULT_SAMBA_PREFIX = '%u|%I|%m|%S';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const MARKER = 'smbd_audit:';
 
-/** The syslog header's time and host: RFC 5424/ISO, or RFC 3164 (no year: the latest year not in the future). */
+/** Syslog lines come in time order: remember the last header read. */
+let lastHeader: [string, number | undefined, { time?: string; host?: string }] = ['', undefined, {}];
 function header(text: string, year?: number): { time?: string; host?: string } {
+  if (text === lastHeader[0] && year === lastHeader[1]) return lastHeader[2];
+  const parsed = readHeader(text, year);
+  lastHeader = [text, year, parsed];
+  return parsed;
+}
+
+/** The syslog header's time and host: RFC 5424/ISO, or RFC 3164 (no year: the latest year not in the future). */
+function readHeader(text: string, year?: number): { time?: string; host?: string } {
   const iso = /^(?:<\d+>\d?\s*)?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+(\S+)/.exec(text);
   if (iso) {
     const t = new Date(/[Z+-]\d*:?\d*$/.test(iso[1]!.slice(19)) ? iso[1]! : `${iso[1]}Z`);

@@ -11,7 +11,7 @@ describe('GitHub audit log — real fixtures', () => {
     const out = await parseWith(github, readFileSync(realFixture('03-github-audit.sample-api-git-events.json'), 'utf8'));
     const [clone, fetch] = events(out);
     expect(clone).toMatchObject({ source: 'github', action: 'clone', time: '2021-03-02T13:44:51.041Z', actor: { anonymous: true }, resource: { uri: 'github://org-demo/private-repo-2', name: 'private-repo-2' } });
-    expect(clone!.id).toMatch(/^[0-9a-f]{32}$/); // no _document_id: a hash of the record
+    expect(clone!.id).toMatch(/^[0-9a-f]{40}$/); // no _document_id: a hash of the record
     expect(fetch).toMatchObject({ id: 'uQZXhZ0mcj8gJPuDbJxd8w==', action: 'fetch', time: '2021-03-02T13:44:49.805Z' });
   });
 
