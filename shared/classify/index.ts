@@ -49,6 +49,8 @@ export class CompiledPolicyMatch {
 export class Classifier {
   private readonly compiled: CompiledPolicyMatch;
   private readonly learned = new Map<string, Labels>();
+  /** Reused by every classify call (a scan is single-threaded). */
+  private readonly byPath = new Set<number>();
 
   constructor(datasets: DatasetRule[] | CompiledPolicyMatch, catalog: CatalogEntry[] = []) {
     this.compiled = datasets instanceof CompiledPolicyMatch ? datasets : new CompiledPolicyMatch(datasets, catalog);
@@ -96,17 +98,19 @@ export class Classifier {
   }
 
   classify(resource: Resource): DatasetRule[] {
-    const [scheme] = splitUri(resource.uri);
-    const nocase = isCaseInsensitive(scheme);
-    const byPath = new Set<number>();
+    const byPath = this.byPath;
+    byPath.clear();
     this.compiled.paths.match(resource.uri, byPath);
+    let nocase: boolean | undefined;
     let labels: Labels | undefined;
     const result: DatasetRule[] = [];
     for (let i = 0; i < this.datasets.length; i++) {
       const d = this.datasets[i]!;
       if (byPath.has(i)) { result.push(d.dataset); continue; }
-      const nameRe = nocase ? d.names.ci : d.names.cs;
-      if (nameRe && resource.name && nameRe.test(resource.name)) { result.push(d.dataset); continue; }
+      if (d.names.cs && resource.name) {
+        nocase ??= isCaseInsensitive(splitUri(resource.uri)[0]);
+        if ((nocase ? d.names.ci! : d.names.cs).test(resource.name)) { result.push(d.dataset); continue; }
+      }
       if (!d.tags.length && !d.labels) continue;
       labels ??= this.labelsOf(resource);
       if (d.labels && labels.labels.some((l) => d.labels!.test(l))) { result.push(d.dataset); continue; }

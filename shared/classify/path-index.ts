@@ -92,27 +92,33 @@ export class PathIndex {
 
   /** Adds to `into` the owner of every glob that matches the URI. */
   match(uri: string, into: Set<number>): void {
-    const [scheme, path] = splitUri(uri);
+    const colon = uri.indexOf('://');
+    const scheme = colon < 0 ? '' : uri.slice(0, colon).toLowerCase();
+    const path = colon < 0 ? uri : uri.slice(colon + 3);
     const key = isCaseInsensitive(scheme) ? path.toLowerCase() : path;
     const exact = this.exact.get(scheme)?.get(key);
     if (exact) for (const o of exact) into.add(o);
     const groups = this.byScheme.get(scheme);
     if (groups) {
-      const test = (entries: Entry[] | undefined) => {
-        if (entries) for (const e of entries) if (!into.has(e.owner) && e.re.test(path)) into.add(e.owner);
-      };
-      const visit = (dirEnd: number) => {
-        const group = groups.get(dirEnd === 0 ? '' : key.slice(0, dirEnd));
-        if (!group) return;
-        test(group.always);
-        for (const length of group.lengths) test(group.byLiteral.get(key.slice(dirEnd, dirEnd + length)));
-      };
-      visit(0);
+      this.visit(groups, key, path, 0, '', into);
       const depth = this.depth.get(scheme)!;
-      for (let level = 1, slash = key.indexOf('/'); slash !== -1 && level <= depth; slash = key.indexOf('/', slash + 1), level++) visit(slash + 1);
-      test(groups.get(`${key}/`)?.always); // `dir/**` matches `dir` itself
+      for (let level = 1, slash = key.indexOf('/'); slash !== -1 && level <= depth; slash = key.indexOf('/', slash + 1), level++) {
+        this.visit(groups, key, path, slash + 1, key.slice(0, slash + 1), into);
+      }
+      const whole = groups.get(`${key}/`); // `dir/**` matches `dir` itself
+      if (whole) test(whole.always, path, into);
     }
-    for (const e of this.anyScheme) if (!into.has(e.owner) && e.re.test(uri)) into.add(e.owner);
+    if (this.anyScheme.length) test(this.anyScheme, uri, into);
+  }
+
+  private visit(groups: Map<string, Group>, key: string, path: string, dirEnd: number, dir: string, into: Set<number>): void {
+    const group = groups.get(dir);
+    if (!group) return;
+    test(group.always, path, into);
+    for (const length of group.lengths) {
+      const entries = group.byLiteral.get(key.slice(dirEnd, dirEnd + length));
+      if (entries) test(entries, path, into);
+    }
   }
 
   matches(uri: string): boolean {
@@ -120,6 +126,10 @@ export class PathIndex {
     this.match(uri, found);
     return found.size > 0;
   }
+}
+
+function test(entries: Entry[], text: string, into: Set<number>): void {
+  for (const e of entries) if (!into.has(e.owner) && e.re.test(text)) into.add(e.owner);
 }
 
 /** One regex for several globs; minimatch only compiles. */

@@ -8,9 +8,9 @@ function naive(globs: string[], uri: string): number[] {
   const [scheme, path] = splitUri(uri);
   return globs.flatMap((g, i) => {
     const [gs, gp] = g.includes('://') ? splitUri(g) : ['*', g];
-    if (gs === '*') return makeRe(g, { dot: true })?.test(uri) ? [i] : [];
+    if (gs === '*') return (makeRe(g, { dot: true }) || undefined)?.test(uri) ? [i] : [];
     if (gs !== scheme) return [];
-    return makeRe(gp, { dot: true, nocase: isCaseInsensitive(scheme) })?.test(path) ? [i] : [];
+    return (makeRe(gp, { dot: true, nocase: isCaseInsensitive(scheme) }) || undefined)?.test(path) ? [i] : [];
   });
 }
 
