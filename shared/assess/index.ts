@@ -53,6 +53,18 @@ function describePerson(p: Person): string {
 
 const answerText = (a: LicenseAnswer) => a.explanation.replace(/\.$/, '');
 
+const answers = new Map<string, LicenseAnswer>();
+/** licenseRequired is pure and asked the same few questions again and again: remember the answers. */
+function licenseAnswer(dataset: DatasetRule, country: string, home: string): LicenseAnswer {
+  const key = `${dataset.classification.display}|${dataset.reasons?.join(',') ?? ''}|${country}|${home}`;
+  let answer = answers.get(key);
+  if (!answer) {
+    answer = licenseRequired(dataset.classification, country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home });
+    if (answers.size < 10_000) answers.set(key, answer);
+  }
+  return answer;
+}
+
 /**
  * The reasons one release of one dataset needs export-license review (DESIGN §3.6).
  * Each reason explains itself in a sentence a reviewer can check against the regulation.
@@ -93,7 +105,7 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
       const countries = [...new Set([...person.citizenships, ...(person.permanentResidency ? [person.permanentResidency] : [])])].filter((c) => c !== ctx.home);
       const basis = dataset.jurisdiction === 'ITAR' ? 'ITAR §120.50(b), §120.56: a deemed export to every country of citizenship and permanent residency' : 'EAR §734.13(b): a deemed export to the person\'s countries of citizenship and permanent residency';
       for (const country of countries) {
-        const answer = licenseRequired(dataset.classification, country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home: ctx.home });
+        const answer = licenseAnswer(dataset, country, ctx.home);
         if (!answer.licenseRequired) continue;
         const explanation = `${describePerson(person)} ${verb} ${what} — ${basis}; ${answerText(answer)}`;
         const license = findLicense(ctx.licenses, dataset, person, country, event.time);
@@ -104,7 +116,7 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
   }
 
   if (place && place.country !== ctx.home) {
-    const answer = licenseRequired(dataset.classification, place.country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home: ctx.home });
+    const answer = licenseAnswer(dataset, place.country, ctx.home);
     if (answer.licenseRequired) {
       const who = person ? `${person.name} (${person.id})` : event.actor.anonymous ? 'An unauthenticated user' : `Account ${account}`;
       const from = event.ip ? `an IP address placed in ${place.country} (${event.ip})` : `${place.country}, as the source reports`;

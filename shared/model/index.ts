@@ -49,7 +49,16 @@ export type ParseOutcome =
   | { kind: 'skip'; reason: string }
   | { kind: 'reject'; reason: string };
 
-export const skip = (reason: string): ParseOutcome => ({ kind: 'skip', reason });
+const skips = new Map<string, ParseOutcome>();
+/** Skips recur by the million with a handful of reasons: one immutable outcome per reason. */
+export const skip = (reason: string): ParseOutcome => {
+  let outcome = skips.get(reason);
+  if (!outcome) {
+    outcome = Object.freeze({ kind: 'skip', reason }) as ParseOutcome;
+    if (skips.size < 10_000) skips.set(reason, outcome);
+  }
+  return outcome;
+};
 export const reject = (reason: string): ParseOutcome => ({ kind: 'reject', reason });
 export const event = (e: AccessEvent): ParseOutcome => ({ kind: 'event', event: e });
 

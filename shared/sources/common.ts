@@ -32,12 +32,22 @@ const EMAIL = /^[^\s@/:]+@[^\s@/:]+\.[^\s@/:]+$/;
 export const isEmail = (text: string | undefined): text is string => !!text && EMAIL.test(text);
 export const emailCandidate = (text: string | undefined): string[] => (isEmail(text) ? [`email:${text}`] : []);
 
+/** Logs come in time order, many records to the same instant: remember the last conversion. */
+let lastTime: [unknown, string | undefined] = [undefined, undefined];
+
 /** ISO UTC from a time value: epoch milliseconds, ISO with zone, or zone-less (taken as UTC). */
 export function isoTime(value: unknown): string | undefined {
+  if (value === lastTime[0] && value !== undefined) return lastTime[1];
+  const iso = toIsoTime(value);
+  lastTime = [value, iso];
+  return iso;
+}
+
+function toIsoTime(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? safeIso(new Date(value < 1e11 ? value * 1000 : value)) : undefined;
   const text = str(value)?.trim();
   if (!text) return undefined;
-  if (/^\d{10,13}$/.test(text)) return isoTime(Number(text));
+  if (/^\d{10,13}$/.test(text)) return toIsoTime(Number(text));
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text.replace(' ', 'T')}Z`;
   return safeIso(new Date(zoned));
 }

@@ -57,6 +57,7 @@ export const box = defineSource({
   parse(r, origin) {
     if (typeof r !== 'object') return reject('Box events are JSON objects');
     const type = str(r.event_type)!;
+    if (!READS[type] && !METADATA.has(type)) return skip(`not a read: ${type}`); // most events: decided cheaply
     const id = str(r.event_id);
     const time = isoTime(r.created_at); // local offset → UTC
     if (!id || !time) return reject(`Box ${type} event needs event_id and created_at`);

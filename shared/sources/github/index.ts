@@ -31,6 +31,7 @@ export const github = defineSource({
   parse(record, origin) {
     if (typeof record !== 'object') return reject('GitHub audit records are JSON objects');
     const name = str(record.action);
+    if (name && !READS[name] && !TOPICS[name]) return skip(NOT_READS[name] ?? `not a read: ${name}`); // decided before any parsing
     const time = timeOf(record);
     if (!name || !time) return reject('GitHub audit record needs action and @timestamp (or created_at)');
     const repo = str(record.repo) ?? str(record.repository);

@@ -38,9 +38,10 @@ export function m365(settings: SourceSettings['m365'] = {}): LogSource {
     detect: (r) => typeof r === 'object' && typeof r.Operation === 'string' && 'CreationTime' in r && ('Workload' in r || 'RecordType' in r),
     parse(r, origin) {
       if (typeof r !== 'object') return reject('Microsoft 365 audit records are JSON objects');
+      const operation = str(r.Operation)!;
+      if (!READS[operation] && !LABEL_EVENTS.has(operation)) return skip(`not a read: ${operation}`); // decided before any parsing
       const id = str(r.Id);
       const time = isoTime(r.CreationTime); // no zone: UTC
-      const operation = str(r.Operation)!;
       if (!id || !time) return reject('Microsoft 365 audit record needs Id and CreationTime');
       const workload = str(r.Workload);
       if (workload && !WORKLOADS.has(workload)) return skip(`not SharePoint or OneDrive: ${workload}`);
