@@ -8,10 +8,8 @@ import { expandInputs } from './files.ts';
 import { formatFlags, formatSummary } from './format.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
+import { keepObject } from '#shared/ingest/index.ts';
 import { hashing, LocalSession } from './store.ts';
-
-/** Links in local bus events point at `ittmon serve`. */
-export const LOCAL_LINK_BASE = 'http://127.0.0.1:8787';
 
 export const SCAN_USAGE = 'ittmon scan PATH... [--config FILE] [--json] [--source NAME] [--quarantine FILE] [--store DIR] [--fail-on SEVERITY] [--include-cleared]';
 
@@ -62,9 +60,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
       const result = await run.add(read.stream, input.name); // unreadable files become rejected records
       if (session) {
         const object = { key: input.key, etag: read.etag() };
-        const changes = await session.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
-        await session.publish(changes, LOCAL_LINK_BASE);
-        await session.quarantine(object, objectRejects);
+        const changes = await keepObject(session.sinks, object, result, objectRejects);
         for (const c of changes) stored[c.before ? 'updated' : 'raised'] += 1;
       }
     }

@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { serve as serveHttp } from '@hono/node-server';
 import type { Policy } from '#shared/config/index.ts';
 import { createReviewApp } from '#shared/review/app.ts';
-import { JsonLinesPublisher } from '#shared/publish/local.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
 import { DEFAULT_STORE, LocalSession } from './store.ts';
@@ -48,7 +47,7 @@ export async function serve(args: string[], io: Io, signal?: AbortSignal): Promi
     policy: async () => policy,
     pseudonymise: values.pseudonymise ?? policy?.review.pseudonymise ?? false,
     secret: storeSecret(session.dir),
-    publisher: new JsonLinesPublisher(join(session.dir, 'events.jsonl')),
+    ...(session.sinks.publisher ? { publisher: session.sinks.publisher } : {}),
     linkBase: `http://127.0.0.1:${port}`,
   });
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {

@@ -35,6 +35,8 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
       logger.info('object continues in a new message', { object: work.ref.key, resumeAt: result.next });
     }
     metrics.addMetric('Records', MetricUnit.Count, result.records);
+    metrics.addMetric('Events', MetricUnit.Count, result.events);
+  metrics.addMetric('Events', MetricUnit.Count, result.events);
     metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
     metrics.addMetric('FlagsRaised', MetricUnit.Count, result.changes.filter((c) => !c.before).length);
     for (const c of result.changes.filter((x) => !x.before)) metrics.addMetric(`Flags_${c.after.severity}`, MetricUnit.Count, 1);

@@ -26,6 +26,7 @@ export const handler = async (event: CloudWatchLogsEvent) => {
     quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')), linkBase: env('REVIEW_URL'),
   }, { bucket: 'cloudwatch-logs', key: `${payload.logGroup}/${payload.logStream}/${first}`, etag, uri: `cwl://${payload.logGroup}/${payload.logStream}/${first}` });
   metrics.addMetric('Records', MetricUnit.Count, result.records);
+  metrics.addMetric('Events', MetricUnit.Count, result.events);
   metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
   metrics.addMetric('FlagsRaised', MetricUnit.Count, result.changes.filter((c) => !c.before).length);
   metrics.publishStoredMetrics();

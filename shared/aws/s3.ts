@@ -21,6 +21,7 @@ export class S3QuarantineSink implements QuarantineSink {
   constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly prefix = 'quarantine/') {}
 
   async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
+    if (!rejected.length) return;
     const key = `${this.prefix}${object.key.replace(/^[a-z0-9]+:\/\//, '')}.${object.etag}.jsonl`;
     await this.s3.send(new PutObjectCommand({
       Bucket: this.bucket, Key: key, ContentType: 'application/x-ndjson',

@@ -1,8 +1,25 @@
 import type { Policy } from '#shared/config/index.ts';
-import { Scan, type Rejected } from '#shared/pipeline/index.ts';
+import { Scan, type ObjectResult, type Rejected } from '#shared/pipeline/index.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
 import type { SourceName } from '#shared/model/index.ts';
-import type { FlagChange, FlagStore, QuarantineSink } from '#shared/store/index.ts';
+import type { FlagChange, FlagStore, QuarantineSink, SourceObject } from '#shared/store/index.ts';
+
+/** Where an object's results go: the store, the quarantine, and (locally) the bus stand-in. */
+export interface ObjectSinks {
+  store: FlagStore;
+  quarantine: QuarantineSink;
+  /** Locally; in AWS the table's stream publishes. */
+  publisher?: Publisher;
+  linkBase: string;
+}
+
+/** Keeps what one object contributed — its evidence, counts and rejected records — and announces the changes. */
+export async function keepObject(sinks: ObjectSinks, object: SourceObject, result: ObjectResult, rejected: Rejected[]): Promise<FlagChange[]> {
+  const changes = await sinks.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
+  await sinks.quarantine.put(object, rejected);
+  await sinks.publisher?.publish(changes.flatMap((c) => busEventsFor(c, sinks.linkBase)));
+  return changes;
+}
 
 export interface ObjectRef {
   bucket: string; key: string; etag: string; size?: number;
@@ -18,21 +35,16 @@ export interface ObjectReader {
   open(ref: ObjectRef, fromByte: number): Promise<{ body: AsyncIterable<Buffer>; ranged: boolean }>;
 }
 
-export interface IngestContext {
+export interface IngestContext extends ObjectSinks {
   policy: Policy;
   geoDatabase?: Buffer;
-  store: FlagStore;
-  quarantine: QuarantineSink;
   reader: ObjectReader;
   tags?: (uri: string) => Promise<Record<string, string> | undefined>;
-  /** Locally; in AWS the table's stream publishes. */
-  publisher?: Publisher;
-  linkBase: string;
   /** The log format when it is fixed for the object's bucket and prefix. */
   source?: SourceName;
 }
 
-export interface IngestResult { changes: FlagChange[]; records: number; rejected: number; next?: Resume }
+export interface IngestResult { changes: FlagChange[]; records: number; events: number; rejected: number; next?: Resume }
 
 /**
  * One log object → stored flags: the same pipeline as the CLI, then the store, then quarantine.
@@ -58,12 +70,10 @@ export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: R
   });
   // A chunk after the first is its own piece of evidence, so re-running any chunk rewrites only itself.
   const object = { key: from ? `${uri}#from=${from}` : uri, etag: ref.etag };
-  const changes = await ctx.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
-  if (rejected.length) await ctx.quarantine.put(object, rejected);
-  await ctx.publisher?.publish(changes.flatMap((c) => busEventsFor(c, ctx.linkBase)));
+  const changes = await keepObject(ctx, object, result, rejected);
   const next = progress.stopped ? { bytes: progress.bytes, line: progress.line } : undefined;
   if (next) await ctx.store.putCheckpoint({ key: uri, etag: ref.etag }, { byteOffset: next.bytes, line: next.line, updatedAt: new Date().toISOString() });
-  return { changes, records: result.counts.records, rejected: rejected.length, ...(next ? { next } : {}) };
+  return { changes, records: result.counts.records, events: result.counts.events, rejected: rejected.length, ...(next ? { next } : {}) };
 }
 
 /** What an ingest queue message asks for: objects from S3 notifications, or the rest of a large one. */

@@ -1,4 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Rejected } from '#shared/pipeline/index.ts';
+import type { QuarantineSink, SourceObject } from './types.ts';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -47,4 +52,15 @@ export async function startLocalStore(dir?: string, table = LOCAL_TABLE): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Rejected records of each object in a file of their own, replaced when the object is read again. */
+export class FileQuarantineSink implements QuarantineSink {
+  constructor(private readonly dir: string) {}
+
+  async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, `${createHash('sha256').update(object.key).digest('hex').slice(0, 16)}.jsonl`);
+    await writeFile(file, rejected.map((r) => `${JSON.stringify({ object: object.key, etag: object.etag, ...r })}\n`).join(''));
+  }
 }

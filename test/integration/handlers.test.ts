@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, SQSEvent, SQSBatchResponse, DynamoDBStreamEvent, CloudWatchLogsEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,17 @@ describe('ingest-object (SQS of S3 notifications)', () => {
     const s3Log = keys.find((k) => k.includes('s3-access'))!;
     const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: s3Log }))).Body!.transformToString();
     expect(JSON.parse(text.trim())).toMatchObject({ line: 14, reason: 'S3 access log line has 7 fields; at least 17 expected', source: 's3-access' });
+  });
+
+  it('classifies an S3 object the catalog does not know by its own tags (GetObjectTagging)', async () => {
+    await s3.bucket('nfu-aero-research');
+    await s3.client.send(new PutObjectCommand({ Bucket: 'nfu-aero-research', Key: 'misc/loads-table.bin', Body: 'x' }));
+    await s3.client.send(new PutObjectTaggingCommand({ Bucket: 'nfu-aero-research', Key: 'misc/loads-table.bin', Tagging: { TagSet: [{ Key: 'export-control', Value: 'ITAR-IV' }] } }));
+    const line = 'a3c1 nfu-aero-research [22/Oct/2026:10:00:00 +0000] 10.20.40.3 arn:aws:iam::111122223333:user/mbianchi TAGREQ1 REST.GET.OBJECT misc/loads-table.bin "GET /misc/loads-table.bin HTTP/1.1" 200 - 1 1 4 2 "-" "curl/8" - hostid SigV4 suite AuthHeader host TLSv1.2';
+    await s3.put('nfu-logs', 'AWSLogs/tagged/access.log', `${line}\n`);
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/tagged/access.log']), context())).batchItemFailures).toEqual([]);
+    const flag = (await store.allFlags()).find((f) => f.day === '2026-10-22');
+    expect(flag).toMatchObject({ dataset: 'hgv-cfd', actor: { key: 'p-009' }, events: [expect.objectContaining({ resource: 's3://nfu-aero-research/misc/loads-table.bin' })] });
   });
 
   it('processes an object larger than one invocation in resumable chunks, with the same flags', async () => {

@@ -172,6 +172,33 @@ describe('review page — security', () => {
   });
 });
 
+describe('review page — routes', () => {
+  it('/export.csv serves the same CSV as the API', async () => {
+    const app = make();
+    const page = await app.request('/export.csv?status=open&dataset=lab-ops', {}, as(['viewer']));
+    const api = await app.request('/api/flags.csv?status=open&dataset=lab-ops', {}, as(['viewer']));
+    expect(page.headers.get('content-disposition')).toMatch(/^attachment; filename="ittmon-flags-2026-10-20\.csv"$/);
+    expect(await page.text()).toBe(await api.text());
+  });
+  it('the reveal form needs its CSRF token, then records the reveal and redirects', async () => {
+    const app = make(true);
+    const id = flagId('p-002', 'hgv-cfd', '2026-10-16');
+    const me = (await (await app.request('/api/me', {}, as(['reviewer'], 'zoe@x.edu'))).json()) as any;
+    const post = (csrf: string) => app.request(`http://localhost/flags/${id}/reveal`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: `csrf=${encodeURIComponent(csrf)}` }, as(['reviewer'], 'zoe@x.edu'));
+    expect((await post('forged')).status).toBe(403);
+    const ok = await post(me.csrf);
+    expect([ok.status, ok.headers.get('location')]).toEqual([303, expect.stringMatching(new RegExp(`^/flags/${id}\\?msg=`))]);
+    const page = await (await app.request(`/flags/${id}`, {}, as(['reviewer'], 'zoe@x.edu'))).text();
+    expect(page).toContain('Li Wei');
+    expect(page).toMatch(/zoe@x\.edu<\/td><td>reveal/);
+  });
+  it('unknown pages are a 404 page, not a stack trace', async () => {
+    const res = await make().request('/nowhere', {}, as(['viewer']));
+    expect(res.status).toBe(404);
+    expect(await res.text()).toMatch(/There is no such page/);
+  });
+});
+
 describe('pseudonymised review', () => {
   it('shows a stable pseudonym until a reviewer reveals, and records the reveal', async () => {
     const app = make(true);
