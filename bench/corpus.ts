@@ -64,8 +64,7 @@ export function corpusFile(source: string, records: number, seed = 7): Buffer {
 }
 
 /** A policy's path patterns: literal prefixes, `**`, braces and extglobs, like real policies mix them. */
-export function patterns(count: number, seed = 11): string[] {
-  const r = rng(seed);
+export function patterns(count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const b = `bucket-${i % 50}`;

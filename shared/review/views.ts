@@ -1,4 +1,4 @@
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
 import { SEVERITIES, type Severity } from '#shared/model/index.ts';
@@ -159,4 +159,3 @@ export function errorPage(status: number, text: string, reviewer?: Reviewer): Ht
   return page(`Error ${status}`, reviewer, html`<h1>${status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'Something went wrong'}</h1><p>${text}</p><p><a href="/">Back to the queue</a></p>`);
 }
 
-export { raw };

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { reject, type ParseOutcome } from '#shared/model/index.ts';
+import { reject } from '#shared/model/index.ts';
 import type { JsonObject, RawRecord } from '#shared/read/envelopes.ts';
 import type { LogSource } from './types.ts';
 
@@ -78,5 +78,3 @@ export function defineSource(source: LogSource): LogSource {
     },
   };
 }
-
-export const missing = (source: string, field: string): ParseOutcome => reject(`${source} record has no ${field}`);

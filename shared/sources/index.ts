@@ -1,4 +1,3 @@
-import type { SourceName } from '#shared/model/index.ts';
 import { box } from './box/index.ts';
 import { cloudtrail } from './cloudtrail/index.ts';
 import { gdrive } from './gdrive/index.ts';
@@ -25,5 +24,3 @@ export const SOURCES: readonly LogSource[] = sourcesFor();
 export function sourceByName(name: string, settings?: SourceSettings): LogSource | undefined {
   return (settings ? sourcesFor(settings) : SOURCES).find((s) => s.name === name);
 }
-
-export const implementedSources = (): SourceName[] => SOURCES.map((s) => s.name);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { samba } from '#shared/sources/samba/index.ts';
-import { events, parseWith, realFixture } from '#test/helpers.ts';
+import { parseWith, realFixture } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
