@@ -30,7 +30,7 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
   try {
     text = await readText(configPath);
   } catch (e) {
-    throw new ConfigError([{ file, path: '(file)', message: `cannot read: ${(e as Error).message}`, hint: 'pass --config PATH, or run in the folder that holds ittmon.yaml' }]);
+    throw new ConfigError([{ file, path: '(file)', message: `cannot read: ${(e as Error).message}`, hint: 'check the path: --config PATH for the CLI, the object key in the config bucket in AWS' }]);
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: true });
