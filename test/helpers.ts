@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -9,8 +9,13 @@ import type { ReadItem } from '#shared/read/envelopes.ts';
 import type { LogSource } from '#shared/sources/index.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** The shared fixtures sit beside the repository (as in CI). */
-export const realFixture = (name: string) => resolve(repoRoot, '..', 'shared', 'fixtures', 'real', name);
+/**
+ * The shared fixtures sit beside the repository (as in CI and the workplace); ITTMON_SHARED_DIR
+ * names them when a clone lives elsewhere.
+ */
+const sharedDir = [process.env.ITTMON_SHARED_DIR, resolve(repoRoot, '..', 'shared'), '/work/shared'].find((d): d is string => !!d && existsSync(resolve(d, 'fixtures', 'real')));
+if (!sharedDir) throw new Error('the shared fixtures (shared/fixtures/real) are not beside this repository: set ITTMON_SHARED_DIR');
+export const realFixture = (name: string) => resolve(sharedDir, 'fixtures', 'real', name);
 export const examples = (...parts: string[]) => join(repoRoot, 'examples', ...parts);
 
 export async function* bytes(...chunks: (string | Buffer)[]): AsyncGenerator<Buffer> {
