@@ -126,6 +126,21 @@ describe('ittmon scan on the bundled examples', () => {
     expect(JSON.parse(readFileSync(q, 'utf8').split('\n')[0]!)).toMatchObject({ source: 'github', reason: 'GitHub audit records are JSON objects', line: 1 });
   });
 
+  it('shows progress on a terminal during a long scan, and clears it at the end', async () => {
+    const { main } = await import('#cli/main.ts');
+    let err = '';
+    const lines = readFileSync(join(repoRoot, 'examples/logs/s3-access/nfu-aero-research-2026-10-14-00-00-00-5E1A7C9B3D2F4A6E.log'));
+    const slow = (async function* () {
+      yield lines;
+      await new Promise((r) => setTimeout(r, 1200)); // longer than the progress interval
+      yield lines;
+    })() as AsyncIterable<Buffer>;
+    const code = await main(['scan', '-', '--config', 'examples/ittmon.yaml'], { out: () => {}, err: (t) => { err += t; }, tty: true, cwd: repoRoot, stdin: slow });
+    expect(code).toBe(0);
+    expect(err).toMatch(/\r\x1b\[K {2}scanning - \(1\/1\) — \d+ records/);
+    expect(err).toMatch(/\r\x1b\[Kittmon scan: 1 file/);
+  });
+
   it('reads stdin with "-"', async () => {
     const text = readFileSync(join(repoRoot, 'examples/logs/github/nfu-aero-audit-2026-10-15.jsonl'));
     const { code, stdout } = await ittmon(['scan', '-', '--config', 'examples/ittmon.yaml', '--json'], { stdin: gzipSync(text) });
