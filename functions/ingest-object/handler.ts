@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ingestObject, parseIngestMessage } from '#shared/ingest/index.ts';
+import { ingestObject, labelLookup, parseIngestMessage, type LabelLookup } from '#shared/ingest/index.ts';
 import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
 import type { SourceName } from '#shared/model/index.ts';
@@ -15,7 +15,7 @@ const sourceFor = (bucket: string, key: string): SourceName | undefined => forma
 const processor = new BatchProcessor(EventType.SQS);
 const logger = new Logger({ serviceName: 'ittmon-ingest-object' });
 const metrics = new Metrics({ namespace: 'ITTMonitor', serviceName: 'ingest-object' });
-let tags: ReturnType<typeof s3TagLookup> | undefined;
+let labels: LabelLookup | undefined;
 /** Stop a chunk when less than this is left, so that saving and the continuation fit. */
 const SAFETY_MS = Number(process.env.ITTMON_SAFETY_MS ?? 60_000);
 
@@ -26,7 +26,7 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
     const result = await ingestObject({
       policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3()),
       quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')),
-      tags: (tags ??= s3TagLookup(clients.s3())), linkBase: env('REVIEW_URL'),
+      labels: (labels ??= labelLookup(flagStore(), s3TagLookup(clients.s3()))), linkBase: env('REVIEW_URL'),
       ...((source) => (source ? { source } : {}))(sourceFor(work.ref.bucket, work.ref.key)),
     }, work.ref, work.resume, () => context.getRemainingTimeInMillis() < SAFETY_MS);
     if (result.next) {

@@ -3,12 +3,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { decodeBase64Payload } from '#shared/read/decompress.ts';
-import { ingestObject, memoryReader } from '#shared/ingest/index.ts';
+import { ingestObject, labelLookup, memoryReader, type LabelLookup } from '#shared/ingest/index.ts';
 import { S3QuarantineSink } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
 
 const logger = new Logger({ serviceName: 'ittmon-ingest-stream' });
 const metrics = new Metrics({ namespace: 'ITTMonitor', serviceName: 'ingest-stream' });
+let labels: LabelLookup | undefined;
 
 /**
  * A CloudWatch Logs subscription batch (FSx audit logs, CloudTrail sent to CloudWatch Logs): the
@@ -24,6 +25,7 @@ export const handler = async (event: CloudWatchLogsEvent) => {
   const result = await ingestObject({
     policy, geoDatabase, store: flagStore(), reader: memoryReader(Buffer.from(JSON.stringify(payload))),
     quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')), linkBase: env('REVIEW_URL'),
+    labels: (labels ??= labelLookup(flagStore())),
   }, { bucket: 'cloudwatch-logs', key: `${payload.logGroup}/${payload.logStream}/${first}`, etag, uri: `cwl://${payload.logGroup}/${payload.logStream}/${first}` });
   metrics.addMetric('Records', MetricUnit.Count, result.records);
   metrics.addMetric('Events', MetricUnit.Count, result.events);

@@ -30,24 +30,17 @@ export class S3QuarantineSink implements QuarantineSink {
   }
 }
 
-/** GetObjectTagging with a bounded cache: tags of S3 objects the catalog does not know. */
-export function s3TagLookup(s3: S3Client, limit = 10_000): (uri: string) => Promise<Record<string, string> | undefined> {
-  const cache = new Map<string, Record<string, string> | undefined>();
+/** GetObjectTagging: the tags of an S3 object (labelLookup remembers the answers). */
+export function s3TagLookup(s3: S3Client): (uri: string) => Promise<Record<string, string> | undefined> {
   return async (uri) => {
-    if (cache.has(uri)) return cache.get(uri);
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    let tags: Record<string, string> | undefined;
-    if (m) {
-      try {
-        const res = await s3.send(new GetObjectTaggingCommand({ Bucket: m[1], Key: m[2] }));
-        tags = Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-      } catch {
-        tags = undefined; // no permission or no such object (deleted since): classify without tags
-      }
+    if (!m) return undefined;
+    try {
+      const res = await s3.send(new GetObjectTaggingCommand({ Bucket: m[1], Key: m[2] }));
+      return Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    } catch {
+      return undefined; // no permission, or the object is gone: classify without its tags
     }
-    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-    cache.set(uri, tags);
-    return tags;
   };
 }
 

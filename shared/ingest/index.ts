@@ -1,5 +1,6 @@
 import type { Policy } from '#shared/config/index.ts';
-import { Scan, type ObjectResult, type Rejected } from '#shared/pipeline/index.ts';
+import { Scan, type ObjectResult, type Rejected, type ResourceLabels } from '#shared/pipeline/index.ts';
+import { memoize } from './memo.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
 import type { SourceName } from '#shared/model/index.ts';
 import type { FlagChange, FlagStore, QuarantineSink, SourceObject } from '#shared/store/index.ts';
@@ -39,7 +40,10 @@ export interface IngestContext extends ObjectSinks {
   policy: Policy;
   geoDatabase?: Buffer;
   reader: ObjectReader;
+  /** S3 object tags (GetObjectTagging), for objects the catalog and the logs say nothing about. */
   tags?: (uri: string) => Promise<Record<string, string> | undefined>;
+  /** The label lookup of this container (see labelLookup), kept across invocations. */
+  labels?: LabelLookup;
   /** The log format when it is fixed for the object's bucket and prefix. */
   source?: SourceName;
 }
@@ -53,10 +57,15 @@ export interface IngestResult { changes: FlagChange[]; records: number; events: 
  */
 export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: Resume, deadline?: () => boolean): Promise<IngestResult> {
   const rejected: Rejected[] = [];
+  const labels = ctx.labels ?? labelLookup(ctx.store, ctx.tags);
   const scan = new Scan(ctx.policy, {
     ...(ctx.geoDatabase ? { geoDatabase: ctx.geoDatabase } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
-    ...(ctx.tags ? { tags: ctx.tags } : {}),
+    lookupLabels: (uri) => labels.get(uri),
+    onLabel: async (resource, change) => {
+      await ctx.store.putLabels(resource.uri, change, { tags: resource.tags ?? {}, labels: resource.labels ?? [] }, new Date().toISOString());
+      labels.forget(resource.uri);
+    },
     onReject: (r) => rejected.push(r),
   });
   const from = start?.bytes ?? 0;
@@ -74,6 +83,21 @@ export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: R
   const next = progress.stopped ? { bytes: progress.bytes, line: progress.line } : undefined;
   if (next) await ctx.store.putCheckpoint({ key: uri, etag: ref.etag }, { byteOffset: next.bytes, line: next.line, updatedAt: new Date().toISOString() });
   return { changes, records: result.counts.records, events: result.counts.events, rejected: rejected.length, ...(next ? { next } : {}) };
+}
+
+export type LabelLookup = ReturnType<typeof labelLookup>;
+
+/**
+ * Tags and labels of a resource from outside the object being read: labels learned from earlier
+ * objects (kept in the store), else the S3 object's own tags. Remembered for five minutes.
+ */
+export function labelLookup(store: FlagStore, tags?: (uri: string) => Promise<Record<string, string> | undefined>) {
+  return memoize(async (uri: string): Promise<ResourceLabels | undefined> => {
+    const learned = await store.getLabels(uri);
+    if (learned) return learned;
+    const own = tags && uri.startsWith('s3://') ? await tags(uri) : undefined;
+    return own ? { tags: own, labels: [] } : undefined;
+  });
 }
 
 /** What an ingest queue message asks for: objects from S3 notifications, or the rest of a large one. */

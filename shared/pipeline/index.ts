@@ -4,7 +4,9 @@ import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
 import { assess } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
-import type { AccessEvent, Flag, Origin, SourceName } from '#shared/model/index.ts';
+import type { AccessEvent, Flag, Origin, Resource, SourceName } from '#shared/model/index.ts';
+
+export interface ResourceLabels { tags: Record<string, string>; labels: string[] }
 import { readRecordBatches, type ReadOptions } from '#shared/read/records.ts';
 import type { RawRecord } from '#shared/read/envelopes.ts';
 import { sourcesFor, type LogSource } from '#shared/sources/index.ts';
@@ -48,10 +50,13 @@ export interface ScanOptions extends ReadOptions {
   /** The geo database (.mmdb bytes); without it only networks and private ranges are placed. */
   geoDatabase?: Buffer;
   /**
-   * Tags of an S3 object that neither the catalog nor the logs label (GetObjectTagging in AWS),
-   * asked only for releases and only when the policy matches on tags or labels.
+   * Tags and labels of a resource that neither the catalog nor this scan's logs label: labels learned
+   * from earlier objects, S3 object tags (in AWS). Asked only for releases, and only when the policy
+   * matches on tags or labels.
    */
-  tags?: (uri: string) => Promise<Record<string, string> | undefined>;
+  lookupLabels?: (uri: string) => Promise<ResourceLabels | undefined>;
+  /** Keeps what a labelling event says, for the scans of later objects (in AWS, the flag table). */
+  onLabel?: (resource: Resource, change: 'replace' | 'add' | 'remove') => Promise<void>;
 }
 
 const MAX_RAW = 4096;
@@ -98,7 +103,7 @@ export class Scan {
       for (const item of batch) {
         this.summary.records += 1;
         if (item.kind === 'record') {
-          const pending = this.record(item.record, item.origin); // a promise only when tags must be looked up
+          const pending = this.record(item.record, item.origin); // a promise only when labels are looked up or kept
           if (pending) await pending;
         } else if (item.kind === 'skip') this.skipped(item.reason);
         else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
@@ -132,10 +137,14 @@ export class Scan {
     else if (outcome.kind === 'reject') this.rejected({ ...origin, source: source.name, reason: outcome.reason, raw: rawText(record) });
     else {
       const e = outcome.event;
-      const lookup = this.options.tags;
-      if (lookup && e.release && !e.actor.service && e.resource.uri.startsWith('s3://') && this.classifier.usesLabels && !this.classifier.knowsLabels(e.resource)) {
-        return lookup(e.resource.uri).then((tags) => {
-          if (tags) e.resource.tags = { ...tags, ...e.resource.tags };
+      const { lookupLabels, onLabel } = this.options;
+      if (onLabel && e.action === 'label' && !e.actor.service) {
+        this.event(e);
+        return onLabel(e.resource, e.labelChange ?? 'replace');
+      }
+      if (lookupLabels && e.release && !e.actor.service && this.classifier.usesLabels && !this.classifier.knowsLabels(e.resource)) {
+        return lookupLabels(e.resource.uri).then((found) => {
+          if (found) e.resource = { ...e.resource, tags: { ...found.tags, ...e.resource.tags }, labels: [...new Set([...found.labels, ...(e.resource.labels ?? [])])] };
           this.event(e);
         });
       }

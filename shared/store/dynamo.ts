@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { createHash } from 'node:crypto';
 import { severityRank, type Flag } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
+import { isCaseInsensitive, splitUri } from '#shared/classify/path-index.ts';
 import { mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
 import {
@@ -294,6 +295,23 @@ export class DynamoFlagStore implements FlagStore {
     return items.map(({ pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest }) => rest as unknown as ObjectCounts);
   }
 
+  async getLabels(uri: string): Promise<{ tags: Record<string, string>; labels: string[] } | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `LABEL#${labelKey(uri)}`, sk: 'LABELS' } }));
+    return Item ? { tags: (Item.tags as Record<string, string>) ?? {}, labels: (Item.labels as string[]) ?? [] } : undefined;
+  }
+
+  /** Last writer wins: labelling events are rare, and a later one says what the resource is now. */
+  async putLabels(uri: string, change: 'replace' | 'add' | 'remove', given: { tags: Record<string, string>; labels: string[] }, at: string): Promise<void> {
+    let next = given;
+    if (change !== 'replace') {
+      const now = (await this.getLabels(uri)) ?? { tags: {}, labels: [] };
+      next = change === 'add'
+        ? { tags: { ...now.tags, ...given.tags }, labels: [...new Set([...now.labels, ...given.labels])] }
+        : { tags: Object.fromEntries(Object.entries(now.tags).filter(([k]) => !(k in given.tags))), labels: now.labels.filter((l) => !given.labels.includes(l)) };
+    }
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `LABEL#${labelKey(uri)}`, sk: 'LABELS', type: 'labels', uri, ...next, updatedAt: at } }));
+  }
+
   async getCheckpoint(object: SourceObject): Promise<Checkpoint | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `OBJ#${object.key}`, sk: `CHECKPOINT#${object.etag}` }, ConsistentRead: true }));
     return Item ? { byteOffset: Item.byteOffset as number, line: Item.line as number, updatedAt: Item.updatedAt as string } : undefined;
@@ -328,6 +346,12 @@ export class DynamoFlagStore implements FlagStore {
     } while (start);
     return out;
   }
+}
+
+/** Labels are keyed as the classifier keys resources: case-folded where paths are case-insensitive. */
+function labelKey(uri: string): string {
+  const [scheme] = splitUri(uri);
+  return isCaseInsensitive(scheme) ? uri.toLowerCase() : uri;
 }
 
 function keyOf(item: Item, index: keyof typeof TABLE.indexes): Item {

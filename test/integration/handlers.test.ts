@@ -117,6 +117,16 @@ describe('ingest-object (SQS of S3 notifications)', () => {
     expect(flag).toMatchObject({ dataset: 'hgv-cfd', actor: { key: 'p-009' }, events: [expect.objectContaining({ resource: 's3://nfu-aero-research/misc/loads-table.bin' })] });
   });
 
+  it('a label learned in one log object classifies a download in a later one', async () => {
+    const base = { RecordType: 6, Workload: 'SharePoint', ClientIP: '10.20.35.8', ObjectId: 'https://northfield.sharepoint.com/sites/Lab/Shared Documents/new-spec.docx', SourceFileName: 'new-spec.docx' };
+    await s3.put('nfu-logs', 'AWSLogs/m365/batch-1.json', JSON.stringify([{ ...base, Id: 'lbl-1', CreationTime: '2026-10-23T08:00:00', Operation: 'FileSensitivityLabelApplied', UserId: 'alice.moreno@northfield.edu', SensitivityLabelEventData: { SensitivityLabelId: 'f3c2a1b0-7d6e-4f5a-9b8c-1d2e3f4a5b6c' } }]));
+    await s3.put('nfu-logs', 'AWSLogs/m365/batch-2.json', JSON.stringify([{ ...base, Id: 'acc-1', CreationTime: '2026-10-23T09:00:00', Operation: 'FileDownloaded', UserId: 'reza.tehrani@northfield.edu' }]));
+    for (const key of ['AWSLogs/m365/batch-1.json', 'AWSLogs/m365/batch-2.json']) expect((await handlers.ingestObject(await notification('nfu-logs', [key]), context())).batchItemFailures).toEqual([]);
+    expect(await store.getLabels('https://NORTHFIELD.sharepoint.com/sites/Lab/Shared Documents/new-spec.docx')).toEqual({ tags: {}, labels: ['ITAR-Controlled'] });
+    const flag = (await store.allFlags()).find((f) => f.day === '2026-10-23');
+    expect(flag).toMatchObject({ dataset: 'hgv-cfd', actor: { key: 'p-007' }, reasons: expect.arrayContaining([expect.objectContaining({ code: 'DEEMED_EXPORT', country: 'IR' })]) });
+  });
+
   it('processes an object larger than one invocation in resumable chunks, with the same flags', async () => {
     const big = readFileSync(join(repoRoot, 'examples/logs/s3-access/nfu-aero-research-2026-10-14-00-00-00-5E1A7C9B3D2F4A6E.log'), 'utf8').replace(/14\/Oct\/2026/g, '20/Oct/2026').replace(/EXAMPLE/g, 'CHUNKED');
     await s3.put('nfu-logs', 'AWSLogs/big/access.log', big);

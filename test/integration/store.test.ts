@@ -163,6 +163,17 @@ describe.each(targets)('flag store contract on %s', (_name, start) => {
     expect(trail.at(-1)).toMatchObject({ who: 'system', action: 'reopen', from: 'closed', to: 'open', justification: expect.stringMatching(/new evidence/) });
   });
 
+  it('keeps labels learned from the logs: replace, add, remove; case-folded for SharePoint URIs', async () => {
+    const uri = 'https://acme.sharepoint.com/sites/HGV/Doc.docx';
+    expect(await store.getLabels(uri)).toBeUndefined();
+    await store.putLabels(uri, 'replace', { tags: {}, labels: ['ITAR'] }, '2026-10-01T00:00:00Z');
+    await store.putLabels(uri.toLowerCase(), 'add', { tags: { owner: 'lab' }, labels: ['Secret'] }, '2026-10-02T00:00:00Z');
+    expect(await store.getLabels(uri)).toEqual({ tags: { owner: 'lab' }, labels: ['ITAR', 'Secret'] });
+    await store.putLabels(uri, 'remove', { tags: {}, labels: ['ITAR'] }, '2026-10-03T00:00:00Z');
+    expect(await store.getLabels(uri)).toEqual({ tags: { owner: 'lab' }, labels: ['Secret'] });
+    expect(await store.getLabels('s3://b/Doc.docx')).toBeUndefined();
+  });
+
   it('keeps per-object counts and checkpoints', async () => {
     await store.saveObject({ key: 'counted', etag: 'x' }, [], { records: 10, events: 6, skipped: 3, rejected: 1, flags: 0, processedAt: '2026-10-12T00:00:00.000Z' });
     const [c] = await store.objectCounts('counted');
