@@ -41,7 +41,9 @@ function readHeader(text: string, year?: number): { time?: string; host?: string
 
 export function samba(settings: SourceSettings['samba'] = {}): LogSource {
   const prefix = (settings.prefix ?? DEFAULT_SAMBA_PREFIX).split('|');
-  const field = (code: string) => prefix.indexOf(code);
+  const user = prefix.indexOf('%u') >= 0 ? prefix.indexOf('%u') : prefix.indexOf('%U');
+  const ipField = prefix.indexOf('%I');
+  const shareField = prefix.indexOf('%S');
   return defineSource({
     name: 'samba',
     detect: (r) => typeof r === 'string' && r.includes(MARKER),
@@ -61,14 +63,13 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
       if (!path) return reject(`${op} without a path`);
       const { time, host } = header(r.slice(0, at), settings.year);
       if (!time) return reject('no time: Samba full_audit lines need their syslog timestamp (the line has no syslog header)');
-      const get = (code: string) => (field(code) >= 0 ? fields[field(code)] : undefined);
-      const user = get('%u') ?? get('%U');
-      const ip = cleanIp(get('%I'));
-      const share = get('%S') ?? '';
+      const account = user >= 0 ? fields[user] : undefined;
+      const ip = ipField >= 0 ? cleanIp(fields[ipField]) : undefined;
+      const share = shareField >= 0 ? fields[shareField]! : '';
       const server = (settings.host ?? host ?? 'samba').toLowerCase();
       return event({
         id: hashId(r), source: 'samba', time, action: 'view', release: true,
-        actor: user && user !== 'nobody' ? { candidates: [`samba:${user}`], display: user } : { candidates: [], anonymous: true },
+        actor: account && account !== 'nobody' ? { candidates: [`samba:${account}`], display: account } : { candidates: [], anonymous: true },
         ...(ip ? { ip } : {}),
         resource: { uri: `smb://${server}/${share ? `${share}/` : ''}${path}`, name: basename(path) },
         origin,
