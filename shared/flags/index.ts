@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Person, DatasetRule } from '#shared/config/index.ts';
-import { severityRank, type AccessEvent, type ClearedReason, type Flag, type FlagEvent, type FlagReason, type Severity } from '#shared/model/index.ts';
+import { compareReasons, severityRank, type AccessEvent, type ClearedReason, type Flag, type FlagEvent, type FlagReason, type Severity } from '#shared/model/index.ts';
 
 export const MAX_FLAG_EVENTS = 20;
 
@@ -71,7 +71,7 @@ export class FlagAggregator {
   entries(includeCleared = false): { flag: Flag; eventIds: string[] }[] {
     const out: { flag: Flag; eventIds: string[] }[] = [];
     for (const b of this.building.values()) {
-      const reasons = [...b.reasons.values()].sort((x, y) => severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? ''));
+      const reasons = [...b.reasons.values()].sort(compareReasons);
       if (!reasons.length && !includeCleared) continue;
       const severity: Severity = reasons[0]?.severity ?? 'low';
       const cleared = [...b.cleared.values()];

@@ -66,6 +66,10 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 
+/** Highest severity first, then by code and country: the order reasons are shown in. */
+export const compareReasons = (x: { severity: Severity; code: string; country?: string }, y: { severity: Severity; code: string; country?: string }): number =>
+  severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? '');
+
 export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
 
 export interface FlagReason {

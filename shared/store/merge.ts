@@ -1,5 +1,5 @@
 import { MAX_FLAG_EVENTS } from '#shared/flags/index.ts';
-import { severityRank, type Flag, type FlagEvent, type FlagReason } from '#shared/model/index.ts';
+import { compareReasons, severityRank, type Flag, type FlagEvent, type FlagReason } from '#shared/model/index.ts';
 import type { Contribution } from './types.ts';
 
 /** The most event ids one contribution keeps; beyond, only the count (items stay far below 400 KB). */
@@ -38,7 +38,7 @@ export function mergeContributions(contributions: Contribution[]): Flag {
     if (flag.firstSeen < firstSeen) firstSeen = flag.firstSeen;
     if (flag.lastSeen > lastSeen) lastSeen = flag.lastSeen;
   }
-  const reasonList = [...reasons.values()].sort((x, y) => severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? ''));
+  const reasonList = [...reasons.values()].sort(compareReasons);
   const clearedList = [...cleared.values()];
   return {
     ...first,
