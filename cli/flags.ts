@@ -4,15 +4,25 @@ import { formatFlags } from './format.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { DEFAULT_STORE, LocalSession } from './store.ts';
 
-export const FLAGS_USAGE = 'ittmon flags [--store DIR] [--status S] [--json]';
+export const FLAGS_USAGE = 'ittmon flags [--store DIR] [--status S] [--json] [--objects]';
 
 /** `ittmon flags`: the stored flags, highest severity and newest first. */
 export async function flags(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { store: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' }, objects: { type: 'boolean' } } });
   const status = values.status as FlagStatus | undefined;
   if (status && !STATUSES.includes(status)) throw new UsageError(`--status takes one of ${STATUSES.join(', ')}, not "${status}"`);
   const session = await LocalSession.open(values.store ?? DEFAULT_STORE, io.cwd, { create: false });
   try {
+    if (values.objects) {
+      // Where every record of every object went: records = events + skipped + rejected.
+      const objects = await session.store.allObjectCounts();
+      for (const o of objects) {
+        if (values.json) io.out(`${JSON.stringify(o)}\n`);
+        else io.out(`${o.records} records = ${o.events} events + ${o.skipped} skipped + ${o.rejected} rejected; ${o.flags} flag${o.flags === 1 ? '' : 's'}  ${o.object}\n`);
+      }
+      io.err(`${objects.length} object${objects.length === 1 ? '' : 's'} in ${values.store ?? DEFAULT_STORE}\n`);
+      return EXIT.ok;
+    }
     const list: StoredFlag[] = [];
     for (const s of status ? [status] : STATUSES) {
       let cursor: string | undefined;

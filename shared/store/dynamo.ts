@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { severityRank, type Flag } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
@@ -293,6 +293,17 @@ export class DynamoFlagStore implements FlagStore {
   async objectCounts(object: string): Promise<ObjectCounts[]> {
     const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)', ExpressionAttributeValues: { ':pk': `OBJ#${object}`, ':c': 'COUNTS#' } });
     return items.map(({ pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest }) => rest as unknown as ObjectCounts);
+  }
+
+  async allObjectCounts(): Promise<ObjectCounts[]> {
+    const out: ObjectCounts[] = [];
+    let start: Item | undefined;
+    do {
+      const res = await this.db.send(new ScanCommand({ TableName: this.table, FilterExpression: '#t = :counts', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':counts': 'counts' }, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      for (const { pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest } of res.Items ?? []) out.push(rest as unknown as ObjectCounts);
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.object.localeCompare(b.object));
   }
 
   async getLabels(uri: string): Promise<{ tags: Record<string, string>; labels: string[] } | undefined> {

@@ -99,6 +99,8 @@ export interface FlagStore {
   /** Appends an entry that changes no state (a reviewer revealed a pseudonymised person). */
   appendNote(id: string, entry: Omit<AuditEntry, 'flagId' | 'version' | 'from' | 'to'>): Promise<AuditEntry>;
   objectCounts(object: string): Promise<ObjectCounts[]>;
+  /** Every object's counts (a table scan: for operators and the local store, not for hot paths). */
+  allObjectCounts(): Promise<ObjectCounts[]>;
   /** Tags and labels learned from labelling events, for later objects' scans. */
   getLabels(uri: string): Promise<{ tags: Record<string, string>; labels: string[] } | undefined>;
   putLabels(uri: string, change: 'replace' | 'add' | 'remove', labels: { tags: Record<string, string>; labels: string[] }, at: string): Promise<void>;

@@ -44,6 +44,11 @@ describe('the store keeps flags exactly once', () => {
     const events = readFileSync(join(store, 'events.jsonl'), 'utf8').trim().split('\n');
     expect(events.filter((e) => e.includes('Export Review Flag Raised'))).toHaveLength(19);
     expect(readdirSync(join(store, 'quarantine')).length).toBe(7);
+    const objects = (await ittmon(['flags', '--store', store, '--objects', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objects).toHaveLength(7);
+    for (const o of objects) expect(o.records).toBe(o.events + o.skipped + o.rejected);
+    expect(objects.reduce((n: number, o: { records: number }) => n + o.records, 0)).toBe(52);
+    expect((await ittmon(['flags', '--store', store, '--objects'])).stdout).toMatch(/^14 records = 9 events \+ 4 skipped \+ 1 rejected; \d+ flags? {2}file:\/\/.*s3-access/m);
   });
 
   it('a scan killed in the middle and run again ends identical to a clean run', async () => {
