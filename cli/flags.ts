@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { STATUSES, type FlagStatus, type StoredFlag } from '#shared/store/index.ts';
+import { allPages, STATUSES, type FlagStatus, type StoredFlag } from '#shared/store/index.ts';
 import { formatFlags } from './format.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { DEFAULT_STORE, LocalSession } from './store.ts';
@@ -25,12 +25,7 @@ export async function flags(args: string[], io: Io): Promise<number> {
     }
     const list: StoredFlag[] = [];
     for (const s of status ? [status] : STATUSES) {
-      let cursor: string | undefined;
-      do {
-        const page = await session.store.queryFlags({ status: s, limit: 200, ...(cursor ? { cursor } : {}) });
-        list.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor);
+      list.push(...await allPages((cursor) => session.store.queryFlags({ status: s, limit: 200, ...(cursor ? { cursor } : {}) })));
     }
     if (values.json) for (const f of list) io.out(`${JSON.stringify(f)}\n`);
     else io.out(formatFlags(list));

@@ -6,6 +6,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestObject, labelLookup, parseIngestMessage, type LabelLookup } from '#shared/ingest/index.ts';
 import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
+import { countIngest } from '#shared/aws/metrics.ts';
 import type { SourceName } from '#shared/model/index.ts';
 
 /** Formats fixed per bucket/prefix by the stack (ITTMON_FORMATS); elsewhere detected per record. */
@@ -34,12 +35,7 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
       await clients.sqs().send(new SendMessageCommand({ QueueUrl: env('QUEUE_URL'), MessageBody: JSON.stringify({ continuation: { ref: work.ref, resume: result.next } }) }));
       logger.info('object continues in a new message', { object: work.ref.key, resumeAt: result.next });
     }
-    metrics.addMetric('Records', MetricUnit.Count, result.records);
-    metrics.addMetric('Events', MetricUnit.Count, result.events);
-  metrics.addMetric('Events', MetricUnit.Count, result.events);
-    metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
-    metrics.addMetric('FlagsRaised', MetricUnit.Count, result.changes.filter((c) => !c.before).length);
-    for (const c of result.changes.filter((x) => !x.before)) metrics.addMetric(`Flags_${c.after.severity}`, MetricUnit.Count, 1);
+    countIngest(metrics, result);
     if (work.eventTime) metrics.addMetric('LagSeconds', MetricUnit.Seconds, Math.max(0, (Date.now() - Date.parse(work.eventTime)) / 1000));
     logger.info('object processed', { object: work.ref.key, records: result.records, rejected: result.rejected, flags: result.changes.length });
   }

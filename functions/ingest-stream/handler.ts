@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { decodeBase64Payload } from '#shared/read/decompress.ts';
 import { ingestObject, labelLookup, memoryReader, type LabelLookup } from '#shared/ingest/index.ts';
 import { S3QuarantineSink } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
+import { countIngest } from '#shared/aws/metrics.ts';
 
 const logger = new Logger({ serviceName: 'ittmon-ingest-stream' });
 const metrics = new Metrics({ namespace: 'ITTMonitor', serviceName: 'ingest-stream' });
@@ -17,20 +18,18 @@ let labels: LabelLookup | undefined;
  */
 export const handler = async (event: CloudWatchLogsEvent) => {
   const data = event.awslogs.data;
-  const payload = JSON.parse(decodeBase64Payload(data)) as { messageType?: string; logGroup?: string; logStream?: string; logEvents?: { id: string }[] };
+  const text = decodeBase64Payload(data);
+  const payload = JSON.parse(text) as { messageType?: string; logGroup?: string; logStream?: string; logEvents?: { id: string }[] };
   if (payload.messageType === 'CONTROL_MESSAGE') return;
   const { policy, geoDatabase } = await configCache().get();
   const first = payload.logEvents?.[0]?.id ?? 'empty';
   const etag = createHash('sha256').update(data).digest('hex').slice(0, 32);
   const result = await ingestObject({
-    policy, geoDatabase, store: flagStore(), reader: memoryReader(Buffer.from(JSON.stringify(payload))),
+    policy, geoDatabase, store: flagStore(), reader: memoryReader(Buffer.from(text)),
     quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')), linkBase: env('REVIEW_URL'),
     labels: (labels ??= labelLookup(flagStore())),
   }, { bucket: 'cloudwatch-logs', key: `${payload.logGroup}/${payload.logStream}/${first}`, etag, uri: `cwl://${payload.logGroup}/${payload.logStream}/${first}` });
-  metrics.addMetric('Records', MetricUnit.Count, result.records);
-  metrics.addMetric('Events', MetricUnit.Count, result.events);
-  metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
-  metrics.addMetric('FlagsRaised', MetricUnit.Count, result.changes.filter((c) => !c.before).length);
+  countIngest(metrics, result);
   metrics.publishStoredMetrics();
   logger.info('log batch processed', { logGroup: payload.logGroup, records: result.records, rejected: result.rejected });
 };

@@ -1,7 +1,7 @@
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { ObjectReader, ObjectRef } from '#shared/ingest/index.ts';
-import type { Rejected } from '#shared/pipeline/index.ts';
+import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
 import type { QuarantineSink, SourceObject } from '#shared/store/index.ts';
 
 /** Streams log objects; a byte range when resuming, except for gzip, which must be read from the start. */
@@ -25,7 +25,7 @@ export class S3QuarantineSink implements QuarantineSink {
     const key = `${this.prefix}${object.key.replace(/^[a-z0-9]+:\/\//, '')}.${object.etag}.jsonl`;
     await this.s3.send(new PutObjectCommand({
       Bucket: this.bucket, Key: key, ContentType: 'application/x-ndjson',
-      Body: rejected.map((r) => `${JSON.stringify({ object: object.key, etag: object.etag, ...r })}\n`).join(''),
+      Body: quarantineLines(object, rejected),
     }));
   }
 }

@@ -1,4 +1,4 @@
-import { combine, isCaseInsensitive, PathIndex, splitUri } from './path-index.ts';
+import { combine, isCaseInsensitive, PathIndex, resourceKey, splitUri } from './path-index.ts';
 import type { Resource } from '#shared/model/index.ts';
 import type { CatalogEntry, DatasetRule } from '#shared/config/index.ts';
 
@@ -34,7 +34,7 @@ export class CompiledPolicyMatch {
         globs.push({ glob: entry.resource, owner: this.globCatalogLabels.length });
         this.globCatalogLabels.push(labels);
       } else {
-        const key = uriKey(entry.resource);
+        const key = resourceKey(entry.resource);
         this.exactCatalog.set(key, [...(this.exactCatalog.get(key) ?? []), labels]);
       }
     }
@@ -65,13 +65,13 @@ export class Classifier {
 
   /** Whether the catalog or the logs already say what the resource's tags are. */
   knowsLabels(resource: Resource): boolean {
-    const key = uriKey(resource.uri);
+    const key = resourceKey(resource.uri);
     return this.learned.has(key) || this.compiled.exactCatalog.has(key) || this.compiled.globCatalog.matches(resource.uri);
   }
 
   /** A labelling event: the resource's tags and labels as they now are (replace), or added, or removed. */
   learn(resource: Resource, change: 'replace' | 'add' | 'remove' = 'replace'): void {
-    const key = uriKey(resource.uri);
+    const key = resourceKey(resource.uri);
     const before = change === 'replace' ? undefined : this.learned.get(key);
     if (change === 'remove') {
       const tags = { ...before?.tags };
@@ -87,7 +87,7 @@ export class Classifier {
 
   /** The tags and labels known for a resource, from every place they can come from. */
   labelsOf(resource: Resource): Labels {
-    const key = uriKey(resource.uri);
+    const key = resourceKey(resource.uri);
     const parts: Labels[] = [{ tags: resource.tags ?? {}, labels: resource.labels ?? [] }, ...(this.compiled.exactCatalog.get(key) ?? [])];
     const globs = new Set<number>();
     this.compiled.globCatalog.match(resource.uri, globs);
@@ -123,10 +123,4 @@ export class Classifier {
 function matchesTags(rules: [string, RegExp][], tags: Record<string, string>): boolean {
   const entries = Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v] as const);
   return rules.some(([key, value]) => entries.some(([k, v]) => k === key && value.test(v)));
-}
-
-/** The key a resource is known by: case-folded where its paths are case-insensitive. */
-function uriKey(uri: string): string {
-  const [scheme] = splitUri(uri);
-  return isCaseInsensitive(scheme) ? uri.toLowerCase() : uri;
 }

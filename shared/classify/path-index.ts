@@ -4,6 +4,11 @@ import { makeRe } from 'minimatch';
 const CASE_INSENSITIVE = new Set(['smb', 'file', 'http', 'https']);
 export const isCaseInsensitive = (scheme: string) => CASE_INSENSITIVE.has(scheme);
 
+/** The key a resource is known by (catalog, learned labels): case-folded where its paths are case-insensitive. */
+export function resourceKey(uri: string): string {
+  return isCaseInsensitive(splitUri(uri)[0]) ? uri.toLowerCase() : uri;
+}
+
 /** `s3://bucket/key` → ['s3', 'bucket/key']; a URI without a scheme has scheme ''. */
 export function splitUri(uri: string): [string, string] {
   const i = uri.indexOf('://');

@@ -42,6 +42,11 @@ export interface ObjectResult {
   counts: { records: number; events: number; skipped: number; rejected: number };
 }
 
+/** A quarantine file: one rejected record per line, with the object it came from. */
+export function quarantineLines(object: { key: string; etag: string }, rejected: readonly Rejected[]): string {
+  return rejected.map((r) => `${JSON.stringify({ object: object.key, etag: object.etag, ...r })}\n`).join('');
+}
+
 export interface ScanOptions extends ReadOptions {
   /** Force one source (by name) instead of detecting per record. */
   source?: SourceName;
@@ -79,6 +84,7 @@ export class Scan {
   private lastSource: LogSource | undefined;
   private readonly sources: readonly LogSource[];
   private readonly forced: LogSource | undefined;
+  private readonly unrecognised: string;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
     const compiled = compile(policy, options.geoDatabase);
@@ -86,6 +92,7 @@ export class Scan {
     this.directory = compiled.directory;
     this.geo = compiled.geo;
     this.sources = compiled.sources;
+    this.unrecognised = `not a recognised log format (tried ${this.sources.map((s) => s.name).join(', ')})`;
     this.forced = options.source ? this.sources.find((s) => s.name === options.source) : undefined;
     if (options.source && !this.forced) throw new RangeError(`unknown source "${options.source}"`);
   }
@@ -128,7 +135,7 @@ export class Scan {
   private record(record: RawRecord, origin: Origin): Promise<void> | undefined {
     const source = this.forced ?? this.detect(record);
     if (!source) {
-      this.rejected({ ...origin, reason: `not a recognised log format (tried ${this.sources.map((s) => s.name).join(', ')})`, raw: rawText(record) });
+      this.rejected({ ...origin, reason: this.unrecognised, raw: rawText(record) });
       return undefined;
     }
     const outcome = source.parse(record, origin);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Policy } from '#shared/config/index.ts';
 import { SEVERITIES, type Severity } from '#shared/model/index.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
-import { ConflictError, STATUSES, type FlagQuery, type FlagStore, type StoredFlag } from '#shared/store/index.ts';
+import { allPages, ConflictError, STATUSES, type FlagQuery, type FlagStore, type StoredFlag } from '#shared/store/index.ts';
 import { toCsv } from './csv.ts';
 import { canDecide, canRead, type Reviewer } from './identity.ts';
 import { decisionSchema, prepareDecision, ReviewError } from './index.ts';
@@ -97,9 +97,18 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   };
   /** Person ids in TCP lists and licenses, hidden like the flag's person until revealed. */
   const people = (ids: string[] | undefined, revealed: boolean) => (ids && o.pseudonymise && !revealed ? ids.map((a) => (a.startsWith('group:') ? a : pseudonym(o.secret, a))) : ids);
-  const licensesFor = (policy: Policy | undefined, f: StoredFlag, revealed: boolean) => (policy?.licenses ?? [])
-    .filter((l) => l.datasets.includes(f.dataset) || l.classifications.includes(f.classification))
-    .map((l) => ({ ...l, ...(l.persons ? { persons: people(l.persons, revealed)! } : {}) }));
+  /** What the policy says about a flag's person, dataset and licenses, hidden as the flag's person is until revealed. */
+  const policyContext = async (f: StoredFlag, revealed: boolean) => {
+    const policy = await o.policy?.();
+    const dataset = policy?.datasets.find((d) => d.id === f.dataset);
+    return {
+      person: (!o.pseudonymise || revealed) && f.actor.person ? policy?.people.find((p) => p.id === f.actor.person) : undefined,
+      dataset: dataset && { ...dataset, ...(dataset.authorized ? { authorized: people(dataset.authorized, revealed)! } : {}) },
+      licenses: (policy?.licenses ?? [])
+        .filter((l) => l.datasets.includes(f.dataset) || l.classifications.includes(f.classification))
+        .map((l) => ({ ...l, ...(l.persons ? { persons: people(l.persons, revealed)! } : {}) })),
+    };
+  };
   const toQuery = (q: z.infer<typeof querySchema>, limit: number): FlagQuery => ({
     status: (q.status ?? 'open') as FlagQuery['status'], limit,
     ...(q.severity ? { severity: q.severity } : {}), ...(q.dataset ? { dataset: q.dataset } : {}), ...(q.person ? { actor: q.person } : {}),
@@ -110,16 +119,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const result = await o.store.queryFlags(toQuery(q, q.limit ?? limit));
     return { q, items: await Promise.all(result.items.map(async (f) => (await show(f, c.get('reviewer'))).flag)), cursor: result.cursor };
   };
-  const all = async (query: FlagQuery, max = 10_000) => {
-    const out: StoredFlag[] = [];
-    let cursor: string | undefined;
-    do {
-      const r = await o.store.queryFlags({ ...query, limit: 500, ...(cursor ? { cursor } : {}) });
-      out.push(...r.items);
-      cursor = r.cursor;
-    } while (cursor && out.length < max);
-    return out;
-  };
+  const all = (query: FlagQuery, max = 10_000) => allPages((cursor) => o.store.queryFlags({ ...query, limit: 500, ...(cursor ? { cursor } : {}) }), max);
   const getFlag = async (id: string) => {
     if (!FLAG_ID.test(id)) throw new HTTPException(404, { message: 'no such flag' });
     const f = await o.store.getFlag(id);
@@ -162,14 +162,12 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   app.get('/api/flags/:id', async (c) => {
     const f = await getFlag(c.req.param('id'));
     const { flag, revealed } = await show(f, c.get('reviewer'), true);
-    const policy = await o.policy?.();
-    const person = (!o.pseudonymise || revealed) && f.actor.person ? policy?.people.find((p) => p.id === f.actor.person) : undefined;
-    const dataset = policy?.datasets.find((d) => d.id === f.dataset);
+    const { person, dataset, licenses } = await policyContext(f, revealed);
     return c.json({
       flag,
       ...(person ? { person: { id: person.id, name: person.name, citizenships: person.citizenships, permanentResidency: person.permanentResidency ?? null, usPerson: person.usPerson, groups: person.groups } } : {}),
-      ...(dataset ? { dataset: { id: dataset.id, name: dataset.name, jurisdiction: dataset.jurisdiction, classification: dataset.classification.display, reasons: dataset.reasons ?? null, authorized: people(dataset.authorized, revealed) ?? null } } : {}),
-      licenses: licensesFor(policy, f, revealed),
+      ...(dataset ? { dataset: { id: dataset.id, name: dataset.name, jurisdiction: dataset.jurisdiction, classification: dataset.classification.display, reasons: dataset.reasons ?? null, authorized: dataset.authorized ?? null } } : {}),
+      licenses,
       evidence: (await o.store.evidence(f.id)).map((e) => ({ object: e.object, etag: e.etag })),
       audit: await o.store.auditTrail(f.id),
     });
@@ -205,14 +203,10 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const f = await getFlag(c.req.param('id'));
     const reviewer = c.get('reviewer');
     const { flag, revealed } = await show(f, reviewer, true);
-    const policy = await o.policy?.();
     const msg = c.req.query('msg');
     const err = c.req.query('error');
     return c.html(page(`Flag ${f.id}`, reviewer, detailPage({
-      flag, revealed, pseudonymised: !!o.pseudonymise,
-      person: f.actor.person ? policy?.people.find((p) => p.id === f.actor.person) : undefined,
-      dataset: ((d) => d && { ...d, ...(d.authorized ? { authorized: people(d.authorized, revealed)! } : {}) })(policy?.datasets.find((d) => d.id === f.dataset)),
-      licenses: licensesFor(policy, f, revealed),
+      flag, revealed, pseudonymised: !!o.pseudonymise, ...await policyContext(f, revealed),
       evidence: await o.store.evidence(f.id), audit: await o.store.auditTrail(f.id),
       reviewer, canDecide: canDecide(reviewer), csrf: csrfToken(reviewer),
       message: err ? { ok: false, text: err.slice(0, 500) } : msg ? { ok: true, text: msg.slice(0, 200) } : undefined,

@@ -32,16 +32,22 @@ const EMAIL = /^[^\s@/:]+@[^\s@/:]+\.[^\s@/:]+$/;
 export const isEmail = (text: string | undefined): text is string => !!text && EMAIL.test(text);
 export const emailCandidate = (text: string | undefined): string[] => (isEmail(text) ? [`email:${text}`] : []);
 
-/** Logs come in time order, many records to the same instant: remember the last conversion. */
-let lastTime: [unknown, string | undefined] = [undefined, undefined];
+/**
+ * A conversion that remembers its last input and answer: logs come in time order, many records
+ * to the same second, so time fields repeat from one record to the next.
+ */
+export function rememberLast<A, R>(convert: (value: A) => R): (value: A) => R {
+  let last: { value: A; result: R } | undefined;
+  return (value) => {
+    if (last && last.value === value) return last.result;
+    const result = convert(value);
+    last = { value, result };
+    return result;
+  };
+}
 
 /** ISO UTC from a time value: epoch milliseconds, ISO with zone, or zone-less (taken as UTC). */
-export function isoTime(value: unknown): string | undefined {
-  if (value === lastTime[0] && value !== undefined) return lastTime[1];
-  const iso = toIsoTime(value);
-  lastTime = [value, iso];
-  return iso;
-}
+export const isoTime: (value: unknown) => string | undefined = rememberLast(toIsoTime);
 
 function toIsoTime(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? safeIso(new Date(value < 1e11 ? value * 1000 : value)) : undefined;

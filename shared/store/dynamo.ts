@@ -3,11 +3,11 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { createHash } from 'node:crypto';
 import { severityRank, type Flag } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
-import { isCaseInsensitive, splitUri } from '#shared/classify/path-index.ts';
+import { resourceKey } from '#shared/classify/path-index.ts';
 import { mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
 import {
-  ConflictError, type AuditEntry, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
+  allPages, ConflictError, STATUSES, type AuditEntry, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
   type ObjectCounts, type Page, type ReviewChange, type SourceObject, type StoredFlag,
 } from './types.ts';
 
@@ -307,7 +307,7 @@ export class DynamoFlagStore implements FlagStore {
   }
 
   async getLabels(uri: string): Promise<{ tags: Record<string, string>; labels: string[] } | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `LABEL#${labelKey(uri)}`, sk: 'LABELS' } }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `LABEL#${resourceKey(uri)}`, sk: 'LABELS' } }));
     return Item ? { tags: (Item.tags as Record<string, string>) ?? {}, labels: (Item.labels as string[]) ?? [] } : undefined;
   }
 
@@ -320,7 +320,7 @@ export class DynamoFlagStore implements FlagStore {
         ? { tags: { ...now.tags, ...given.tags }, labels: [...new Set([...now.labels, ...given.labels])] }
         : { tags: Object.fromEntries(Object.entries(now.tags).filter(([k]) => !(k in given.tags))), labels: now.labels.filter((l) => !given.labels.includes(l)) };
     }
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `LABEL#${labelKey(uri)}`, sk: 'LABELS', type: 'labels', uri, ...next, updatedAt: at } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `LABEL#${resourceKey(uri)}`, sk: 'LABELS', type: 'labels', uri, ...next, updatedAt: at } }));
   }
 
   async getCheckpoint(object: SourceObject): Promise<Checkpoint | undefined> {
@@ -334,16 +334,7 @@ export class DynamoFlagStore implements FlagStore {
 
   /** Every flag item (for listing a small local store and for tests). */
   async allFlags(): Promise<StoredFlag[]> {
-    const pages = await Promise.all(['open', 'in_review', 'closed', 'escalated'].map(async (status) => {
-      const all: StoredFlag[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await this.statusQueue(status, undefined, () => true, 500, cursor);
-        all.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor);
-      return all;
-    }));
+    const pages = await Promise.all(STATUSES.map((status) => allPages((cursor) => this.statusQueue(status, undefined, () => true, 500, cursor))));
     return pages.flat();
   }
 
@@ -357,12 +348,6 @@ export class DynamoFlagStore implements FlagStore {
     } while (start);
     return out;
   }
-}
-
-/** Labels are keyed as the classifier keys resources: case-folded where paths are case-insensitive. */
-function labelKey(uri: string): string {
-  const [scheme] = splitUri(uri);
-  return isCaseInsensitive(scheme) ? uri.toLowerCase() : uri;
 }
 
 function keyOf(item: Item, index: keyof typeof TABLE.indexes): Item {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Rejected } from '#shared/pipeline/index.ts';
+import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
 import type { QuarantineSink, SourceObject } from './types.ts';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -61,6 +61,6 @@ export class FileQuarantineSink implements QuarantineSink {
   async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `${createHash('sha256').update(object.key).digest('hex').slice(0, 16)}.jsonl`);
-    await writeFile(file, rejected.map((r) => `${JSON.stringify({ object: object.key, etag: object.etag, ...r })}\n`).join(''));
+    await writeFile(file, quarantineLines(object, rejected));
   }
 }

@@ -83,6 +83,18 @@ export interface FlagQuery {
 
 export interface Page<T> { items: T[]; cursor?: string }
 
+/** Every item of a paged query, page after page, stopping once `max` or more are in. */
+export async function allPages<T>(page: (cursor: string | undefined) => Promise<Page<T>>, max = Infinity): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await page(cursor);
+    items.push(...next.items);
+    cursor = next.cursor;
+  } while (cursor && items.length < max);
+  return items;
+}
+
 /** Where rejected records are kept: a local file, or an S3 prefix. */
 export interface QuarantineSink { put(object: SourceObject, rejected: Rejected[]): Promise<void> }
 

@@ -1,5 +1,5 @@
 import { event, skip, reject, type Actor } from '#shared/model/index.ts';
-import { basename, cleanIp, defineSource, num } from '../common.ts';
+import { basename, cleanIp, defineSource, num, rememberLast } from '../common.ts';
 import { awsArnActor } from '../aws-identity.ts';
 
 /**
@@ -41,14 +41,7 @@ export function tokenize(line: string): string[] {
   return fields;
 }
 
-/** Log lines come in time order, many to the second: remember the last conversion. */
-let lastTime: [string, string | undefined] = ['', undefined];
-function parseTime(field: string): string | undefined {
-  if (field === lastTime[0]) return lastTime[1];
-  const iso = convertTime(field);
-  lastTime = [field, iso];
-  return iso;
-}
+const parseTime = rememberLast(convertTime);
 
 function convertTime(field: string): string | undefined {
   const m = /^\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]$/.exec(field);

@@ -1,5 +1,5 @@
 import { event, skip, reject } from '#shared/model/index.ts';
-import { basename, cleanIp, defineSource, hashId } from '../common.ts';
+import { basename, cleanIp, defineSource, hashId, rememberLast } from '../common.ts';
 import type { LogSource } from '../types.ts';
 import type { SourceSettings } from '../settings.ts';
 
@@ -11,15 +11,6 @@ import type { SourceSettings } from '../settings.ts';
 export const DEFAULT_SAMBA_PREFIX = '%u|%I|%m|%S';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const MARKER = 'smbd_audit:';
-
-/** Syslog lines come in time order: remember the last header read. */
-let lastHeader: [string, number | undefined, { time?: string; host?: string }] = ['', undefined, {}];
-function header(text: string, year?: number): { time?: string; host?: string } {
-  if (text === lastHeader[0] && year === lastHeader[1]) return lastHeader[2];
-  const parsed = readHeader(text, year);
-  lastHeader = [text, year, parsed];
-  return parsed;
-}
 
 /** The syslog header's time and host: RFC 5424/ISO, or RFC 3164 (no year: the latest year not in the future). */
 function readHeader(text: string, year?: number): { time?: string; host?: string } {
@@ -44,6 +35,8 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
   const user = prefix.indexOf('%u') >= 0 ? prefix.indexOf('%u') : prefix.indexOf('%U');
   const ipField = prefix.indexOf('%I');
   const shareField = prefix.indexOf('%S');
+  // Syslog lines come in time order, many to the second: remember the last header read.
+  const header = rememberLast((text: string) => readHeader(text, settings.year));
   return defineSource({
     name: 'samba',
     detect: (r) => typeof r === 'string' && r.includes(MARKER),
@@ -61,7 +54,7 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
       if (rest[0] !== 'r') return skip(`not a read: ${op} for ${rest[0] === 'w' ? 'writing' : rest[0]}`);
       const path = rest.slice(1).join('|').replace(/^\/+/, '');
       if (!path) return reject(`${op} without a path`);
-      const { time, host } = header(r.slice(0, at), settings.year);
+      const { time, host } = header(r.slice(0, at));
       if (!time) return reject('no time: Samba full_audit lines need their syslog timestamp (the line has no syslog header)');
       const account = user >= 0 ? fields[user] : undefined;
       const ip = ipField >= 0 ? cleanIp(fields[ipField]) : undefined;
