@@ -103,6 +103,7 @@ export class Classifier {
     this.compiled.paths.match(resource.uri, byPath);
     let nocase: boolean | undefined;
     let labels: Labels | undefined;
+    let tags: TagEntries | undefined;
     const result: DatasetRule[] = [];
     for (let i = 0; i < this.datasets.length; i++) {
       const d = this.datasets[i]!;
@@ -114,13 +115,16 @@ export class Classifier {
       if (!d.tags.length && !d.labels) continue;
       labels ??= this.labelsOf(resource);
       if (d.labels && labels.labels.some((l) => d.labels!.test(l))) { result.push(d.dataset); continue; }
-      if (d.tags.length && matchesTags(d.tags, labels.tags)) result.push(d.dataset);
+      if (d.tags.length && matchesTags(d.tags, (tags ??= lowerCaseKeys(labels.tags)))) result.push(d.dataset);
     }
     return result;
   }
 }
 
-function matchesTags(rules: [string, RegExp][], tags: Record<string, string>): boolean {
-  const entries = Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v] as const);
-  return rules.some(([key, value]) => entries.some(([k, v]) => k === key && value.test(v)));
+/** A resource's tags as [lower-cased key, value] pairs: tag keys match case-insensitively. */
+type TagEntries = readonly (readonly [string, string])[];
+const lowerCaseKeys = (tags: Record<string, string>): TagEntries => Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v] as const);
+
+function matchesTags(rules: [string, RegExp][], tags: TagEntries): boolean {
+  return rules.some(([key, value]) => tags.some(([k, v]) => k === key && value.test(v)));
 }

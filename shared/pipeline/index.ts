@@ -162,8 +162,9 @@ export class Scan {
 
   private detect(record: RawRecord): LogSource | undefined {
     if (this.lastSource?.detect(record)) return this.lastSource;
-    this.lastSource = this.sources.find((s) => s.detect(record)) ?? this.lastSource;
-    return this.lastSource?.detect(record) ? this.lastSource : undefined;
+    const found = this.sources.find((s) => s.detect(record));
+    if (found) this.lastSource = found;
+    return found;
   }
 
   private event(event: AccessEvent): void {
