@@ -32,7 +32,10 @@ async function walk(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const e of entries) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) files.push(...(await walk(full)));
+    // Our own state (the local store, collector checkpoints) is never read as logs.
+    if (e.isDirectory()) {
+      if (e.name !== '.ittmon') files.push(...(await walk(full)));
+    }
     else if (e.isFile()) files.push(full);
   }
   return files;

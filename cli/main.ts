@@ -1,5 +1,6 @@
 import { ConfigError } from '#shared/config/index.ts';
 import { check } from './check.ts';
+import { COLLECT_USAGE, collectCommand } from './collect.ts';
 import { EXIT, UsageError, processIo, type Io } from './io.ts';
 import { FLAGS_USAGE, flags } from './flags.ts';
 import { LOOKUP_USAGE, lookup } from './lookup.ts';
@@ -14,6 +15,7 @@ usage:
   ${LOOKUP_USAGE}
   ${FLAGS_USAGE}
   ${SERVE_USAGE}
+  ${COLLECT_USAGE}
 
 Exit codes: 0 done, 2 usage or configuration error, 3 --fail-on threshold met, 1 anything else.
 `;
@@ -28,6 +30,7 @@ export async function main(args: string[], io: Io = processIo(), signal?: AbortS
       case 'lookup': return lookup(rest, io);
       case 'flags': return await flags(rest, io);
       case 'serve': return await serve(rest, io, signal);
+      case 'collect': return await collectCommand(rest, io);
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);
         return command ? EXIT.ok : EXIT.usage;
