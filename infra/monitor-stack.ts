@@ -4,6 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FlagStore } from './constructs/flag-store.ts';
 import { LogIngestion, type LogSource } from './constructs/log-ingestion.ts';
+import { Collectors, type CollectorSettings } from './constructs/collectors.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
 import { Publisher } from './constructs/publisher.ts';
@@ -22,6 +23,10 @@ export interface MonitorStackProps extends StackProps {
   pseudonymise?: boolean;
   /** The review page's public URL if it sits behind a custom domain; default: the API's URL. */
   reviewUrl?: string;
+  /** SaaS audit-log collectors (README "Collectors"). */
+  collectors?: CollectorSettings[];
+  /** The secret (name) with the verification token of a GitLab streaming destination; adds its receiver. */
+  gitlabStreamTokenSecret?: string;
 }
 
 /** ITT Monitor in one account: logs in, flags stored and announced, reviewers notified and deciding. */
@@ -35,6 +40,7 @@ export class MonitorStack extends Stack {
   readonly review: ReviewApi;
   readonly observability: Observability;
   readonly config: ConfigBucket;
+  readonly collectors?: Collectors;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps = {}) {
     super(scope, id, props);
@@ -55,5 +61,12 @@ export class MonitorStack extends Stack {
       streamFunction: this.publisher.fn,
       alarmAction: new SnsAction(this.notifications.topic),
     });
+    if (props.collectors?.length || props.gitlabStreamTokenSecret) {
+      this.collectors = new Collectors(this, 'Collectors', {
+        key: this.key, table: this.store.table, accessLogs: accessLogs.bucket, ingestQueue: this.ingestion.queue, ingestFunction: this.ingestion.fn,
+        collectors: props.collectors ?? [], alarmAction: new SnsAction(this.notifications.topic),
+        ...(props.gitlabStreamTokenSecret ? { gitlabStream: { api: this.review.api, tokenSecretName: props.gitlabStreamTokenSecret } } : {}),
+      });
+    }
   }
 }
