@@ -12,13 +12,15 @@ export const CREDENTIALS = {
   m365: z.object({
     tenantId: z.string().min(1),
     clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
+    /** A client secret, or a certificate (its private key and SHA-1 thumbprint, as Entra shows it). */
+    clientSecret: z.string().min(1).optional(),
+    certificate: z.object({ privateKey: z.string().min(1), thumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'the certificate\'s SHA-1 thumbprint: 40 hex digits') }).optional(),
     /** Audit.SharePoint covers SharePoint and OneDrive file access; Audit.General adds a few more. */
     contentTypes: z.array(z.string().regex(/^[A-Za-z]+\.[A-Za-z]+$/)).min(1).default(['Audit.SharePoint']),
     /** https://manage.office365.us for GCC High; https://manage.protection.apps.mil for DoD. */
     apiUrl: url.default('https://manage.office.com'),
     loginUrl: url.default('https://login.microsoftonline.com'),
-  }),
+  }).refine((c) => !!c.clientSecret !== !!c.certificate, { message: 'give clientSecret or certificate (one of them)' }),
   gdrive: z.object({
     /** The service account's key file as Google gives it (client_email, private_key, token_uri). */
     serviceAccount: z.object({ client_email: z.string().min(1), private_key: z.string().min(1), token_uri: url.default('https://oauth2.googleapis.com/token') }).loose(),
@@ -58,7 +60,7 @@ export type Credentials = { [S in CollectorSource]: z.infer<(typeof CREDENTIALS)
 
 /** The environment variables for each source on a laptop (`ittmon collect`). */
 export const ENV: { [S in CollectorSource]: Record<string, string> } = {
-  m365: { tenantId: 'ITTMON_M365_TENANT_ID', clientId: 'ITTMON_M365_CLIENT_ID', clientSecret: 'ITTMON_M365_CLIENT_SECRET', apiUrl: 'ITTMON_M365_API_URL', loginUrl: 'ITTMON_M365_LOGIN_URL' },
+  m365: { tenantId: 'ITTMON_M365_TENANT_ID', clientId: 'ITTMON_M365_CLIENT_ID', clientSecret: 'ITTMON_M365_CLIENT_SECRET', certificateKey: 'ITTMON_M365_CERTIFICATE_KEY', certificateThumbprint: 'ITTMON_M365_CERTIFICATE_THUMBPRINT', apiUrl: 'ITTMON_M365_API_URL', loginUrl: 'ITTMON_M365_LOGIN_URL' },
   gdrive: { serviceAccount: 'ITTMON_GOOGLE_SERVICE_ACCOUNT', subject: 'ITTMON_GOOGLE_SUBJECT', apiUrl: 'ITTMON_GOOGLE_API_URL' },
   box: { clientId: 'ITTMON_BOX_CLIENT_ID', clientSecret: 'ITTMON_BOX_CLIENT_SECRET', enterpriseId: 'ITTMON_BOX_ENTERPRISE_ID', apiUrl: 'ITTMON_BOX_API_URL' },
   github: { org: 'ITTMON_GITHUB_ORG', enterprise: 'ITTMON_GITHUB_ENTERPRISE', token: 'ITTMON_GITHUB_TOKEN', appId: 'ITTMON_GITHUB_APP_ID', installationId: 'ITTMON_GITHUB_INSTALLATION_ID', privateKey: 'ITTMON_GITHUB_PRIVATE_KEY', apiUrl: 'ITTMON_GITHUB_API_URL' },
@@ -95,6 +97,13 @@ export function credentialsFromEnv<S extends CollectorSource>(source: S, env: No
       }
     } else if (field === 'contentTypes') value[field] = raw.split(',').map((s) => s.trim());
     else value[field] = raw;
+  }
+  if (source === 'm365') {
+    const key = value.certificateKey as string | undefined;
+    const thumbprint = value.certificateThumbprint as string | undefined;
+    delete value.certificateKey;
+    delete value.certificateThumbprint;
+    if (key || thumbprint) value.certificate = { privateKey: key && !key.includes('-----BEGIN') ? readFile(key) : key, thumbprint };
   }
   if (source === 'm365' && env.ITTMON_M365_CONTENT_TYPES) value.contentTypes = env.ITTMON_M365_CONTENT_TYPES.split(',').map((s) => s.trim()).filter(Boolean);
   if (source === 'gdrive' && env.ITTMON_GOOGLE_OVERLAP_MINUTES) value.overlapMinutes = Number(env.ITTMON_GOOGLE_OVERLAP_MINUTES);

@@ -1,4 +1,5 @@
-import { endpointToken } from './auth.ts';
+import { randomUUID } from 'node:crypto';
+import { endpointToken, rs256Jwt } from './auth.ts';
 import type { Credentials } from './credentials.ts';
 import { httpClient, type HttpOptions } from './http.ts';
 import { newestOf } from './run.ts';
@@ -18,12 +19,13 @@ type Positions = Record<string, string>;
  * audit records — as one page. The position per content type is the creation time of the last
  * stored blob, so a resumed run lists that window again from there.
  */
-export function m365Collector(creds: Credentials['m365'], http: Partial<HttpOptions> = {}): Collector {
+export function m365Collector(creds: Credentials['m365'], http: Partial<HttpOptions> = {}, now: () => number = Date.now): Collector {
   const base = `${creds.apiUrl.replace(/\/$/, '')}/api/v1.0/${encodeURIComponent(creds.tenantId)}/activity/feed`;
+  const tokenUrl = `${creds.loginUrl.replace(/\/$/, '')}/${encodeURIComponent(creds.tenantId)}/oauth2/v2.0/token`;
   const auth = endpointToken('m365', () => ({
-    url: `${creds.loginUrl.replace(/\/$/, '')}/${encodeURIComponent(creds.tenantId)}/oauth2/v2.0/token`,
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret, scope: `${creds.apiUrl.replace(/\/$/, '')}/.default` }),
-  }), { ...http, permission: PERMISSION });
+    url: tokenUrl,
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, scope: `${creds.apiUrl.replace(/\/$/, '')}/.default`, ...clientProof(creds, tokenUrl, now()) }),
+  }), { ...http, permission: PERMISSION, now });
   const client = httpClient({ ...http, source: 'm365', auth, permission: PERMISSION });
 
   async function startSubscription(contentType: string): Promise<void> {
@@ -77,4 +79,15 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 function creationTime(r: unknown): string | undefined {
   const t = (r as { CreationTime?: unknown })?.CreationTime;
   return typeof t === 'string' ? (/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t}Z`) : undefined;
+}
+
+/**
+ * The client's proof: its secret, or a certificate-signed assertion (Microsoft identity platform
+ * "certificate credentials": RS256, x5t = base64url SHA-1 thumbprint, aud = the token endpoint).
+ */
+function clientProof(creds: Credentials['m365'], tokenUrl: string, nowMs: number): Record<string, string> {
+  if (!creds.certificate) return { client_secret: creds.clientSecret! };
+  const iat = Math.floor(nowMs / 1000);
+  const assertion = rs256Jwt({ aud: tokenUrl, iss: creds.clientId, sub: creds.clientId, jti: randomUUID(), nbf: iat, iat, exp: iat + 600 }, creds.certificate.privateKey, { x5t: Buffer.from(creds.certificate.thumbprint, 'hex').toString('base64url') });
+  return { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion };
 }

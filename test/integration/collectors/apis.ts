@@ -75,14 +75,27 @@ export class M365Api extends LoopbackApi {
   subscriptions = new Set<string>();
   /** Content blobs: each a JSON array of audit records, created at `created`. */
   blobs: { id: string; created: string; records: Record<string, unknown>[] }[] = [];
+  /** A certificate registered on the app: its public key and SHA-1 thumbprint (hex). */
+  certificate?: { publicKey: string; thumbprint: string };
   constructor(readonly tenant: string, readonly clientId: string, readonly clientSecret: string) { super(); }
+
+  private validAssertion(jwt: string, audience: string): boolean {
+    const claims = verifyJwt(jwt, this.certificate!.publicKey);
+    const header = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { x5t?: string; alg?: string };
+    return !!claims && header.alg === 'RS256' && header.x5t === Buffer.from(this.certificate!.thumbprint, 'hex').toString('base64url')
+      && claims.aud === audience && claims.iss === this.clientId && claims.sub === this.clientId && typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
+  }
 
   addBlob(created: string, records: Record<string, unknown>[]) { this.blobs.push({ id: `blob${this.blobs.length + 1}`, created, records }); }
 
   protected route(method: string, url: URL, body: string, headers: Record<string, string | undefined>): Answer {
     if (method === 'POST' && url.pathname === `/${this.tenant}/oauth2/v2.0/token`) {
       const form = new URLSearchParams(body);
-      if (this.revoked || form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } };
+      const assertion = form.get('client_assertion');
+      const proven = assertion
+        ? this.certificate && form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && this.validAssertion(assertion, `${this.url}${url.pathname}`)
+        : form.get('client_secret') === this.clientSecret;
+      if (this.revoked || form.get('client_id') !== this.clientId || !proven) return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } };
       if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== `${this.url}/.default`) return { status: 400, body: { error: 'invalid_request' } };
       return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, access_token: this.issueToken() } };
     }
@@ -195,8 +208,17 @@ export class GitHubApi extends LoopbackApi {
   token = 'ghp_test';
   scopes = 'read:audit_log';
 
+  /** A GitHub App: its id, installation and public key; installation tokens it issues are valid too. */
+  app?: { id: string; installation: string; publicKey: string };
+
   protected route(method: string, url: URL, _body: string, headers: Record<string, string | undefined>): Answer {
-    if (this.revoked || this.bearer(headers) !== this.token) return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
+    if (this.app && method === 'POST' && url.pathname === `/app/installations/${this.app.installation}/access_tokens`) {
+      const claims = verifyJwt(this.bearer(headers) ?? '', this.app.publicKey);
+      if (this.revoked || !claims || claims.iss !== this.app.id || (claims.exp as number) - (claims.iat as number) > 600) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      return { status: 201, body: { token: this.issueToken(), expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { organization_administration: 'read' } } };
+    }
+    const token = this.bearer(headers);
+    if (this.revoked || (token !== this.token && !this.validToken(token))) return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
     if (!this.scopes.includes('read:audit_log')) return { status: 403, body: { message: 'Must have admin rights to organization.' } };
     if (method === 'GET' && url.pathname === '/orgs/acme/audit-log') {
       const since = Date.parse(/created:>=(\S+)/.exec(url.searchParams.get('phrase') ?? '')?.[1] ?? '1970-01-01T00:00:00Z');

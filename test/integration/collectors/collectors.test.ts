@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, collectorFor, CredentialError, parseCredentials, type CheckpointStore, type CollectorSource } from '#shared/collect/index.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { collect, collectorFor, CredentialError, credentialsFromEnv, parseCredentials, type CheckpointStore, type CollectorSource } from '#shared/collect/index.ts';
 import { directorySink, fileCheckpoints } from '#shared/collect/local.ts';
 import type { HttpOptions } from '#shared/collect/http.ts';
 import { ittmon } from '../cli.ts';
@@ -258,6 +259,47 @@ describe('collector specifics', () => {
     now += 3 * 3_600_000;
     await run();
     expect(collectedIds(out, c.idOf)).not.toContain('-778');
+  });
+
+  it('M365: signs in with a certificate instead of a secret (a signed client assertion)', async () => {
+    const { api, creds, served } = await start(CASES[0]!, 4);
+    const m365 = api as M365Api;
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const thumbprint = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+    m365.certificate = { publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), thumbprint };
+    const { clientSecret: _, ...rest } = creds as Record<string, unknown>;
+    const withCert = { ...rest, certificate: { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), thumbprint } };
+    const out = mkdtempSync(join(tmpdir(), 'm365-cert-'));
+    await collect(collectorFor('m365', parseCredentials('m365', withCert, 'test'), quick().http), { sink: directorySink(out), checkpoints: fileCheckpoints(out), context });
+    expect(new Set(collectedIds(out, CASES[0]!.idOf))).toEqual(new Set(served));
+    // A certificate the app does not know is refused like a wrong secret.
+    m365.certificate = { ...m365.certificate, thumbprint: 'ffffffffffffffffffffffffffffffffffffffff' };
+    const error = await collect(collectorFor('m365', parseCredentials('m365', withCert, 'test'), quick().http), { sink: directorySink(out), checkpoints: fileCheckpoints(mkdtempSync(join(tmpdir(), 'm365-'))), context }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialError);
+  });
+
+  it('GitHub: signs in as a GitHub App (JWT → installation token) and refreshes the token when it expires', async () => {
+    const { api, creds, served } = await start(CASES[3]!, 6);
+    const gh = api as GitHubApi;
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.app = { id: '123456', installation: '987', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    gh.token = 'no-static-token';
+    const asApp = { org: 'acme', apiUrl: (creds as { apiUrl: string }).apiUrl, appId: '123456', installationId: '987', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+    const out = mkdtempSync(join(tmpdir(), 'gh-app-'));
+    const sink = directorySink(out);
+    let stored = 0;
+    const expiring = { put: async (k: string, b: string) => { await sink.put(k, b); if (++stored === 1) gh.expireTokens(); } };
+    await collect(collectorFor('github', parseCredentials('github', asApp, 'test'), quick().http), { sink: expiring, checkpoints: fileCheckpoints(out), context });
+    expect(new Set(collectedIds(out, CASES[3]!.idOf))).toEqual(new Set(served));
+    expect(gh.tokensIssued).toBe(2);
+  });
+
+  it('credentials: each missing field is named, with its environment variable on a laptop', () => {
+    expect(() => parseCredentials('m365', { tenantId: 't' }, 'secret ittmon/m365')).toThrow(/secret ittmon\/m365: clientId: missing/);
+    expect(() => credentialsFromEnv('gitlab', {}, () => '')).toThrow('ITTMON_GITLAB_TOKEN: missing');
+    expect(() => credentialsFromEnv('m365', { ITTMON_M365_TENANT_ID: 't', ITTMON_M365_CLIENT_ID: 'c' }, () => '')).toThrow(/clientSecret or certificate/);
+    expect(() => parseCredentials('github', { token: 't' })).toThrow(/exactly one of org and enterprise/);
+    expect(() => parseCredentials('github', { org: 'acme' })).toThrow(/token, or appId, installationId and privateKey/);
   });
 
   it('M365: lists at most 24 hours per call and never further back than the API keeps (7 days)', async () => {
