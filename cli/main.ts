@@ -1,5 +1,6 @@
 import { ConfigError } from '#shared/config/index.ts';
 import { check } from './check.ts';
+import { DIFF_USAGE, diff } from './diff.ts';
 import { COLLECT_USAGE, collectCommand } from './collect.ts';
 import { EXIT, UsageError, processIo, type Io } from './io.ts';
 import { FLAGS_USAGE, flags } from './flags.ts';
@@ -16,6 +17,7 @@ usage:
   ${FLAGS_USAGE}
   ${SERVE_USAGE}
   ${COLLECT_USAGE}
+  ${DIFF_USAGE}
 
 Exit codes: 0 done, 2 usage or configuration error, 3 --fail-on threshold met, 1 anything else.
 `;
@@ -31,6 +33,7 @@ export async function main(args: string[], io: Io = processIo(), signal?: AbortS
       case 'flags': return await flags(rest, io);
       case 'serve': return await serve(rest, io, signal);
       case 'collect': return await collectCommand(rest, io);
+      case 'diff': return await diff(rest, io);
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);
         return command ? EXIT.ok : EXIT.usage;
