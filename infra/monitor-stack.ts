@@ -1,4 +1,5 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -8,6 +9,7 @@ import { Collectors, type CollectorSettings } from './constructs/collectors.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
 import { Publisher } from './constructs/publisher.ts';
+import { Replay } from './constructs/replay.ts';
 import { ReviewApi } from './constructs/review-api.ts';
 import { AccessLogs, ConfigBucket } from './constructs/storage.ts';
 import { StreamIngestion } from './constructs/stream-ingestion.ts';
@@ -41,6 +43,7 @@ export class MonitorStack extends Stack {
   readonly observability: Observability;
   readonly config: ConfigBucket;
   readonly collectors?: Collectors;
+  readonly replay: Replay;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps = {}) {
     super(scope, id, props);
@@ -68,5 +71,12 @@ export class MonitorStack extends Stack {
         ...(props.gitlabStreamTokenSecret ? { gitlabStream: { api: this.review.api, tokenSecretName: props.gitlabStreamTokenSecret } } : {}),
       });
     }
+    const logBuckets = [
+      ...(this.ingestion.logsBucket ? [this.ingestion.logsBucket] : []),
+      ...[...new Set((props.logSources ?? []).map((s) => s.bucketName))].map((name, i) => Bucket.fromBucketName(this, `ReplaySource${i}`, name)),
+      ...(this.collectors ? [this.collectors.bucket] : []),
+    ];
+    this.replay = new Replay(this, 'Replay', { queue: this.ingestion.queue, key: this.key, buckets: logBuckets });
+    new CfnOutput(this, 'ReplayStateMachineArn', { value: this.replay.stateMachine.stateMachineArn, description: 'ittmon replay start --state-machine THIS: backfill or look back over a window of a log bucket' });
   }
 }

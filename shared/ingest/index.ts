@@ -1,6 +1,7 @@
 import type { Policy } from '#shared/config/index.ts';
 import { Scan, type ObjectResult, type Rejected, type ResourceLabels } from '#shared/pipeline/index.ts';
 import { memoize } from './memo.ts';
+import { replayWork, type ReplayItem } from './replay.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
 import type { SourceName } from '#shared/model/index.ts';
 import type { FlagChange, FlagStore, QuarantineSink, SourceObject } from '#shared/store/index.ts';
@@ -110,6 +111,7 @@ export type IngestWork = { ref: ObjectRef; resume?: Resume; eventTime?: string }
 export function parseIngestMessage(body: string): IngestWork[] {
   const msg = JSON.parse(body) as Record<string, unknown>;
   if (msg.Event === 's3:TestEvent') return [];
+  if (msg.replay) return replayWork(msg.replay as ReplayItem);
   if (msg.continuation) {
     const c = msg.continuation as { ref: ObjectRef; resume: Resume };
     if (!c.ref?.bucket || !c.ref?.key || typeof c.resume?.bytes !== 'number') throw new Error('continuation message without ref or resume');

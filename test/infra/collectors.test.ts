@@ -22,7 +22,7 @@ beforeAll(() => {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth(); // throws on an unacknowledged finding
   template = Template.fromStack(stack);
-}, 120_000);
+}, 600_000);
 
 const collectorFunctions = () => Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { COLLECTOR_SOURCE: Match.anyValue() } } } }));
 const roleOf = (fn: Record<string, unknown>) => ((fn.Properties as { Role: { 'Fn::GetAtt': string[] } }).Role['Fn::GetAtt'][0]!);
@@ -83,5 +83,40 @@ describe('collectors', () => {
   it('the GitLab stream receiver is a POST route without Cognito, guarded by its token secret', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /collect/gitlab', AuthorizationType: 'NONE' });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STREAM_TOKEN_SECRET_ARN: Match.anyValue(), COLLECTED_PREFIX: 'collected/' } } });
+  });
+});
+
+describe('replay (backfill and look-back)', () => {
+  const definition = () => {
+    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const body = (sm.Properties as { DefinitionString: unknown }).DefinitionString;
+    // The definition is a Fn::Join of strings and tokens: render tokens as placeholders, then parse.
+    const text = typeof body === 'string' ? body : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+    return JSON.parse(text) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+  };
+
+  it('a Distributed Map lists the bucket and prefix given at start, under a concurrency cap, tolerating 1% failures', () => {
+    const map = definition().States.EachObject!;
+    expect(map.Type).toBe('Map');
+    expect(map.ItemReader).toEqual({ Resource: 'arn:TOKEN:states:::s3:listObjectsV2', Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' } });
+    expect(map.MaxConcurrency).toBe(10);
+    expect(map.ToleratedFailurePercentage).toBe(1);
+    expect((map.ItemProcessor as { ProcessorConfig: unknown }).ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(map.ItemSelector).toEqual(expect.objectContaining({ 'key.$': '$$.Map.Item.Value.Key', 'etag.$': '$$.Map.Item.Value.Etag', 'lastModified.$': '$$.Map.Item.Value.LastModified', 'since.$': '$.since', 'until.$': '$.until', 'lookBack.$': '$.lookBack' }));
+  });
+
+  it('each object goes to the ingest queue as a replay message, retried with backoff and jitter', () => {
+    const processor = (definition().States.EachObject!.ItemProcessor as { States: Record<string, Record<string, unknown>> }).States.Enqueue!;
+    expect(processor.Resource).toBe('arn:TOKEN:states:::sqs:sendMessage');
+    expect((processor.Parameters as { MessageBody: unknown }).MessageBody).toEqual({ 'replay.$': '$' });
+    expect(processor.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['States.TaskFailed', 'States.Timeout'], MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' })]);
+  });
+
+  it('may list the log buckets and send to the ingest queue, nothing else on data', () => {
+    const role = Object.entries(template.findResources('AWS::IAM::Role')).find(([, r]) => JSON.stringify(r).includes('states.amazonaws.com'))![0];
+    const actions = statementsOf(role).flatMap((s) => [s.Action].flat() as string[]);
+    expect(actions).toEqual(expect.arrayContaining(['s3:ListBucket', 'sqs:SendMessage']));
+    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:ListBucket']);
+    expect(actions.some((a) => a.startsWith('dynamodb:'))).toBe(false);
   });
 });
