@@ -36,6 +36,8 @@ export interface AccessEvent {
   ip?: string;
   /** A country the source itself reports (GitHub `actor_location`), used when there is no IP. */
   sourceCountry?: string;
+  /** What the source could not use, said for the reviewer (a location code that is no country). */
+  notes?: string[];
   resource: Resource;
   bytes?: number;
   origin: Origin;
