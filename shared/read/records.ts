@@ -46,12 +46,11 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
   const progress = options.progress ?? { bytes: 0, line: 0, stopped: false };
   Object.assign(progress, { bytes: start.bytes, line: start.line, stopped: false });
   let lastLine = start.line;
-  const progressBefore = { bytes: start.bytes, line: start.line };
   let out: ReadItem[] = [];
   let emitted = 0; // items of this file so far: a file never passes as zero records
   const push = (item: ReadItem) => { out.push(item); emitted += 1; };
   // A message of Samba's own log file: its header line, then indented text lines.
-  let held: { text: string; origin: Origin; before: { bytes: number; line: number } } | undefined;
+  let held: { text: string; origin: Origin } | undefined;
   const release = () => {
     if (!held) return;
     if (held.text.length > max) push({ kind: 'reject', reason: `log message of ${held.text.length} characters is over the ${max}-byte limit`, origin: held.origin });
@@ -74,14 +73,13 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
     for await (const lines of splitLineBatches(content.text, max, start, start.skip ? start.bytes : 0)) {
       for (const { text, line, end, tooLong } of lines) {
         // At least one line per call, so that a resumed chunk always moves forward.
-        if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
+        // Never inside an XML event or between a Samba log header and its indented lines.
+        if (mode !== 'document' && !xml && !(held && /^\s/.test(text)) && line > start.line + 1 && options.stop?.()) {
           progress.stopped = true; // this line is read again on resume: progress stays before it
-          if (held) Object.assign(progress, held.before); // so is a message still gathering its lines
+          release(); // the message before it is complete
           if (out.length) yield out;
           return;
         }
-        progressBefore.bytes = progress.bytes;
-        progressBefore.line = progress.line;
         progress.bytes = end;
         progress.line = line;
         lastLine = line;
@@ -114,7 +112,7 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
             continue;
           }
           release();
-          if (SAMBA_DEBUG_HEADER.test(trimmed)) held = { text: trimmed, origin, before: { bytes: progressBefore.bytes, line: progressBefore.line } };
+          if (SAMBA_DEBUG_HEADER.test(trimmed)) held = { text: trimmed, origin };
           else push({ kind: 'record', record: text, origin });
           continue;
         }

@@ -117,7 +117,7 @@ describe('CloudTrail — behaviour', () => {
 });
 
 describe('CloudTrail — Insights, EventBridge delivery and S3 Express One Zone (test/fixtures/variants)', () => {
-  const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/${name}`, import.meta.url));
+  const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/logs/${name}`, import.meta.url));
   const show = (out: Awaited<ReturnType<typeof parseWith>>) => out.map((o) => (o.kind === 'event' ? `${o.event.action} ${o.event.resource.uri} ${o.event.actor.candidates[0]}` : `${o.kind}: ${o.reason}`));
   it('Insights records (start and end) are skipped with their reason, not quarantined', async () => {
     expect(show(await parseWith(cloudtrail, variant('cloudtrail-insights.json')))).toEqual([

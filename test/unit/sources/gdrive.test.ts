@@ -38,7 +38,7 @@ describe('Google Drive — API shapes (authored)', () => {
 
 describe('Google Drive label events (test/fixtures/variants/gdrive-labels.jsonl)', () => {
   it('label_added and label_field_changed are learned as the title and "Title: value"; label_removed takes the title away', async () => {
-    const out = await parseWith(gdrive, readFileSync(new URL('../../fixtures/variants/gdrive-labels.jsonl', import.meta.url)));
+    const out = await parseWith(gdrive, readFileSync(new URL('../../fixtures/variants/logs/gdrive-labels.jsonl', import.meta.url)));
     expect(out.map((o) => o.kind === 'event' && { action: o.event.action, release: o.event.release, change: o.event.labelChange, uri: o.event.resource.uri, labels: o.event.resource.labels })).toEqual([
       { action: 'label', release: false, change: 'add', uri: 'gdrive://1HgVcAsE12rEpOrTxYz', labels: ['Export Control', 'Export Control: ITAR'] },
       { action: 'download', release: true, change: undefined, uri: 'gdrive://1HgVcAsE12rEpOrTxYz', labels: undefined },

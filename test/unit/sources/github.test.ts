@@ -57,7 +57,7 @@ describe('GitHub audit log — behaviour', () => {
 
 describe('GitHub — a personal security-log export (no actor, org or business)', () => {
   it('is recognised as GitHub: reads become events (the account in `user`), the rest are skipped', async () => {
-    const text = readFileSync(new URL('../../fixtures/variants/github-security-log.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../../fixtures/variants/logs/github-security-log.json', import.meta.url), 'utf8');
     const records = JSON.parse(text) as Record<string, unknown>[];
     expect(records.every((r) => github.detect(r))).toBe(true);
     const out = await parseWith(github, text);

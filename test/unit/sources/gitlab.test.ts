@@ -43,7 +43,7 @@ describe('GitLab audit events — documented shapes (authored)', () => {
 });
 
 describe('GitLab — the variants the streaming destinations really receive (test/fixtures/variants)', () => {
-  const sample = readFileSync(new URL('../../fixtures/variants/gitlab-streaming.jsonl', import.meta.url), 'utf8');
+  const sample = readFileSync(new URL('../../fixtures/variants/logs/gitlab-streaming.jsonl', import.meta.url), 'utf8');
   it('the UI Download button (plain-string custom_message) and the public-project event are downloads; a deploy token is a service; a push is not a read', async () => {
     const out = await parseWith(gitlab, sample);
     expect(out.map((o) => (o.kind === 'event' ? `${o.event.action} ${o.event.resource.uri} ${o.event.actor.service ? 'service' : o.event.actor.anonymous ? 'anonymous' : o.event.actor.candidates[0]}` : `${o.kind}: ${o.reason}`))).toEqual([

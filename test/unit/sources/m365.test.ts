@@ -58,7 +58,7 @@ describe('Microsoft 365 — documented shapes (authored)', () => {
 
 describe('Microsoft 365 — guests and claims-encoded identities (test/fixtures/variants)', () => {
   it('each form gives the e-mail (or Windows account) a directory can match; guests are external', async () => {
-    const out = await parseWith(m365(), readFileSync(new URL('../../fixtures/variants/m365-sharepoint-identities.jsonl', import.meta.url)));
+    const out = await parseWith(m365(), readFileSync(new URL('../../fixtures/variants/logs/m365-sharepoint-identities.jsonl', import.meta.url)));
     expect(out.map((o) => o.kind === 'event' && { candidates: o.event.actor.candidates, external: o.event.actor.external ?? false })).toEqual([
       { candidates: ['m365:urn:spo:guest#partner@example.com', 'email:partner@example.com'], external: true },
       { candidates: ['m365:i:0#.f|membership|lwei@acme.edu', 'email:lwei@acme.edu'], external: false },

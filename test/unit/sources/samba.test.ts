@@ -50,7 +50,7 @@ describe('Samba full_audit — with the default prefix %u|%I|%m|%S', () => {
 });
 
 // Samples written from the documented shapes (test/fixtures/variants/README.md names each source).
-const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/${name}`, import.meta.url));
+const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/logs/${name}`, import.meta.url));
 const summary = (out: Awaited<ReturnType<typeof parseWith>>) => out.map((o) => (o.kind === 'event' ? `${o.event.time} ${o.event.resource.uri} ${o.event.actor.candidates.join(',') || 'anonymous'}` : `${o.kind}: ${o.reason}`));
 
 describe('Samba full_audit — every framing the daemon and the collectors really write', () => {

@@ -72,7 +72,7 @@ describe('Windows — FSx audit logs and other shapes (authored)', () => {
 
 describe('Windows 5145 — what is a read is decided by the access mask (test/fixtures/variants)', () => {
   it('share-root listings, IPC$ pipes, metadata, traverse, refused and write accesses are not reads', async () => {
-    const out = await parseWith(windows, readFileSync(new URL('../../fixtures/variants/windows-5145-shares.xml', import.meta.url)));
+    const out = await parseWith(windows, readFileSync(new URL('../../fixtures/variants/logs/windows-5145-shares.xml', import.meta.url)));
     expect(out.map((o) => (o.kind === 'event' ? `read ${o.event.resource.uri}` : `${o.kind}: ${o.reason}`))).toEqual([
       'skip: not a read: a listing of the share root',
       'skip: not a file: named pipe srvsvc on IPC$',
