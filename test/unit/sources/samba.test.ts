@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { samba } from '#shared/sources/samba/index.ts';
-import { parseWith, realFixture } from '#test/helpers.ts';
+import { PEOPLE_HEADER, parseWith, policyFrom, realFixture } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
@@ -125,5 +125,15 @@ describe('Samba paths: sources.samba.shares, and the default without it', () => 
   });
   it('opening the share root itself is not a file', () => {
     expect(samba().parse(line('public', '/srv/shares/public'), origin)).toEqual({ kind: 'skip', reason: 'not a file: openat of the share root' });
+  });
+});
+
+describe('sources.samba.shares in ittmon.yaml', () => {
+  const config = (shares: string) => ({ 'ittmon.yaml': `home: US\ndirectory: people.csv\ndatasets:\n  - { id: d, name: D, jurisdiction: EAR, classification: EAR99, match: { paths: ['smb://**'] } }\nsources:\n  samba:\n    shares: ${shares}\n`, 'people.csv': `${PEOPLE_HEADER}\n` });
+  it('maps share names to the absolute directories they export', async () => {
+    expect((await policyFrom(config('{ public: /srv/shares/public, Research: /export/research }'))).sources.samba?.shares).toEqual({ public: '/srv/shares/public', Research: '/export/research' });
+  });
+  it('a relative directory is an error that names the field and the fix', async () => {
+    await expect(policyFrom(config('{ public: srv/shares/public }'))).rejects.toThrow(/sources\.samba\.shares\.public.*absolute directory the share exports/s);
   });
 });
