@@ -91,6 +91,8 @@ export interface ClearedReason {
 export interface FlagEvent {
   id: string; source: SourceName; time: string; action: Action; resource: string;
   name?: string; ip?: string; country?: string; bytes?: number;
+  /** What the source could not use (AccessEvent.notes), for the reviewer. */
+  notes?: string[];
 }
 
 /** One flag per actor × dataset × UTC day (DESIGN §3.7). */

@@ -83,7 +83,7 @@ describe('ittmon scan over a mixed directory of every variant', () => {
       'notes.txt: not a recognised log format (tried s3-access, samba, windows, cloudtrail, github, gitlab, m365, gdrive, box)',
     ]);
 
-    const flags = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { actor: { key: string; person?: string }; reasons: { code: string }[]; events: { source: string; resource: string; action: string }[] });
+    const flags = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { actor: { key: string; person?: string }; reasons: { code: string }[]; events: { source: string; resource: string; action: string; notes?: string[] }[] });
     const flagged = (source: string, resource: string) => flags.find((f) => f.events.some((e) => e.source === source && e.resource === resource));
     // Samba: an absolute path in a share configured under sources.samba.shares, a pid in the tag, RFC 3164 with <PRI>.
     expect(flagged('samba', 'smb://fs1/research/HGV/runs/case12.h5')?.actor.person).toBe('p-001');
@@ -102,6 +102,10 @@ describe('ittmon scan over a mixed directory of every variant', () => {
     // CloudTrail through EventBridge and S3 Express One Zone.
     expect(flagged('cloudtrail', 's3://acme-research/hgv/runs/case12.h5')).toBeDefined();
     expect(flagged('cloudtrail', 's3://hgv-scratch--usw2-az1--x-s3/runs/case12.h5')).toBeDefined();
+    // A GitHub country code that is no country: scanned, placed nowhere, and the reviewer is told.
+    const eu = flags.flatMap((f) => f.events).find((e) => e.source === 'github' && e.action === 'clone')!;
+    expect(eu.notes).toEqual(['location unknown: actor_location.country_code "EU" is not an ISO 3166 country']);
+    expect(flags.find((f) => f.events.includes(eu))!.reasons.map((r) => r.code)).toEqual(['ANONYMOUS_ACCESS']);
     // Windows: the one real read among listings, pipes, metadata and refusals (twice: UTF-8 and UTF-16 copies, one event id).
     expect(flags.flatMap((f) => f.events).filter((e) => e.source === 'windows').map((e) => e.resource)).toEqual(['smb://fs01.acme.local/Projects/HGV/runs/case12.h5']);
   }, 60_000);
