@@ -53,13 +53,10 @@ function readHeader(text: string, year?: number): { time?: string; host?: string
   return { ...(Number.isNaN(ms) ? {} : { time: new Date(ms).toISOString() }), host: bsd[6]! };
 }
 
-const header = rememberLast((key: string) => {
-  const [year, text] = [Number(key.slice(0, 4)) || undefined, key.slice(5)];
-  return readHeader(text, year);
-});
+type ReadHeader = (text: string) => { time?: string; host?: string };
 
 /** A text record: a syslog line or a message of Samba's log file. */
-function fromText(line: string, year?: number): Message | string {
+function fromText(line: string, header: ReadHeader): Message | string {
   const debug = SAMBA_DEBUG.exec(line);
   if (debug) {
     // Samba writes its log file in the server's local time, without a zone: taken as UTC.
@@ -80,7 +77,7 @@ function fromText(line: string, year?: number): Message | string {
     return other ? { text: '', other: true, program: other[1] ?? other[2]! } : `not a Samba full_audit line: no "${TAG}:" tag`;
   }
   const head = line.slice(0, tag.index).trim();
-  return { text: line.slice(tag.index + tag[0].length), ...(head ? header(`${String(year ?? 0).padStart(4, '0')}|${head}`) : {}) };
+  return { text: line.slice(tag.index + tag[0].length), ...(head ? header(head) : {}) };
 }
 
 function timeAndHost(time: string, host: string): { time?: string; host?: string } {
@@ -106,13 +103,13 @@ const messageOf = (r: JsonObject): string | undefined => {
 };
 
 /** A JSON export of the syslog line: journald, rsyslog's JSON templates, Elastic agents. */
-function fromJson(r: JsonObject, year?: number): Message | string {
+function fromJson(r: JsonObject, header: ReadHeader): Message | string {
   const message = messageOf(r);
   const raw = str(r.rawmsg);
   if (tagOf(r) !== TAG) {
     // Some exports keep the whole line (rsyslog `rawmsg`, a plain `message`): read it as text.
     const line = [raw, message].find((t) => t && TAG_IN_LINE.test(t));
-    if (line) return fromText(line, year);
+    if (line) return fromText(line, header);
     const program = isSyslogJson(r) ? tagOf(r) : undefined;
     return program ? { text: '', other: true, program } : `not a Samba full_audit record: no ${TAG} tag in ${TAG_FIELDS.join(', ')}`;
   }
@@ -121,7 +118,7 @@ function fromJson(r: JsonObject, year?: number): Message | string {
   const time = micros && /^\d{13,19}$/.test(micros) ? isoTime(Math.floor(Number(micros) / 1000)) : isoTime(r.timereported ?? r['@timestamp'] ?? r.timestamp ?? r.time ?? r.timegenerated);
   const host = str(r._HOSTNAME) ?? str(r.hostname) ?? str(r.HOSTNAME) ?? (isObject(r.host) ? str(r.host.hostname) ?? str(r.host.name) : str(r.host)) ?? str(r.fromhost);
   // A message that is itself a whole syslog line (a relay kept the header) is read as one.
-  const text = TAG_IN_LINE.test(message) ? fromText(message, year) : undefined;
+  const text = TAG_IN_LINE.test(message) ? fromText(message, header) : undefined;
   if (text && typeof text !== 'string') return { ...text, ...(text.time || !time ? {} : { time }), ...(text.host || !host ? {} : { host }) };
   return { text: message, ...(time ? { time } : {}), ...(host ? { host } : {}) };
 }
@@ -167,6 +164,8 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
   const user = prefix.indexOf('%u') >= 0 ? prefix.indexOf('%u') : prefix.indexOf('%U');
   const ipField = prefix.indexOf('%I');
   const shareField = prefix.indexOf('%S');
+  // Syslog lines come in time order, many to the second: remember the last header read.
+  const header = rememberLast((text: string) => readHeader(text, settings.year));
 
   function parseMessage(m: Message, r: RawRecord, origin: { file: string; line: number }) {
     if (m.program) return skip(`syslog message of another program: ${m.program.slice(0, 40)}`);
@@ -206,7 +205,7 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
       ? r.includes(TAG) || (r.charCodeAt(0) === 0x5b && SAMBA_DEBUG.test(r)) || SYSLOG_LINE.test(r)
       : isSyslogJson(r) || tagOf(r) === TAG || (typeof r.rawmsg === 'string' && r.rawmsg.includes(`${TAG}`)) || (typeof (r.MESSAGE ?? r.message ?? r.msg) === 'string' && TAG_IN_LINE.test(String(r.MESSAGE ?? r.message ?? r.msg)))),
     parse(r, origin) {
-      const m = typeof r === 'string' ? fromText(r, settings.year) : fromJson(r, settings.year);
+      const m = typeof r === 'string' ? fromText(r, header) : fromJson(r, header);
       if (typeof m === 'string') return reject(m);
       return parseMessage(m, r, origin);
     },
