@@ -1,6 +1,7 @@
 import type { AllowRule, DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
 import type { AccessEvent, Action, ClearedReason, FlagReason, Severity } from '#shared/model/index.ts';
 import { licenseRequired, type LicenseAnswer } from '#shared/rules/index.ts';
+import { isCountryCode } from '#shared/rules/countries.ts';
 import type { Place } from '#shared/geo/index.ts';
 
 export interface AssessContext {
@@ -115,7 +116,8 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
     }
   }
 
-  if (place && place.country !== ctx.home) {
+  // A place that is no ISO 3166 country (a log's EU, ZZ, T1…) is an unknown location, never an error.
+  if (place && place.country !== ctx.home && isCountryCode(place.country)) {
     const answer = licenseAnswer(dataset, place.country, ctx.home);
     if (answer.licenseRequired) {
       const who = person ? `${person.name} (${person.id})` : event.actor.anonymous ? 'An unauthenticated user' : `Account ${account}`;

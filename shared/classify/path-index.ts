@@ -137,8 +137,11 @@ function test(entries: Entry[], text: string, into: Set<number>): void {
   for (const e of entries) if (!into.has(e.owner) && e.re.test(text)) into.add(e.owner);
 }
 
-/** One regex for several globs; minimatch only compiles. */
+/**
+ * One regex for several globs; minimatch only compiles. The `s` flag lets `*`, `?` and `**` match
+ * line breaks and U+2028/U+2029 too: S3 keys may hold them, and every character of a key is ordinary.
+ */
 export function combine(globs: string[], nocase: boolean): RegExp | undefined {
   const sources = globs.map((g) => makeRe(g, { dot: true, nocase, nocomment: true, nonegate: true })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
-  return sources.length ? new RegExp(sources.join('|'), nocase ? 'i' : '') : undefined;
+  return sources.length ? new RegExp(sources.join('|'), nocase ? 'is' : 's') : undefined;
 }

@@ -34,7 +34,7 @@ export const configSchema = z.strictObject({
     expires: date,
   })).default([]),
   sources: z.strictObject({
-    samba: z.strictObject({ prefix: z.string().regex(/^%[a-zA-Z](\|%[a-zA-Z])*$/, 'expected smb.conf substitutions joined by |, e.g. %u|%I|%m|%S').optional(), host: z.string().min(1).optional(), year: z.coerce.number().int().min(1990).max(2100).optional() }).optional(),
+    samba: z.strictObject({ prefix: z.string().regex(/^%[a-zA-Z](\|%[a-zA-Z])*$/, 'expected smb.conf substitutions joined by |, e.g. %u|%I|%m|%S').optional(), host: z.string().min(1).optional(), year: z.coerce.number().int().min(1990).max(2100).optional(), shares: z.record(z.string().min(1), z.string().regex(/^\//, 'expected the absolute directory the share exports (smb.conf path), e.g. /srv/shares/public')).optional() }).optional(),
     m365: z.strictObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),
   }).default({}),
   review: z.strictObject({ pseudonymise: z.boolean().default(false) }).optional(),

@@ -58,6 +58,7 @@ export class FlagAggregator {
       id: event.id, source: event.source, time: event.time, action: event.action, resource: event.resource.uri,
       ...(event.resource.name ? { name: event.resource.name } : {}), ...(event.ip ? { ip: event.ip } : {}),
       ...(country ? { country } : {}), ...(event.bytes !== undefined ? { bytes: event.bytes } : {}),
+      ...(event.notes?.length ? { notes: event.notes } : {}),
     };
     insertByTime(b.events, summary);
   }

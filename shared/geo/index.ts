@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { Reader } from 'mmdb-lib';
 import type { NetworkRule } from '#shared/config/index.ts';
+import { isCountryCode } from '#shared/rules/countries.ts';
 
 export interface Place { country: string; label?: string }
 
@@ -65,6 +66,7 @@ export class Geo {
     if (this.documentationRanges.check(ip, type)) return undefined;
     const record = this.reader?.get(ip) as CountryRecord | null | undefined;
     const code = record?.country_code ?? record?.country?.iso_code;
-    return code ? { country: code.toUpperCase() } : undefined;
+    // Databases also hold codes that are no country (EU, AP, A1, T1, ZZ): the location is unknown.
+    return code && isCountryCode(code.toUpperCase()) ? { country: code.toUpperCase() } : undefined;
   }
 }

@@ -36,6 +36,8 @@ export interface AccessEvent {
   ip?: string;
   /** A country the source itself reports (GitHub `actor_location`), used when there is no IP. */
   sourceCountry?: string;
+  /** What the source could not use, said for the reviewer (a location code that is no country). */
+  notes?: string[];
   resource: Resource;
   bytes?: number;
   origin: Origin;
@@ -89,6 +91,8 @@ export interface ClearedReason {
 export interface FlagEvent {
   id: string; source: SourceName; time: string; action: Action; resource: string;
   name?: string; ip?: string; country?: string; bytes?: number;
+  /** What the source could not use (AccessEvent.notes), for the reviewer. */
+  notes?: string[];
 }
 
 /** One flag per actor × dataset × UTC day (DESIGN §3.7). */

@@ -15,7 +15,7 @@ const MAX_DEPTH = 4;
 /**
  * Takes the transport wrappers off a JSON value, whatever source is inside: arrays and API pages,
  * CloudTrail's `{"Records":[…]}`, CloudWatch Logs subscriptions (`awslogs.data`, DATA_MESSAGE,
- * CONTROL_MESSAGE), Kinesis and Firehose records. One mechanism for every source.
+ * CONTROL_MESSAGE), Kinesis and Firehose records, EventBridge events. One mechanism for every source.
  */
 export function* unwrap(value: unknown, origin: Origin, depth = 0): Generator<ReadItem> {
   if (depth > MAX_DEPTH) {
@@ -45,6 +45,12 @@ export function* unwrap(value: unknown, origin: Origin, depth = 0): Generator<Re
       return;
     }
     yield* unwrap(decoded, origin, depth + 1);
+    return;
+  }
+  const bridged = eventBridgeDetail(value);
+  if (bridged) {
+    if (bridged.carries) yield* unwrap(bridged.detail, origin, depth + 1);
+    else yield { kind: 'skip', reason: `EventBridge event, not an access record: "${bridged.type}" from ${bridged.source}`, origin };
     return;
   }
   if (value.messageType === 'CONTROL_MESSAGE') {
@@ -81,6 +87,16 @@ function pageItems(value: JsonObject): unknown[] | undefined {
   return undefined;
 }
 const PAGE_METADATA = new Set(['chunk_size', 'next_stream_position', 'next_marker', 'limit', 'kind', 'etag', 'nextPageToken', 'invocationId', 'deliveryStreamArn', 'region', 'sourceKinesisStreamArn']);
+
+/**
+ * An EventBridge event (as a rule, archive or Firehose delivers it): the CloudTrail record sits in
+ * `detail` for the "… via CloudTrail" detail types; other events are not access records.
+ */
+function eventBridgeDetail(value: JsonObject): { carries: boolean; detail: JsonObject; type: string; source: string } | undefined {
+  const type = value['detail-type'];
+  if (typeof type !== 'string' || !isObject(value.detail) || typeof value.source !== 'string') return undefined;
+  return { carries: / via CloudTrail$/.test(type), detail: value.detail, type, source: value.source };
+}
 
 /** base64 data of a CloudWatch Logs subscription event, a Kinesis record or a Firehose record. */
 function encodedPayload(value: JsonObject): string | undefined {

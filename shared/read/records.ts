@@ -2,6 +2,7 @@ import type { Origin } from '#shared/model/index.ts';
 import { maybeGunzip } from './decompress.ts';
 import { unwrap, type ReadItem } from './envelopes.ts';
 import { splitLineBatches } from './lines.ts';
+import { sniff } from './sniff.ts';
 
 export interface ReadOptions {
   /** The largest line or JSON document kept in memory; CloudTrail writes a whole file as one line. */
@@ -19,6 +20,11 @@ export interface ReadOptions {
 export const DEFAULT_MAX_RECORD_BYTES = 128 << 20;
 
 const preview = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+
+/** A syslog line with its `<PRI>` header (RFC 3164 and RFC 5424): text, not XML. */
+const SYSLOG_PRI = /^<\d{1,3}>/;
+/** The header of a message in Samba's own log file: `[2020/10/01 15:19:54.123456,  0] file.c:123(fn)`. */
+export const SAMBA_DEBUG_HEADER = /^\[\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?,\s*\d+[^\]]*\]/;
 
 /**
  * Bytes → records: gunzip, split lines, then per file either text lines, JSON lines, one JSON
@@ -41,18 +47,36 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
   Object.assign(progress, { bytes: start.bytes, line: start.line, stopped: false });
   let lastLine = start.line;
   let out: ReadItem[] = [];
-  const push = (item: ReadItem) => { out.push(item); };
+  let emitted = 0; // items of this file so far: a file never passes as zero records
+  const push = (item: ReadItem) => { out.push(item); emitted += 1; };
+  // A message of Samba's own log file: its header line, then indented text lines.
+  let held: { text: string; origin: Origin } | undefined;
+  const release = () => {
+    if (!held) return;
+    if (held.text.length > max) push({ kind: 'reject', reason: `log message of ${held.text.length} characters is over the ${max}-byte limit`, origin: held.origin });
+    else push({ kind: 'record', record: held.text, origin: held.origin });
+    held = undefined;
+  };
   /** The records of one JSON value, numbered by their position in it. */
   const pushJson = (value: unknown, origin: Origin) => {
     let index = 0;
-    for (const item of unwrap(value, origin)) out.push({ ...item, origin: { file, line: origin.line, index: index++ } });
+    for (const item of unwrap(value, origin)) push({ ...item, origin: { file, line: origin.line, index: index++ } });
   };
   try {
-    for await (const lines of splitLineBatches(maybeGunzip(chunks), max, start, start.skip ? start.bytes : 0)) {
+    const content = await sniff(maybeGunzip(chunks));
+    if (content.binary !== undefined) {
+      const size = await content.size();
+      progress.bytes = start.bytes + size;
+      yield [{ kind: 'reject', reason: `binary file (${size} bytes): ${content.binary}`, origin: { file, line: 0 } }];
+      return;
+    }
+    for await (const lines of splitLineBatches(content.text, max, start, start.skip ? start.bytes : 0)) {
       for (const { text, line, end, tooLong } of lines) {
         // At least one line per call, so that a resumed chunk always moves forward.
-        if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
+        // Never inside an XML event or between a Samba log header and its indented lines.
+        if (mode !== 'document' && !xml && !(held && /^\s/.test(text)) && line > start.line + 1 && options.stop?.()) {
           progress.stopped = true; // this line is read again on resume: progress stays before it
+          release(); // the message before it is complete
           if (out.length) yield out;
           return;
         }
@@ -72,7 +96,8 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
         const trimmed = text.trim();
         if (trimmed === '') continue;
         if (mode === 'unknown') {
-          if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
+          if (SYSLOG_PRI.test(trimmed) || SAMBA_DEBUG_HEADER.test(trimmed)) mode = 'text';
+          else if (trimmed.startsWith('{') || trimmed.startsWith('[')) mode = parseJson(trimmed) === undefined ? 'document' : 'jsonl';
           else if (trimmed.startsWith('//') || trimmed.startsWith('/*')) mode = 'document';
           else if (/^(- )?</.test(trimmed)) mode = 'xml';
           else mode = 'text';
@@ -82,7 +107,13 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
           }
         }
         if (mode === 'text') {
-          push({ kind: 'record', record: text, origin });
+          if (held && /^\s/.test(text)) {
+            held.text += `\n${text}`;
+            continue;
+          }
+          release();
+          if (SAMBA_DEBUG_HEADER.test(trimmed)) held = { text: trimmed, origin };
+          else push({ kind: 'record', record: text, origin });
           continue;
         }
         if (mode === 'xml') {
@@ -116,10 +147,16 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
       }
     }
   } catch (e) {
+    release();
     push({ kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } });
   }
   if (mode === 'xml' && xml) push({ kind: 'reject', reason: 'the file ends inside an <Event> element (truncated?)', origin: { file, line: xmlStart }, raw: preview(xml.join('\n')) });
+  release();
   if (mode === 'document') readDocument();
+  if (emitted === 0 && start.line === 0) {
+    const what = mode === 'xml' ? 'XML without Windows <Event> elements' : progress.bytes === 0 ? 'an empty file' : 'only blank lines';
+    push({ kind: 'reject', reason: `unrecognised file: ${progress.bytes} bytes and no log record in it (${what})`, origin: { file, line: 0 } });
+  }
   if (out.length) yield out;
 
   function readDocument() {

@@ -72,6 +72,13 @@ export const box = defineSource({
     const action = READS[type];
     if (!action) return skip(`not a read: ${type}`);
     if (!item) return reject(`${type} without the file (source.item_id or source.id)`);
-    return event({ ...base, action, release: true, resource: { uri: `box://${item.id}`, ...(item.name ? { name: item.name } : {}) } });
+    // A copy releases the item copied. The user stream's ITEM_COPY names only the new copy (a file
+    // object created by this event, Box adding " (1)" to its name in the same folder): the original
+    // is matched by the name it shares, and the reviewer is told.
+    const src = isObject(r.source) ? r.source : {};
+    const newCopy = action === 'copy' && src.item_id === undefined && isoTime(src.created_at) !== undefined && Math.abs(Date.parse(isoTime(src.created_at)!) - Date.parse(time)) < 60_000;
+    const name = newCopy && item.name ? item.name.replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '') : item.name;
+    const notes = newCopy ? [`Box names only the new copy (box://${item.id}); the item copied is not in the record, so it is matched by its name`] : undefined;
+    return event({ ...base, action, release: true, resource: { uri: `box://${item.id}`, ...(name ? { name } : {}) }, ...(notes ? { notes } : {}) });
   },
 });

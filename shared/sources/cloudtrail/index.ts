@@ -4,7 +4,12 @@ import { basename, cleanIp, defineSource, emailCandidate, isObject, isoTime, num
 import { awsArnActor } from '../aws-identity.ts';
 import { decodeKey } from '../s3-access/index.ts';
 
-/** CloudTrail S3 data events and CodeCommit events, in trail files, NDJSON or CloudWatch Logs. */
+/**
+ * CloudTrail S3 data events (general-purpose buckets, and S3 Express One Zone directory buckets,
+ * `s3express.amazonaws.com`) and CodeCommit events, in trail files, NDJSON, CloudWatch Logs or
+ * EventBridge (`detail`, taken off by the reader). Insights records share the bucket: skipped.
+ */
+const S3_SOURCES = new Set(['s3.amazonaws.com', 's3express.amazonaws.com']);
 const S3_READS: Record<string, Action> = { GetObject: 'download', SelectObjectContent: 'download', GetObjectTorrent: 'download' };
 const S3_COPIES = new Set(['CopyObject', 'UploadPartCopy']);
 const CODECOMMIT_READS: Record<string, Action> = { GitPull: 'clone', GetBlob: 'view', GetFile: 'view', GetFolder: 'view', UploadArchive: 'download' };
@@ -43,9 +48,9 @@ function s3Target(record: JsonObject, name: string): { bucket: string; key: stri
   const bucket = str(params.bucketName);
   const key = str(params.key);
   if (bucket && key) return { bucket, key };
-  const arn = Array.isArray(record.resources) ? record.resources.find((r) => isObject(r) && r.type === 'AWS::S3::Object') : undefined;
+  const arn = Array.isArray(record.resources) ? record.resources.find((r) => isObject(r) && (r.type === 'AWS::S3::Object' || r.type === 'AWS::S3Express::Object')) : undefined;
   const objectArn = isObject(arn) ? str(arn.ARN) : undefined;
-  const m = objectArn ? /^arn:aws[\w-]*:s3:::([^/]+)\/(.+)$/.exec(objectArn) : null;
+  const m = objectArn ? /^arn:aws[\w-]*:s3(?:::|express:[^:]*:[^:]*:bucket\/)([^/]+)\/(.+)$/.exec(objectArn) : null;
   return m ? { bucket: m[1]!, key: m[2]! } : `${name} without bucketName and key`;
 }
 
@@ -70,7 +75,7 @@ function parseRecord(record: JsonObject, origin: { file: string; line: number })
   const extra = isObject(record.additionalEventData) ? record.additionalEventData : {};
   const failed = str(record.errorCode);
 
-  if (source === 's3.amazonaws.com') {
+  if (S3_SOURCES.has(source)) {
     if (name === 'PutObjectTagging' || name === 'DeleteObjectTagging') {
       if (failed) return skip(`request failed: s3 ${name} ${failed}`);
       const target = s3Target(record, name);
@@ -103,10 +108,11 @@ function parseRecord(record: JsonObject, origin: { file: string; line: number })
 
 export const cloudtrail = defineSource({
   name: 'cloudtrail',
-  detect: (record) => typeof record === 'object' && (('eventSource' in record && 'eventName' in record) || 'digestPublicKeyFingerprint' in record),
+  detect: (record) => typeof record === 'object' && (('eventSource' in record && 'eventName' in record) || 'digestPublicKeyFingerprint' in record || record.eventType === 'AwsCloudTrailInsight'),
   parse(record, origin) {
     if (typeof record !== 'object') return reject('CloudTrail records are JSON objects');
     if ('digestPublicKeyFingerprint' in record || 'digestS3Object' in record) return skip('CloudTrail digest file');
+    if (record.eventType === 'AwsCloudTrailInsight' || record.eventCategory === 'Insight') return skip('CloudTrail Insights record: unusual API activity, not an access');
     return parseRecord(record, origin);
   },
 });

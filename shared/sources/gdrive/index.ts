@@ -2,7 +2,25 @@ import { event, skip, reject, type Action, type Actor } from '#shared/model/inde
 import type { JsonObject } from '#shared/read/envelopes.ts';
 import { cleanIp, defineSource, hashId, isObject, isoTime, str } from '../common.ts';
 
-/** Google Workspace Drive audit activities (Admin SDK Reports API), raw or as Panther flattens them. */
+/**
+ * Google Workspace Drive audit activities (Admin SDK Reports API), raw or as Panther flattens them.
+ * Drive label events (label_added, label_added_by_item_create, label_field_changed, label_removed)
+ * classify the document, as M365 sensitivity labels do: the label's title is learned, and each
+ * field value as `Title: value` (a config glob `labels: ["Export Control: ITAR*"]` matches it).
+ */
+const LABEL_ADDS = new Set(['label_added', 'label_added_by_item_create', 'label_applied', 'label_field_changed', 'label_field_value_changed']);
+const LABEL_REMOVES = new Set(['label_removed']);
+const text = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(text) : typeof v === 'string' && v.trim() ? [v.trim()] : typeof v === 'number' ? [String(v)] : []);
+
+/** The labels a label event names: the title, and `Title: value` for each field value it sets or clears. */
+function labelsOf(params: Record<string, unknown>, values: 'new' | 'old'): string[] {
+  const title = str(params.label_title) ?? str(params.label_name) ?? str(params.label);
+  if (!title) return [];
+  const raw = values === 'new'
+    ? [params.new_value, params.new_values, params.new_value_display_name, params.field_value]
+    : [params.old_value, params.old_values, params.old_value_display_name];
+  return [title, ...raw.flatMap(text).map((v) => `${title}: ${v}`)];
+}
 const READS: Record<string, Action> = { download: 'download', copy: 'copy', print: 'download', view: 'view', preview: 'preview' };
 /** When an activity holds several events, the one that says most about release. */
 const STRENGTH = ['download', 'copy', 'print', 'view', 'preview'];
@@ -37,9 +55,14 @@ export const gdrive = defineSource({
     const time = isoTime(id.time);
     if (!time) return reject('Google Drive activity needs id.time');
     if (id.applicationName !== undefined && id.applicationName !== 'drive') return skip(`not Drive: ${String(id.applicationName)}`);
-    const events = eventsOf(r).filter((e) => READS[e.name]).sort((a, b) => STRENGTH.indexOf(a.name) - STRENGTH.indexOf(b.name));
+    const all = eventsOf(r);
+    const events = all.filter((e) => READS[e.name]).sort((a, b) => STRENGTH.indexOf(a.name) - STRENGTH.indexOf(b.name));
     const chosen = events[0];
-    if (!chosen) return skip(`not a read: ${eventsOf(r).map((e) => e.name).join(', ') || 'no events'}`);
+    if (!chosen) {
+      const labelling = all.filter((e) => LABEL_ADDS.has(e.name) || LABEL_REMOVES.has(e.name));
+      if (labelling.length) return labelEvent(r, labelling, time, origin);
+      return skip(`not a read: ${all.map((e) => e.name).join(', ') || 'no events'}`);
+    }
     const doc = str(chosen.params.doc_id);
     if (!doc) return reject(`${chosen.name} without doc_id`);
     const ip = cleanIp(r.ipAddress);
@@ -53,3 +76,26 @@ export const gdrive = defineSource({
     });
   },
 });
+
+/**
+ * What label events say about a document. Values set are added; a label removed takes its title
+ * and the values it names away. Old values of a changed field stay learned (a later change may
+ * not name them): a stale value can raise a flag to review, never hide one.
+ */
+function labelEvent(r: JsonObject, labelling: DriveEvent[], time: string, origin: { file: string; line: number }) {
+  const doc = labelling.map((e) => str(e.params.doc_id)).find(Boolean);
+  if (!doc) return reject(`${labelling[0]!.name} without doc_id`);
+  const adds = labelling.filter((e) => LABEL_ADDS.has(e.name)).flatMap((e) => labelsOf(e.params, 'new'));
+  const removes = labelling.filter((e) => LABEL_REMOVES.has(e.name)).flatMap((e) => [...labelsOf(e.params, 'old'), ...labelsOf(e.params, 'new')]);
+  const change = adds.length ? 'add' : 'remove';
+  const labels = [...new Set(adds.length ? adds : removes)];
+  if (!labels.length) return reject(`${labelling[0]!.name} without label_title`);
+  const id = isObject(r.id) ? r.id : {};
+  const title = labelling.map((e) => str(e.params.doc_title)).find(Boolean);
+  return event({
+    id: id.uniqueQualifier !== undefined && id.uniqueQualifier !== null ? `${time}:${String(id.uniqueQualifier)}` : hashId(r),
+    source: 'gdrive', time, action: 'label', release: false, labelChange: change, actor: actorOf(r),
+    resource: { uri: `gdrive://${doc}`, ...(title ? { name: title } : {}), labels },
+    origin,
+  });
+}

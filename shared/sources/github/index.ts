@@ -1,5 +1,6 @@
 import { event, skip, reject, type Action, type Actor } from '#shared/model/index.ts';
 import type { JsonObject } from '#shared/read/envelopes.ts';
+import { isCountryCode } from '#shared/rules/countries.ts';
 import { cleanIp, defineSource, emailCandidate, hashId, isObject, isoTime, str } from '../common.ts';
 
 /** GitHub audit log: REST API pages (arrays), streamed JSON lines, and Panther's renamed fields. */
@@ -15,7 +16,8 @@ function timeOf(record: JsonObject): string | undefined {
 }
 
 function actorOf(record: JsonObject): Actor {
-  const login = str(record.actor);
+  // A personal security-log export names the account it belongs to in `user`, often without `actor`.
+  const login = str(record.actor) ?? str(record.user);
   const access = str(record.programmatic_access_type)?.toLowerCase() ?? '';
   if (access.includes('deploy')) return { candidates: login ? [`github:${login}`] : ['github:deploy-key'], service: true, display: 'deploy key' };
   if (!login) return { candidates: [], anonymous: true };
@@ -26,8 +28,10 @@ function actorOf(record: JsonObject): Actor {
 
 export const github = defineSource({
   name: 'github',
+  // Enterprise and organization logs carry actor, org or business; a personal security-log export
+  // may carry none of them: a dotted action and a GitHub time field are enough.
   detect: (record) => typeof record === 'object' && typeof record.action === 'string' && ACTION.test(record.action)
-    && ('@timestamp' in record || 'created_at' in record || 'at_sign_timestamp' in record) && ('actor' in record || 'org' in record || 'business' in record),
+    && ('@timestamp' in record || 'created_at' in record || 'at_sign_timestamp' in record),
   parse(record, origin) {
     if (typeof record !== 'object') return reject('GitHub audit records are JSON objects');
     const name = str(record.action);
@@ -45,7 +49,9 @@ export const github = defineSource({
     if (!action) return skip(NOT_READS[name] ?? `not a read: ${name}`);
     if (!repo || !repo.includes('/')) return reject(`${name} without repo "org/name"`);
     const ip = cleanIp(record.actor_ip);
-    const location = isObject(record.actor_location) ? str(record.actor_location.country_code) : undefined;
+    const code = isObject(record.actor_location) ? str(record.actor_location.country_code)?.toUpperCase() : undefined;
+    const location = code && isCountryCode(code) ? code : undefined;
+    const notes = code && !location ? [`location unknown: actor_location.country_code "${code.slice(0, 8)}" is not an ISO 3166 country`] : undefined;
     return event({
       id: str(record._document_id) ?? hashId(record),
       source: 'github',
@@ -54,7 +60,8 @@ export const github = defineSource({
       release: true,
       actor: actorOf(record),
       ...(ip ? { ip } : {}),
-      ...(location ? { sourceCountry: location.toUpperCase() } : {}),
+      ...(location ? { sourceCountry: location } : {}),
+      ...(notes ? { notes } : {}),
       resource: { uri: `github://${repo}`, name: repo.slice(repo.indexOf('/') + 1) },
       origin,
     });

@@ -4,13 +4,20 @@ import { cleanIp, defineSource, emailCandidate, hashId, isObject, isoTime, num, 
 
 /**
  * GitLab audit events: streamed `repository_git_operation` (git-upload-pack = clone or fetch,
- * git-receive-pack = push) and `repository_download_operation`, and the self-managed audit_json.log.
+ * git-receive-pack = push; the UI "Download" button logs the plain-string custom_message
+ * "Repository Download Started"), `repository_download_operation` and, since GitLab 17.0, its
+ * stream-only twin for public projects `public_repository_download_operation`; and the
+ * self-managed audit_json.log.
  */
+const DOWNLOADS = new Set(['repository_download_operation', 'public_repository_download_operation']);
+/** Credentials that belong to no person: deploy keys and deploy tokens. */
+const SERVICE_CLASSES: Record<string, string> = { DeployKey: 'deploy key', DeployToken: 'deploy token' };
 function actorOf(r: JsonObject, details: JsonObject): Actor {
   const id = num(r.author_id);
   const cls = str(details.author_class) ?? str(r.author_class);
   const name = str(r['meta.user']) ?? str(details.author_name) ?? str(r.author_name);
-  if (cls === 'DeployKey' || id === -3) return { candidates: [`gitlab:${name ?? 'deploy-key'}`], service: true, display: 'deploy key' };
+  const service = cls ? SERVICE_CLASSES[cls] : id === -3 ? 'deploy key' : undefined;
+  if (service) return { candidates: [`gitlab:${name ?? service.replace(' ', '-')}`], service: true, display: service };
   if (id === -1 || name === 'An unauthenticated user') return { candidates: [], anonymous: true };
   if (!name && id === undefined) return { candidates: [], anonymous: true };
   return {
@@ -27,14 +34,19 @@ export const gitlab = defineSource({
     const details = isObject(r.details) ? r.details : {};
     const time = isoTime(r.created_at ?? r.time);
     if (!time) return reject('GitLab audit event needs created_at');
-    const type = str(r.event_type);
+    const type = str(r.event_type) ?? str(r.event_name);
     let action: Action | undefined;
     if (type === 'repository_git_operation') {
-      const message = isObject(details.custom_message) ? details.custom_message : {};
-      const op = str(message.action);
-      if (op !== 'git-upload-pack') return skip(`not a read: ${op ?? 'git operation'}`);
-      action = 'clone';
-    } else if (type === 'repository_download_operation') action = 'download';
+      const message = details.custom_message;
+      if (typeof message === 'string') {
+        if (!/download/i.test(message)) return skip(`not a read: ${message.slice(0, 60)}`);
+        action = 'download';
+      } else {
+        const op = isObject(message) ? str(message.action) : undefined;
+        if (op !== 'git-upload-pack') return skip(`not a read: ${op ?? 'git operation'}`);
+        action = 'clone';
+      }
+    } else if (type && DOWNLOADS.has(type)) action = 'download';
     else return skip(`not a read: ${type ?? str(r.change) ?? str(r['meta.caller_id']) ?? 'audit event'}`);
     const path = str(r.entity_path) ?? str(details.entity_path);
     if (!path) return reject(`${type} without entity_path`);

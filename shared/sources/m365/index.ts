@@ -1,7 +1,7 @@
 import { event, skip, reject, type Action, type Actor } from '#shared/model/index.ts';
 import type { LogSource } from '../types.ts';
 import type { JsonObject } from '#shared/read/envelopes.ts';
-import { basename, cleanIp, defineSource, isObject, isoTime, str } from '../common.ts';
+import { basename, cleanIp, defineSource, isEmail, isObject, isoTime, str } from '../common.ts';
 import type { SourceSettings } from '../settings.ts';
 
 /** Microsoft 365 unified audit log, SharePoint and OneDrive file operations (Management Activity API). */
@@ -20,15 +20,26 @@ function guestEmail(upn: string): string | undefined {
   return at > 0 ? `${local.slice(0, at)}@${local.slice(at + 1)}` : undefined;
 }
 
+/**
+ * SharePoint claims encoding (`i:0#.f|membership|user@example.com`, `i:05.t|adfs|user@example.com`,
+ * `i:0#.w|ACME\\lwei`): the identity after the provider.
+ */
+const CLAIM = /^[ic]:0[^|]*\|(?:([^|]*)\|)?(.+)$/;
+
 function actorOf(r: JsonObject): Actor {
   const user = str(r.UserId) ?? '';
   if (!user || user.startsWith('urn:spo:anon')) return { candidates: [], anonymous: true };
   if (user === 'app@sharepoint' || user.startsWith('SHAREPOINT\\system') || user === 'SHAREPOINT\\system') return { candidates: [`m365:${user}`], service: true };
-  if (user.includes('#EXT#')) {
-    const email = guestEmail(user);
+  // A guest who signed in with a one-time passcode: `urn:spo:guest#user@example.com`.
+  const guest = user.startsWith('urn:spo:guest#') ? user.slice('urn:spo:guest#'.length) : undefined;
+  const claim = guest === undefined ? CLAIM.exec(user) : null;
+  const identity = guest ?? claim?.[2] ?? user;
+  if (identity.includes('#EXT#') || guest !== undefined) {
+    const email = identity.includes('#EXT#') ? guestEmail(identity) : isEmail(identity) ? identity : undefined;
     return { candidates: [`m365:${user}`, ...(email ? [`email:${email}`] : [])], external: true, display: email ?? user };
   }
-  return { candidates: [`m365:${user}`, ...(user.includes('@') ? [`email:${user}`] : [])], display: user };
+  const windows = claim && identity.includes('\\') ? [`windows:${identity}`] : [];
+  return { candidates: [`m365:${user}`, ...(isEmail(identity) ? [`email:${identity}`] : []), ...windows], display: claim ? identity : user };
 }
 
 export function m365(settings: SourceSettings['m365'] = {}): LogSource {

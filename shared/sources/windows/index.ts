@@ -5,12 +5,47 @@ import { basename, cleanIp, defineSource, isObject, isoTime, str } from '../comm
 
 /**
  * Windows security events 4663 (object access) and 5145 (share access) — as event XML (WEF, FSx
- * audit logs in CloudWatch Logs), Winlogbeat JSON, or flat JSON (NXLog, Sentinel). A read is the
- * ReadData bit (0x1) of AccessMask.
+ * audit logs in CloudWatch Logs), Winlogbeat JSON, or flat JSON (NXLog, Sentinel).
+ *
+ * Whether an access is a read is decided by AccessMask alone (file access rights, MS-DTYP 2.4.3;
+ * the %%44xx strings of AccessList):
+ *
+ * | bits                                        | meaning                                | read? |
+ * |---------------------------------------------|----------------------------------------|-------|
+ * | 0x1 ReadData / ListDirectory (%%4416)       | file content (or a folder's listing)   | yes   |
+ * | 0x80000000 GENERIC_READ, 0x10000000 GENERIC_ALL, 0x2000000 MAXIMUM_ALLOWED | may include ReadData | yes |
+ * | 0x80 ReadAttributes (%%4423) alone, with 0x8 ReadEA, 0x20000 READ_CONTROL, 0x100000 SYNCHRONIZE | metadata only | no |
+ * | 0x20 Execute / Traverse (%%4421) without ReadData | passing through a folder          | no    |
+ * | 0x2, 0x4, 0x10, 0x100 (write), 0x10000 DELETE, 0x40000/0x80000 (DACL, owner) | changes | no |
+ *
+ * 5145 events on the share root (RelativeTargetName `\` or empty) are listings of the share, and
+ * those on IPC$ are named pipes (svcctl, srvsvc, lsarpc…): neither is a file read, whatever the mask.
+ * Audit Failure events (keyword 0x10000000000000) are refused accesses: not reads.
  */
-interface WinEvent { eventId: number; time?: string; recordId?: string; computer?: string; data: Record<string, string> }
+interface WinEvent { eventId: number; time?: string; recordId?: string; computer?: string; failed?: boolean; data: Record<string, string> }
 
 const READ_DATA = 0x1;
+const READ_LIKE = READ_DATA | 0x80000000 | 0x10000000 | 0x2000000;
+const WRITE_LIKE = 0x2 | 0x4 | 0x10 | 0x40 | 0x100 | 0x40000 | 0x80000 | 0x40000000;
+const AUDIT_FAILURE = 0x10000000000000n;
+
+/** Why an access mask is not a read, in the words of the table above. */
+function notARead(mask: number): string {
+  if (mask & WRITE_LIKE) return 'a write or a permission change';
+  if (mask & 0x10000) return 'a delete';
+  if (mask & 0x20) return 'a traverse (Execute) without ReadData';
+  if (mask & (0x80 | 0x8 | 0x20000)) return 'metadata only (ReadAttributes, ReadEA or READ_CONTROL)';
+  return 'no ReadData';
+}
+
+const isFailureKeyword = (k: string | undefined): boolean => {
+  if (!k) return false;
+  try {
+    return /^0x[0-9a-f]+$/i.test(k) && (BigInt(k) & AUDIT_FAILURE) !== 0n;
+  } catch {
+    return false;
+  }
+};
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false, isArray: (name) => name === 'Data' });
 
 function fromXml(text: string): WinEvent | string {
@@ -28,7 +63,8 @@ function fromXml(text: string): WinEvent | string {
   const eventData = isObject(ev.EventData) ? ev.EventData : {};
   for (const d of Array.isArray(eventData.Data) ? eventData.Data : []) if (isObject(d) && typeof d['@Name'] === 'string') data[d['@Name']] = String(d['#text'] ?? '');
   const created = isObject(sys.TimeCreated) ? str(sys.TimeCreated['@SystemTime']) : undefined;
-  return { eventId: Number(isObject(sys.EventID) ? sys.EventID['#text'] : sys.EventID), ...(created ? { time: created } : {}), ...(sys.EventRecordID !== undefined ? { recordId: String(sys.EventRecordID) } : {}), ...(str(sys.Computer) ? { computer: str(sys.Computer)! } : {}), data };
+  const failed = isFailureKeyword(str(sys.Keywords));
+  return { ...(failed ? { failed } : {}), eventId: Number(isObject(sys.EventID) ? sys.EventID['#text'] : sys.EventID), ...(created ? { time: created } : {}), ...(sys.EventRecordID !== undefined ? { recordId: String(sys.EventRecordID) } : {}), ...(str(sys.Computer) ? { computer: str(sys.Computer)! } : {}), data };
 }
 
 function fromJson(r: JsonObject): WinEvent | undefined {
@@ -36,7 +72,9 @@ function fromJson(r: JsonObject): WinEvent | undefined {
   if (w && isObject(w.event_data)) {
     const data = Object.fromEntries(Object.entries(w.event_data).map(([k, v]) => [k, String(v)]));
     const time = str(w.time_created) ?? str(r['@timestamp']);
-    return { eventId: Number(w.event_id), ...(time ? { time } : {}), ...(w.record_id !== undefined ? { recordId: String(w.record_id) } : {}), ...(str(w.computer_name) ? { computer: str(w.computer_name)! } : {}), data };
+    const outcome = isObject(r.event) ? str(r.event.outcome) : undefined;
+    const failed = outcome === 'failure' || (Array.isArray(w.keywords) && w.keywords.includes('Audit Failure'));
+    return { ...(failed ? { failed } : {}), eventId: Number(w.event_id), ...(time ? { time } : {}), ...(w.record_id !== undefined ? { recordId: String(w.record_id) } : {}), ...(str(w.computer_name) ? { computer: str(w.computer_name)! } : {}), data };
   }
   const id = r.EventID ?? r.EventId ?? r.event_id;
   if (id === undefined) return undefined;
@@ -44,7 +82,9 @@ function fromJson(r: JsonObject): WinEvent | undefined {
   const time = str(r.TimeCreated) ?? str(r.EventTime) ?? str(r.TimeGenerated) ?? str(r.timestamp);
   const computer = str(r.Computer) ?? str(r.Hostname) ?? str(r.computer_name);
   const recordId = r.EventRecordID ?? r.RecordNumber;
-  return { eventId: Number(id), ...(time ? { time } : {}), ...(recordId !== undefined ? { recordId: String(recordId) } : {}), ...(computer ? { computer } : {}), data };
+  const keywords = str(r.Keywords) ?? str(r.EventType);
+  const failed = isFailureKeyword(keywords) || /audit[_ ]failure/i.test(keywords ?? '');
+  return { ...(failed ? { failed } : {}), eventId: Number(id), ...(time ? { time } : {}), ...(recordId !== undefined ? { recordId: String(recordId) } : {}), ...(computer ? { computer } : {}), data };
 }
 
 /** Doubled backslashes of JSON-in-JSON copies become single ones; paths use forward slashes in URIs. */
@@ -76,9 +116,10 @@ function toOutcome(w: WinEvent, origin: { file: string; line: number }): ParseOu
   if (w.eventId !== 4663 && w.eventId !== 5145) return skip(`not a file access event: Windows event ${w.eventId}`);
   const time = isoTime(w.time);
   if (!time) return reject(`Windows event ${w.eventId} without TimeCreated`);
+  if (w.failed) return skip(`request failed: Windows event ${w.eventId} is an Audit Failure`);
   const mask = parseInt(w.data.AccessMask ?? '', 16);
   if (Number.isNaN(mask)) return reject(`Windows event ${w.eventId} without AccessMask`);
-  if (!(mask & READ_DATA)) return skip(`not a read: AccessMask ${w.data.AccessMask} has no ReadData`);
+  if (!(mask & READ_LIKE)) return skip(`not a read: AccessMask ${w.data.AccessMask} is ${notARead(mask)}`);
   const computer = (w.computer ?? 'unknown-computer').toLowerCase();
   const id = `${w.recordId ?? time}@${computer}`;
   const actor = actorOf(w.data);
@@ -86,6 +127,8 @@ function toOutcome(w: WinEvent, origin: { file: string; line: number }): ParseOu
     const share = unescape(w.data.ShareName ?? '').split('\\').filter((p) => p && p !== '*').pop();
     if (!share) return reject('5145 without ShareName');
     const relative = slashes(w.data.RelativeTargetName ?? '').replace(/^\/+/, '');
+    if (share.toUpperCase() === 'IPC$') return skip(`not a file: named pipe ${relative || '(none)'} on IPC$`);
+    if (!relative) return skip('not a read: a listing of the share root');
     const ip = cleanIp((w.data.IpAddress ?? '').replace(/^::ffff:/i, ''));
     return event({ id, source: 'windows', time, action: 'view', release: true, actor, ...(ip ? { ip } : {}), resource: { uri: `smb://${computer}/${share}/${relative}`, name: basename(relative) || share }, origin });
   }

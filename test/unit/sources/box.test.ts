@@ -55,3 +55,13 @@ describe('Box — enterprise stream (authored)', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('Box copy events (test/fixtures/variants/box-copy.jsonl)', () => {
+  it('admin_logs COPY releases the item copied; the user stream names only the new copy, matched by the name it shares, with a note', async () => {
+    const out = await parseWith(box, readFileSync(new URL('../../fixtures/variants/logs/box-copy.jsonl', import.meta.url)));
+    expect(out.map((o) => o.kind === 'event' && { uri: o.event.resource.uri, name: o.event.resource.name, notes: o.event.notes ?? [] })).toEqual([
+      { uri: 'box://1190001', name: 'HGV-case12.h5', notes: [] },
+      { uri: 'box://1190077', name: 'HGV-case12.h5', notes: ['Box names only the new copy (box://1190077); the item copied is not in the record, so it is matched by its name'] },
+    ]);
+  });
+});

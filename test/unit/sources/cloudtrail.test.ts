@@ -115,3 +115,32 @@ describe('CloudTrail — behaviour', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('CloudTrail — Insights, EventBridge delivery and S3 Express One Zone (test/fixtures/variants)', () => {
+  const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/logs/${name}`, import.meta.url));
+  const show = (out: Awaited<ReturnType<typeof parseWith>>) => out.map((o) => (o.kind === 'event' ? `${o.event.action} ${o.event.resource.uri} ${o.event.actor.candidates[0]}` : `${o.kind}: ${o.reason}`));
+  it('Insights records (start and end) are skipped with their reason, not quarantined', async () => {
+    expect(show(await parseWith(cloudtrail, variant('cloudtrail-insights.json')))).toEqual([
+      'skip: CloudTrail Insights record: unusual API activity, not an access',
+      'skip: CloudTrail Insights record: unusual API activity, not an access',
+    ]);
+    expect(cloudtrail.detect({ eventType: 'AwsCloudTrailInsight', eventID: 'x', eventTime: '2026-10-15T09:00:00Z' })).toBe(true);
+  });
+  it('an EventBridge "AWS API Call via CloudTrail" event is read as its detail; other EventBridge events are skipped', async () => {
+    expect(show(await parseWith(cloudtrail, variant('cloudtrail-eventbridge.jsonl')))).toEqual([
+      'download s3://acme-research/hgv/runs/case12.h5 aws:arn:aws:iam::111122223333:user/lwei',
+      'skip: EventBridge event, not an access record: "Object Created" from aws.s3',
+    ]);
+  });
+  it('S3 Express One Zone: GetObject and the source of CopyObject are reads; CreateSession is not', async () => {
+    expect(show(await parseWith(cloudtrail, variant('cloudtrail-s3express.json')))).toEqual([
+      'skip: not a read: s3 CreateSession',
+      'download s3://hgv-scratch--usw2-az1--x-s3/runs/case12.h5 aws:arn:aws:sts::111122223333:assumed-role/ResearchRole/lwei@acme.edu',
+      'copy s3://hgv-scratch--usw2-az1--x-s3/runs/case12.h5 aws:arn:aws:sts::111122223333:assumed-role/ResearchRole/lwei@acme.edu',
+    ]);
+  });
+  it('an S3 Express object found only by its resource ARN', () => {
+    const r = { eventID: 'e1', eventTime: '2026-10-15T09:00:00Z', eventSource: 's3express.amazonaws.com', eventName: 'GetObject', userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/lwei' }, resources: [{ type: 'AWS::S3Express::Object', ARN: 'arn:aws:s3express:us-west-2:111122223333:bucket/b--usw2-az1--x-s3/a/b.txt' }] };
+    expect(cloudtrail.parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { resource: { uri: 's3://b--usw2-az1--x-s3/a/b.txt' } } });
+  });
+});

@@ -35,3 +35,18 @@ describe('Google Drive — API shapes (authored)', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('Google Drive label events (test/fixtures/variants/gdrive-labels.jsonl)', () => {
+  it('label_added and label_field_changed are learned as the title and "Title: value"; label_removed takes the title away', async () => {
+    const out = await parseWith(gdrive, readFileSync(new URL('../../fixtures/variants/logs/gdrive-labels.jsonl', import.meta.url)));
+    expect(out.map((o) => o.kind === 'event' && { action: o.event.action, release: o.event.release, change: o.event.labelChange, uri: o.event.resource.uri, labels: o.event.resource.labels })).toEqual([
+      { action: 'label', release: false, change: 'add', uri: 'gdrive://1HgVcAsE12rEpOrTxYz', labels: ['Export Control', 'Export Control: ITAR'] },
+      { action: 'download', release: true, change: undefined, uri: 'gdrive://1HgVcAsE12rEpOrTxYz', labels: undefined },
+      { action: 'label', release: false, change: 'remove', uri: 'gdrive://1DrAfTnOtEsXyZ', labels: ['Project Phoenix'] },
+    ]);
+  });
+  it('a flattened (Panther) label_field_changed with a plain value is read the same way', () => {
+    const r = { id: { time: '2026-10-15T09:00:00Z', applicationName: 'drive', uniqueQualifier: '1' }, actor: { email: 'lwei@acme.edu' }, name: 'label_field_changed', parameters: { doc_id: 'd2', label_title: 'Export Control', new_value: 'EAR 9E003' } };
+    expect(gdrive.parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { labelChange: 'add', resource: { uri: 'gdrive://d2', labels: ['Export Control', 'Export Control: EAR 9E003'] } } });
+  });
+});

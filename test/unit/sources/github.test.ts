@@ -54,3 +54,18 @@ describe('GitHub audit log — behaviour', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('GitHub — a personal security-log export (no actor, org or business)', () => {
+  it('is recognised as GitHub: reads become events (the account in `user`), the rest are skipped', async () => {
+    const text = readFileSync(new URL('../../fixtures/variants/logs/github-security-log.json', import.meta.url), 'utf8');
+    const records = JSON.parse(text) as Record<string, unknown>[];
+    expect(records.every((r) => github.detect(r))).toBe(true);
+    const out = await parseWith(github, text);
+    expect(out.map((o) => (o.kind === 'event' ? `${o.event.action} ${o.event.resource.uri} ${o.event.actor.anonymous ? 'anonymous' : o.event.actor.candidates[0]}` : `${o.kind}: ${o.reason}`))).toEqual([
+      'skip: not a read: user.login',
+      'download github://acme/hgv-solver github:lwei',
+      'skip: not a read: oauth_authorization.create',
+      'clone github://acme/hgv-solver anonymous',
+    ]);
+  });
+});

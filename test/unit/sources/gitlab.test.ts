@@ -41,3 +41,21 @@ describe('GitLab audit events — documented shapes (authored)', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('GitLab — the variants the streaming destinations really receive (test/fixtures/variants)', () => {
+  const sample = readFileSync(new URL('../../fixtures/variants/logs/gitlab-streaming.jsonl', import.meta.url), 'utf8');
+  it('the UI Download button (plain-string custom_message) and the public-project event are downloads; a deploy token is a service; a push is not a read', async () => {
+    const out = await parseWith(gitlab, sample);
+    expect(out.map((o) => (o.kind === 'event' ? `${o.event.action} ${o.event.resource.uri} ${o.event.actor.service ? 'service' : o.event.actor.anonymous ? 'anonymous' : o.event.actor.candidates[0]}` : `${o.kind}: ${o.reason}`))).toEqual([
+      'download gitlab://acme/hgv/solver gitlab:lwei',
+      'clone gitlab://acme/hgv/solver service',
+      'download gitlab://acme/public/docs anonymous',
+      'skip: not a read: git-receive-pack',
+      'skip: not a read: Changed visibility from Private to Internal',
+    ]);
+  });
+  it('a deploy token and a deploy key are both named as what they are', () => {
+    const token = gitlab.parse(JSON.parse(sample.split('\n')[1]!), origin);
+    expect(token).toMatchObject({ kind: 'event', event: { actor: { service: true, display: 'deploy token', candidates: ['gitlab:gitlab+deploy-token-57'] } } });
+  });
+});

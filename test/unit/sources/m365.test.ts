@@ -55,3 +55,19 @@ describe('Microsoft 365 — documented shapes (authored)', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('Microsoft 365 — guests and claims-encoded identities (test/fixtures/variants)', () => {
+  it('each form gives the e-mail (or Windows account) a directory can match; guests are external', async () => {
+    const out = await parseWith(m365(), readFileSync(new URL('../../fixtures/variants/logs/m365-sharepoint-identities.jsonl', import.meta.url)));
+    expect(out.map((o) => o.kind === 'event' && { candidates: o.event.actor.candidates, external: o.event.actor.external ?? false })).toEqual([
+      { candidates: ['m365:urn:spo:guest#partner@example.com', 'email:partner@example.com'], external: true },
+      { candidates: ['m365:i:0#.f|membership|lwei@acme.edu', 'email:lwei@acme.edu'], external: false },
+      { candidates: ['m365:i:0#.w|acme\\mkumar', 'windows:acme\\mkumar'], external: false },
+      { candidates: ['m365:ana_example.org#EXT#@acme.onmicrosoft.com', 'email:ana@example.org'], external: true },
+    ]);
+  });
+  it('a trusted-provider claim (ADFS, claim type 5 = e-mail) gives the e-mail too', () => {
+    const r = { CreationTime: '2026-10-15T09:00:00', Id: 'x1', Operation: 'FileDownloaded', Workload: 'SharePoint', ObjectId: 'https://acme.sharepoint.com/a.txt', UserId: 'i:05.t|adfs|lwei@acme.edu' };
+    expect(m365().parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['m365:i:05.t|adfs|lwei@acme.edu', 'email:lwei@acme.edu'], display: 'lwei@acme.edu' } } });
+  });
+});

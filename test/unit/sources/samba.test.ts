@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { samba } from '#shared/sources/samba/index.ts';
-import { parseWith, realFixture } from '#test/helpers.ts';
+import { PEOPLE_HEADER, parseWith, policyFrom, realFixture } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
@@ -46,5 +46,94 @@ describe('Samba full_audit — with the default prefix %u|%I|%m|%S', () => {
     fc.assert(fc.property(fc.array(fc.string({ maxLength: 20 }), { maxLength: 12 }), fc.string({ maxLength: 40 }), (fields, head) => {
       for (const r of [`${head} smbd_audit: ${fields.join('|')}`, `Oct 15 09:00:01 fs1 smbd_audit: ${fields.join('|')}`, fields.join('|')]) expect(['event', 'skip', 'reject']).toContain(source.parse(r, origin).kind);
     }), { numRuns: 300 });
+  });
+});
+
+// Samples written from the documented shapes (test/fixtures/variants/README.md names each source).
+const variant = (name: string) => readFileSync(new URL(`../../fixtures/variants/logs/${name}`, import.meta.url));
+const summary = (out: Awaited<ReturnType<typeof parseWith>>) => out.map((o) => (o.kind === 'event' ? `${o.event.time} ${o.event.resource.uri} ${o.event.actor.candidates.join(',') || 'anonymous'}` : `${o.kind}: ${o.reason}`));
+
+describe('Samba full_audit — every framing the daemon and the collectors really write', () => {
+  it('RFC 3164 with <PRI> and a tag with a process id; absolute paths cut at the share directory', async () => {
+    expect(summary(await parseWith(samba({ year: 2026 }), variant('samba-syslog-rfc3164.log')))).toEqual([
+      '2026-10-15T09:00:01.000Z smb://fs1/research/HGV/runs/case12.h5 samba:lwei',
+      'skip: not a read: pread_recv',
+      'skip: not a read: openat for writing',
+      'skip: request failed: openat fail (Permission denied)',
+      '2026-10-15T09:00:05.000Z smb://fs1/public/IT/printer-guide.pdf anonymous', // share-relative path kept as it is
+      '2026-10-15T09:00:06.000Z smb://fs1/Research/HGV/mesh|v2.step samba:ACME\\lwei,windows:ACME\\lwei', // share name in another case
+    ]);
+  });
+  it('RFC 5424: the time with its offset, structured data and the BOM before the message; other programs are skipped', async () => {
+    expect(summary(await parseWith(samba(), variant('samba-syslog-rfc5424.log')))).toEqual([
+      '2026-10-01T13:19:54.000Z smb://fs2/public/IT/x.pdf samba:lwei',
+      '2026-10-01T13:19:55.004Z smb://fs2.acme.edu/public/IT/y.pdf samba:lwei',
+      'skip: not a read: unlinkat',
+      'skip: syslog message of another program: systemd',
+    ]);
+  });
+  it("Samba's own log file: a header line, then the message on indented lines, or on the same line", async () => {
+    expect(summary(await parseWith(samba({ host: 'FS5' }), variant('log.smbd')))).toEqual([
+      '2026-10-15T09:00:01.123Z smb://fs5/research/HGV/runs/case12.h5 samba:lwei',
+      'skip: not a read: openat for writing',
+      'skip: Samba log message, not a full_audit record: smbd version 4.19.5 started. Copyright Andrew Tridgell and t',
+      '2026-10-15T09:00:04.000Z smb://fs5/research/HGV/runs/case13.h5 samba:mkumar',
+    ]);
+  });
+  it('journald JSON: microsecond time, host, MESSAGE as text or as bytes', async () => {
+    expect(summary(await parseWith(samba(), variant('samba-journald.jsonl')))).toEqual([
+      '2026-10-15T09:00:01.123Z smb://fs3/research/HGV/runs/case12.h5 samba:lwei',
+      '2026-10-15T09:00:02.000Z smb://fs3/research/HGV/data-\ufffd.bin samba:lwei',
+      'skip: syslog message of another program: smbd',
+    ]);
+  });
+  it('rsyslog JSON: msg, programname and @timestamp with its offset', async () => {
+    expect(summary(await parseWith(samba(), variant('samba-rsyslog.jsonl')))).toEqual([
+      '2026-10-15T07:00:01.123Z smb://fs4/research/HGV/runs/case12.h5 samba:lwei',
+      'skip: not a read: mkdirat',
+      'skip: syslog message of another program: sshd',
+    ]);
+  });
+  it('a JSON record whose message is a whole syslog line is read as that line', () => {
+    const out = samba({ year: 2026 }).parse({ message: '<13>Oct 15 09:00:01 fs6 smbd_audit[7]: lwei|10.0.0.1|PC|Lab|openat|ok|r|a.txt', '@timestamp': '2026-10-15T09:00:09Z' }, origin);
+    expect(out).toMatchObject({ kind: 'event', event: { time: '2026-10-15T09:00:01.000Z', resource: { uri: 'smb://fs6/Lab/a.txt' } } });
+  });
+});
+
+describe('Samba paths: sources.samba.shares, and the default without it', () => {
+  const line = (share: string, path: string) => `2026-10-15T09:00:01Z fs1 smbd_audit: lwei|10.0.0.1|PC|${share}|openat|ok|r|${path}`;
+  const uri = (src: ReturnType<typeof samba>, share: string, path: string) => { const o = src.parse(line(share, path), origin); return o.kind === 'event' ? o.event.resource.uri : o.reason; };
+  it('a configured share directory is cut, whatever the directory is called', () => {
+    const src = samba({ shares: { hgv: '/export/projects/h-g-v/', public: '/srv/pub' } });
+    expect(uri(src, 'hgv', '/export/projects/h-g-v/runs/a.h5')).toBe('smb://fs1/hgv/runs/a.h5');
+    expect(uri(src, 'HGV', '/EXPORT/projects/h-g-v/runs/b.h5')).toBe('smb://fs1/HGV/runs/b.h5');
+  });
+  it('a path outside the named share goes to the share whose directory holds it (the deepest one)', () => {
+    const src = samba({ prefix: '%u|%I', shares: { data: '/srv/data', proj: '/srv/data/proj' } });
+    const at = (path: string) => { const o = src.parse(`2026-10-15T09:00:01Z fs1 smbd_audit: lwei|10.0.0.1|openat|ok|r|${path}`, origin); return o.kind === 'event' ? o.event.resource.uri : o.reason; };
+    expect(at('/srv/data/proj/x.txt')).toBe('smb://fs1/proj/x.txt');
+    expect(at('/srv/data/other/x.txt')).toBe('smb://fs1/data/other/x.txt');
+    expect(at('/home/lwei/x.txt')).toBe('smb://fs1/home/lwei/x.txt'); // no share known: the server path
+  });
+  it('by default the first directory named like the share is the share root', () => {
+    const src = samba();
+    expect(uri(src, 'public', '/srv/shares/public/IT/x.pdf')).toBe('smb://fs1/public/IT/x.pdf');
+    expect(uri(src, 'public', '/srv/public/docs/public/y.pdf')).toBe('smb://fs1/public/docs/public/y.pdf');
+    expect(uri(src, 'homes', '/home/lwei/z.txt')).toBe('smb://fs1/homes/home/lwei/z.txt'); // not in the path: kept whole
+    expect(uri(src, 'public', 'IT/x.pdf')).toBe('smb://fs1/public/IT/x.pdf');
+    expect(uri(src, 'public', './IT//x.pdf')).toBe('smb://fs1/public/IT/x.pdf');
+  });
+  it('opening the share root itself is not a file', () => {
+    expect(samba().parse(line('public', '/srv/shares/public'), origin)).toEqual({ kind: 'skip', reason: 'not a file: openat of the share root' });
+  });
+});
+
+describe('sources.samba.shares in ittmon.yaml', () => {
+  const config = (shares: string) => ({ 'ittmon.yaml': `home: US\ndirectory: people.csv\ndatasets:\n  - { id: d, name: D, jurisdiction: EAR, classification: EAR99, match: { paths: ['smb://**'] } }\nsources:\n  samba:\n    shares: ${shares}\n`, 'people.csv': `${PEOPLE_HEADER}\n` });
+  it('maps share names to the absolute directories they export', async () => {
+    expect((await policyFrom(config('{ public: /srv/shares/public, Research: /export/research }'))).sources.samba?.shares).toEqual({ public: '/srv/shares/public', Research: '/export/research' });
+  });
+  it('a relative directory is an error that names the field and the fix', async () => {
+    await expect(policyFrom(config('{ public: srv/shares/public }'))).rejects.toThrow(/sources\.samba\.shares\.public.*absolute directory the share exports/s);
   });
 });

@@ -19,8 +19,8 @@ describe('Windows — real fixtures', () => {
   });
   it('the Winlogbeat 4663 (AccessMask 0x6, write and append) is not a read, and its XML copy says the same', async () => {
     const doc = JSON.parse(fixture('08-windows-4663.sample-winlogbeat.json'));
-    expect(windows.parse(doc, origin)).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x6 has no ReadData' });
-    expect(windows.parse(doc.message, origin)).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x6 has no ReadData' });
+    expect(windows.parse(doc, origin)).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x6 is a write or a permission change' });
+    expect(windows.parse(doc.message, origin)).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x6 is a write or a permission change' });
   });
   it('the same 4663 with ReadData gives a file:// URI and its ResourceAttributes as tags', () => {
     const doc = JSON.parse(fixture('08-windows-4663.sample-winlogbeat.json'));
@@ -67,5 +67,32 @@ describe('Windows — FSx audit logs and other shapes (authored)', () => {
       expect(['event', 'skip', 'reject']).toContain(windows.parse({ EventID: 4663, ...obj }, origin).kind);
       expect(['event', 'skip', 'reject']).toContain(windows.parse({ winlog: { event_data: obj } }, origin).kind);
     }), { numRuns: 300 });
+  });
+});
+
+describe('Windows 5145 — what is a read is decided by the access mask (test/fixtures/variants)', () => {
+  it('share-root listings, IPC$ pipes, metadata, traverse, refused and write accesses are not reads', async () => {
+    const out = await parseWith(windows, readFileSync(new URL('../../fixtures/variants/logs/windows-5145-shares.xml', import.meta.url)));
+    expect(out.map((o) => (o.kind === 'event' ? `read ${o.event.resource.uri}` : `${o.kind}: ${o.reason}`))).toEqual([
+      'skip: not a read: a listing of the share root',
+      'skip: not a file: named pipe srvsvc on IPC$',
+      'skip: not a file: named pipe svcctl on IPC$',
+      'read smb://fs01.acme.local/Projects/HGV/runs/case12.h5',
+      'skip: not a read: AccessMask 0x100080 is metadata only (ReadAttributes, ReadEA or READ_CONTROL)',
+      'skip: not a read: AccessMask 0x100020 is a traverse (Execute) without ReadData',
+      'skip: request failed: Windows event 5145 is an Audit Failure',
+      'skip: not a read: AccessMask 0x130196 is a write or a permission change',
+    ]);
+  });
+  const base = { EventID: 5145, TimeCreated: '2026-10-15T09:00:00Z', Computer: 'FS01', SubjectUserName: 'lwei', SubjectDomainName: 'ACME', ShareName: '\\\\*\\Projects', RelativeTargetName: 'a.txt' };
+  it.each([
+    ['0x1', true], ['0x80000000', true], ['0x10000000', true], ['0x2000000', true], ['0x120089', true],
+    ['0x80', false], ['0x20080', false], ['0x8', false], ['0x20', false], ['0x2', false], ['0x10000', false],
+  ])('AccessMask %s → read %s', (mask, read) => {
+    expect(windows.parse({ ...base, AccessMask: mask }, origin).kind).toBe(read ? 'event' : 'skip');
+  });
+  it('an Audit Failure in Winlogbeat (event.outcome) and in NXLog (EventType) is not a read', () => {
+    expect(windows.parse({ ...base, AccessMask: '0x1', EventType: 'AUDIT_FAILURE' }, origin)).toMatchObject({ kind: 'skip' });
+    expect(windows.parse({ '@timestamp': '2026-10-15T09:00:00Z', event: { outcome: 'failure' }, winlog: { event_id: 5145, computer_name: 'FS01', event_data: { ...base, AccessMask: '0x1' } } }, origin)).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/Audit Failure/) });
   });
 });
