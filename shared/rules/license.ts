@@ -168,7 +168,8 @@ function ruleReaches(rule: Rule, country: string, rowCode: string, home: string)
     }
     case 'worldwide': return !rule.exportedFrom || inAny(rule.exportedFrom.countries, rule.exportedFrom.groups, home);
     case 'allExcept': return !rule.except.includes(country) && !rule.except.includes(rowCode);
-    case 'destinations': return inAny(rule.countries, rule.groups, country, rowCode) && !inAny([], rule.excludeGroups, country, rowCode);
+    // Named destinations stand on their own; "excluding … A:5 or A:6" trims only the Country Groups.
+    case 'destinations': return inAny(rule.countries, [], country, rowCode) || (inAny([], rule.groups, country, rowCode) && !inAny([], rule.excludeGroups, country, rowCode));
     case 'footnote': return (rows[rowCode]?.footnotes ?? []).includes(rule.footnote) || (rule.footnote === 1 && Object.hasOwn(pointerRows, rowCode));
     case 'review': return true;
   }
