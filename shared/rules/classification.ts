@@ -50,8 +50,8 @@ export function eccnEntry(eccn: string): EccnEntry {
   if (!entry) {
     throw new RulesError(
       'UNKNOWN_ECCN',
-      `unknown ECCN "${eccn}": it is not in the Commerce Control List of the encoded text`,
-      'check the number against Supp. No. 1 to 15 CFR part 774, or add reasons: [...] to the dataset with the reasons for control from its CCL entry (e.g. [NS1, AT1])',
+      `unknown ECCN "${eccn}"`,
+      'add reasons: [...] with the reasons for control from its CCL entry (e.g. [NS1, AT1])',
     );
   }
   if (entry.subjectToItar || entry.noItems) {

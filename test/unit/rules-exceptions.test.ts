@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assess } from '#shared/assess/index.ts';
-import { ConfigError, type Policy } from '#shared/config/index.ts';
+import { ConfigError, type DatasetRule, type Policy } from '#shared/config/index.ts';
 import type { AccessEvent } from '#shared/model/index.ts';
 import { exceptionEligibility, licenseRequired, parseClassification } from '#shared/rules/index.ts';
 import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
@@ -117,7 +117,7 @@ describe('a finding is cleared by an exception only where it is eligible', () =>
   });
   it('an exception made ineligible after check (an AWS reload) is refused by name at scan time', () => {
     const policy = { home: 'US', licenses: [{ id: 'TMP-1', datasets: ['asic'], classifications: [], countries: ['JP'], expires: '2027-01-01', exception: 'TMP', assurance: 'T' }], allow: [] } as unknown as Policy;
-    const dataset = { id: 'asic', name: 'A', jurisdiction: 'EAR', classification: parseClassification('3E004'), match: { paths: [], names: [], tags: {}, labels: [] } } as const;
+    const dataset: DatasetRule = { id: 'asic', name: 'A', jurisdiction: 'EAR', classification: parseClassification('3E004'), match: { paths: [], names: [], tags: {}, labels: [] } };
     const person = { id: 'p-jp', name: 'Jun', accounts: [], citizenships: ['JP'], usPerson: false, groups: [] };
     const a = assess(event('jun', 's3://b/asic/x'), dataset, person, undefined, policy);
     expect(a.reasons[0]!.explanation).toMatch(/TMP-1 cites License Exception TMP, which does not clear it: TMP covers temporary exports abroad/);
