@@ -43,7 +43,7 @@ export interface Correction {
 export interface Corrections { corrections: Correction[] }
 
 const COLUMN = /\b(CB|NP|NS|MT|RS|FC|CC|AT)\s+Column\s+(\d)/g;
-const SECTION = /§+\s*(\d{3}\.\d+(?:\([a-z0-9]+\))*)/;
+const SECTION = /§+\s*(\d{3}\.\d+(?:\([A-Za-z0-9]+\))*)/;
 /** States Parties are listed in Supp. No. 2 to part 745; these are the destinations that are not. */
 const CWC_NON_STATES_PARTIES = ['EG', 'IL', 'KP', 'SS'];
 
