@@ -155,6 +155,15 @@ describe('ear_deemed_export (§734.13(b))', () => {
   it('a Russian national in the US and AT-only data: §746.8(a)(1) excludes deemed exports, so no finding', async () => {
     expect(await run('', 'rita', 's3://b/old/x')).toEqual([]);
   });
+  it('§742.6(a)(6)(iv) in the scan: 5E992 data to a Chinese national in the US is no finding; from an IP in China it is', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config('').replace('classification: 3E991', 'classification: 5E992'), 'people.csv': `${people}p-cn,Chen,,github:chen,CN,,,,\n` });
+    const chen = policy.people.find((p) => p.id === 'p-cn');
+    const una = policy.people.find((p) => p.id === 'p-us');
+    expect(assess(event('chen', 's3://b/old/x'), policy.datasets[2]!, chen, undefined, policy).reasons).toEqual([]);
+    const abroad = assess(event('una', 's3://b/old/x', '198.51.100.7'), policy.datasets[2]!, una, { country: 'CN' }, policy);
+    expect(abroad.reasons.map((r) => [r.code, r.country])).toEqual([['FOREIGN_LOCATION', 'CN']]);
+    expect(abroad.reasons[0]!.explanation).toMatch(/§742\.6\(a\)\(6\)\(iii\)/);
+  });
   it('check rejects a most_recent_citizenship that is not one of the person\'s countries', async () => {
     const bad = people.replace('p-ca,Ravi Canada,,github:ravi,IN;CA,,,,CA', 'p-ca,Ravi Canada,,github:ravi,IN;CA,,,,FR');
     expect((await problems({ 'ittmon.yaml': config('ear_deemed_export: most-recent'), 'people.csv': bad })).join('\n')).toMatch(/most_recent_citizenship.*FR is not among/);
