@@ -167,8 +167,8 @@ export function parseControl(control: string, eccn: string): Pick<LicenseRow, 'r
   }
   const onlyText = rest.replace(/,? except to .*$/, '').replace(/,? unless .*$/, '');
   const list = parseParagraphs(onlyText, eccn);
-  if (list && new RegExp(`\\b${eccn}|^\\.`).test(onlyText.trim()) ) return { reason, paragraphs: { only: list } };
-  if (list && /^(?:items controlled by )?\.?[a-z](?:\.|\b)/.test(onlyText) && !/^(?:technology|software|commodities|items)\b/i.test(onlyText)) return { reason, paragraphs: { only: list } };
+  // Only a row that names the entry's own paragraphs ("9E515.x", ".y") is scoped by paragraph.
+  if (list && new RegExp(`\\b${eccn}\\s*\\.|^\\.`).test(onlyText.trim())) return { reason, paragraphs: { only: list } };
   return { reason, itemScoped: true };
 }
 
