@@ -43,6 +43,10 @@ export function exceptionEligibility(code: ExceptionCode, c: Classification, cou
     return no(`${name} is under a part 746 embargo or in Country Group E; §740.2 and part 746 leave no room for ${code} here`);
   }
   if (/^0[A-E]521$/.test(c.eccn) && code !== 'GOV') return no('0Y521 items may use License Exception GOV only (§740.2(a)(15))');
+  // §740.2: restrictions on every license exception, whatever the entry says.
+  if (required.includes('MT')) return no('items controlled for MT reasons may not use a license exception (§740.2(a)(5)(i))');
+  if (required.includes('SL') && code !== 'GOV') return no('surreptitious-listening items may use only GOV, for the official use of a U.S. Government agency (§740.2(a)(3))');
+  if (required.includes('CC') && code !== 'GOV' && code !== 'STA') return no('items under the §742.7 crime-control requirements may use only GOV or STA, or go to Australia, Japan, New Zealand or a NATO member (§740.2(a)(4))');
   switch (code) {
     case 'TSR': {
       const flag = flags.TSR;

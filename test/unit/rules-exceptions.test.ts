@@ -15,8 +15,8 @@ describe('license-exception hints (part 740 and the entry\'s flags)', () => {
     expect(hint('3E004', 'CN', 'TSR')).toMatchObject({ eligible: false, why: expect.stringMatching(/Country Group B only/) });
   });
   it('TSR is not available where the entry says N/A, or where another reason than NS needs a license', () => {
-    expect(hint('9E515', 'IN', 'TSR').why).toMatch(/lists TSR as N\/A/);
-    expect(hint('3E001', 'DE', 'TSR').why).toMatch(/MT/);
+    expect(hint('0E501', 'IN', 'TSR').why).toMatch(/lists TSR as N\/A/);
+    expect(hint('3E001', 'DE', 'TSR').why).toMatch(/MT reasons may not use a license exception \(§740\.2\(a\)\(5\)\(i\)\)/);
     expect(hint('1E002', 'AR', 'TSR').why).toMatch(/MT/);
   });
   it('STA (§740.20): (c)(1) to A:5, (c)(2) NS-only to A:6; nowhere else; the entry\'s limits are quoted', () => {
@@ -27,17 +27,20 @@ describe('license-exception hints (part 740 and the entry\'s flags)', () => {
     expect(hint('9E515', 'DE', 'STA').eligible).toBe(false); // MT1 reaches Germany; (c)(1) does not cover MT
   });
   it('TMP (§740.9) is for temporary exports abroad, never for a deemed export', () => {
-    expect(hint('3E001', 'DE', 'TMP').eligible).toBe(true);
-    expect(hint('3E001', 'DE', 'TMP', true).why).toMatch(/not a release to a foreign person/);
-    expect(hint('3E001', 'IR', 'TMP').eligible).toBe(false);
+    expect(hint('3E004', 'DE', 'TMP').eligible).toBe(true);
+    expect(hint('3E004', 'DE', 'TMP', true).why).toMatch(/not a release to a foreign person/);
+    expect(hint('3E004', 'IR', 'TMP').eligible).toBe(false);
   });
   it('GOV (§740.11) names its conditions; ENC (§740.17) only for EI items, with §740.17(a)(2) for a deemed export', () => {
-    expect(hint('3E001', 'DE', 'GOV').conditions).toMatch(/§740\.11\(b\)\(2\)/);
+    expect(hint('3E004', 'DE', 'GOV').conditions).toMatch(/§740\.11\(b\)\(2\)/);
+    expect(hint('3E001', 'DE', 'GOV').eligible).toBe(false); // MT1 reaches Germany: §740.2(a)(5)(i)
     expect(hint('5E002', 'GB', 'ENC', true)).toMatchObject({ eligible: true, conditions: expect.stringMatching(/§740\.17\(a\)\(2\)/) });
     expect(hint('3E001', 'DE', 'ENC').eligible).toBe(false);
     expect(hint('5E002', 'IR', 'ENC').eligible).toBe(false);
   });
-  it('0Y521 items may use GOV only (§740.2(a)(15)); embargoed destinations get none', () => {
+  it('§740.2 restrictions: MT items get none, SL items GOV only; 0Y521 items GOV only; embargoed destinations none', () => {
+    expect(licenseRequired('9E515.y', 'CN').hints.filter((h) => h.eligible)).toEqual([]);
+    expect(licenseRequired('5E980', 'GB').hints.filter((h) => h.eligible).map((h) => h.exception)).toEqual(['GOV']);
     expect(licenseRequired('0E521', 'GB').hints.filter((h) => h.eligible).map((h) => h.exception)).toEqual(['GOV']);
     expect(licenseRequired('3E001', 'CU').hints.filter((h) => h.eligible)).toEqual([]);
   });
@@ -83,7 +86,7 @@ describe('licenses[].exception in ittmon.yaml', () => {
   it('check rejects an exception that is not eligible, with the reason', async () => {
     const out = await problems({ 'ittmon.yaml': config('', '  - { id: TSR-CN, datasets: [asic, sat], countries: [CN, JP], expires: 2027-12-31, exception: TSR, assurance: A1 }'), 'people.csv': people });
     expect(out.join('\n')).toMatch(/licenses\[0\]\.exception.*TSR is not available for dataset asic \(3E004\) to CN: TSR reaches Country Group B only/);
-    expect(out.join('\n')).toMatch(/TSR is not available for dataset sat \(9E515\.f\) to JP: the entry 9E515 lists TSR as N\/A/);
+    expect(out.join('\n')).toMatch(/TSR is not available for dataset sat \(9E515\.f\) to JP: items controlled for MT reasons may not use a license exception/);
   });
   it('check rejects an exception without an assurance, and an assurance without an exception', async () => {
     expect((await problems({ 'ittmon.yaml': config('', '  - { id: X, datasets: [asic], countries: [JP], expires: 2027-12-31, exception: TSR }'), 'people.csv': people })).join('\n')).toMatch(/licenses\[0\]\.assurance.*needs the reference/);
@@ -107,7 +110,7 @@ describe('a finding is cleared by an exception only where it is eligible', () =>
     expect(ok.cleared[0]!.explanation).toMatch(/Cleared by License Exception TSR \(TSR-JP, assurance WA-1/);
     const sat = assess(event('jun', 's3://b/sat/x'), policy.datasets[1]!, jp, undefined, policy);
     expect(sat.reasons.map((r) => r.code)).toEqual(['DEEMED_EXPORT']);
-    expect(sat.reasons[0]!.explanation).toMatch(/license exceptions that may be available \(a hint, not a clearance\)/);
+    expect(sat.reasons[0]!.explanation).toMatch(/no license exception of TSR, STA, TMP, GOV or ENC is available/);
   });
   it('a hint never clears: without a licenses entry the finding stays, with its hints', async () => {
     const policy = await policyFrom({ 'ittmon.yaml': config(''), 'people.csv': people });

@@ -18,7 +18,7 @@ describe('ittmon lookup: paragraph-aware, with hints', () => {
     expect(out).toMatch(/X RS {7}RS \(§742\.6\(a\)\(9\)\)/);
     expect(out).toMatch(/- RS {7}RS \(§742\.6\(a\)\(7\)\) applies to only \.y, not to \.f/);
     expect(out).toMatch(/License exceptions \(hints: .*a hint never clears a flag\)/);
-    expect(out).toMatch(/- TSR  §740\.6 +not available: the entry 9E515 lists TSR as N\/A/);
+    expect(out).toMatch(/- TSR  §740\.6 +not available: items controlled for MT reasons may not use a license exception \(§740\.2\(a\)\(5\)\(i\)\)/);
   });
   it('9E515.y DE and 9E515.y CN differ by §742.6(a)(7)', () => {
     expect(run(['9E515.y', 'CN']).out).toMatch(/X RS {7}RS \(§742\.6\(a\)\(7\)\)/);
