@@ -1,6 +1,6 @@
 import type { AllowRule, DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
 import type { AccessEvent, Action, ClearedReason, FlagReason, Severity } from '#shared/model/index.ts';
-import { licenseRequired, type LicenseAnswer } from '#shared/rules/index.ts';
+import { countryName, exceptionEligibility, hintText, licenseRequired, type LicenseAnswer } from '#shared/rules/index.ts';
 import { isCountryCode } from '#shared/rules/countries.ts';
 import type { Place } from '#shared/geo/index.ts';
 
@@ -8,6 +8,8 @@ export interface AssessContext {
   home: string;
   licenses: readonly LicenseRule[];
   allow: readonly AllowRule[];
+  /** §734.13(b): `most-recent` judges an EAR deemed export by the most recent citizenship only. Default `all`. */
+  earDeemedExport?: 'all' | 'most-recent';
 }
 
 export interface Assessment { reasons: FlagReason[]; cleared: ClearedReason[]; allowedBy?: AllowRule }
@@ -39,11 +41,47 @@ export function findAllow(allow: readonly AllowRule[], candidates: readonly stri
 
 /** A license that covers this dataset (or its classification), person, country and date. */
 export function findLicense(licenses: readonly LicenseRule[], dataset: DatasetRule, person: Person | undefined, country: string, time: string): LicenseRule | undefined {
-  return licenses.find((l) =>
+  return coveringLicenses(licenses, dataset, person, country, time)[0];
+}
+
+function coveringLicenses(licenses: readonly LicenseRule[], dataset: DatasetRule, person: Person | undefined, country: string, time: string): LicenseRule[] {
+  return licenses.filter((l) =>
     (l.datasets.includes(dataset.id) || l.classifications.includes(dataset.classification.display))
     && (!l.persons || (!!person && l.persons.includes(person.id)))
     && l.countries.includes(country)
     && day(time) <= l.expires);
+}
+
+/**
+ * The license entry that clears this finding: a license, or a license exception that is eligible for
+ * this classification, country and kind of release. An ineligible exception is named, with why.
+ */
+function clearing(ctx: AssessContext, dataset: DatasetRule, person: Person | undefined, answer: LicenseAnswer, time: string): { license?: LicenseRule; refused: string[] } {
+  const refused: string[] = [];
+  for (const l of coveringLicenses(ctx.licenses, dataset, person, answer.country, time)) {
+    if (!l.exception) return { license: l, refused };
+    const verdict = exceptionEligibility(l.exception, dataset.classification, answer.country, answer.reasons, { deemed: answer.deemedExport });
+    if (verdict.eligible) return { license: l, refused };
+    refused.push(`${l.id} cites License Exception ${l.exception}, which does not clear it: ${verdict.why}`);
+  }
+  return { refused };
+}
+
+const clearedBy = (l: LicenseRule) => (l.exception ? `License Exception ${l.exception} (${l.id}, assurance ${l.assurance ?? 'none on file'}, review by ${l.expires})` : `license ${l.id} (expires ${l.expires})`);
+
+/** §734.13(b) and §120.50(b): the countries a release to this person is a deemed export to. */
+function deemedCountries(person: Person, dataset: DatasetRule, ctx: AssessContext): { countries: string[]; basis: string } {
+  const own = [...new Set([...person.citizenships, ...(person.permanentResidency ? [person.permanentResidency] : [])])].filter((c) => c !== ctx.home);
+  if (dataset.jurisdiction === 'ITAR') return { countries: own, basis: 'ITAR §120.50(b): a deemed export to every country of current or former citizenship and of permanent residency' };
+  const mostRecent = 'EAR §734.13(b): a deemed export to the person\'s most recent country of citizenship or permanent residency';
+  if (ctx.earDeemedExport === 'most-recent') {
+    if (person.mostRecentCitizenship) {
+      return { countries: person.mostRecentCitizenship === ctx.home ? [] : [person.mostRecentCitizenship], basis: `${mostRecent}, which the directory gives as ${countryName(person.mostRecentCitizenship)}` };
+    }
+    if (own.length <= 1) return { countries: own, basis: mostRecent };
+    return { countries: own, basis: `${mostRecent}; the directory does not say which of ${own.join(', ')} is most recent, so each is judged` };
+  }
+  return { countries: own, basis: `${mostRecent}; this policy judges every citizenship and permanent residency (ear_deemed_export: all)` };
 }
 
 function describePerson(p: Person): string {
@@ -54,13 +92,21 @@ function describePerson(p: Person): string {
 
 const answerText = (a: LicenseAnswer) => a.explanation.replace(/\.$/, '');
 
+/** The finding's explanation with the exceptions a reviewer may weigh, and any cited exception that does not apply. */
+function withHints(explanation: string, answer: LicenseAnswer, refused: string[]): string {
+  const parts = [explanation];
+  if (refused.length) parts.push(refused.join('; '));
+  if (answer.jurisdiction === 'EAR') parts.push(hintText(answer.hints));
+  return parts.join('. ');
+}
+
 const answers = new Map<string, LicenseAnswer>();
 /** licenseRequired is pure and asked the same few questions again and again: remember the answers. */
-function licenseAnswer(dataset: DatasetRule, country: string, home: string): LicenseAnswer {
-  const key = `${dataset.classification.display}|${dataset.reasons?.join(',') ?? ''}|${country}|${home}`;
+function licenseAnswer(dataset: DatasetRule, country: string, home: string, deemed: boolean): LicenseAnswer {
+  const key = `${dataset.classification.display}|${dataset.reasons?.join(',') ?? ''}|${country}|${home}|${deemed}`;
   let answer = answers.get(key);
   if (!answer) {
-    answer = licenseRequired(dataset.classification, country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home });
+    answer = licenseRequired(dataset.classification, country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home, deemed });
     if (answers.size < 10_000) answers.set(key, answer);
   }
   return answer;
@@ -103,29 +149,28 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
       });
     }
     if (!person.usPerson) {
-      const countries = [...new Set([...person.citizenships, ...(person.permanentResidency ? [person.permanentResidency] : [])])].filter((c) => c !== ctx.home);
-      const basis = dataset.jurisdiction === 'ITAR' ? 'ITAR §120.50(b), §120.56: a deemed export to every country of citizenship and permanent residency' : 'EAR §734.13(b): a deemed export to the person\'s countries of citizenship and permanent residency';
+      const { countries, basis } = deemedCountries(person, dataset, ctx);
       for (const country of countries) {
-        const answer = licenseAnswer(dataset, country, ctx.home);
+        const answer = licenseAnswer(dataset, country, ctx.home, true);
         if (!answer.licenseRequired) continue;
         const explanation = `${describePerson(person)} ${verb} ${what} — ${basis}; ${answerText(answer)}`;
-        const license = findLicense(ctx.licenses, dataset, person, country, event.time);
-        if (license) cleared.push({ code: 'DEEMED_EXPORT', country, license: license.id, explanation: `${explanation}. Cleared by license ${license.id} (expires ${license.expires})` });
-        else reasons.push({ code: 'DEEMED_EXPORT', country, severity: answer.countryOfConcern ? 'critical' : 'high', explanation });
+        const { license, refused } = clearing(ctx, dataset, person, answer, event.time);
+        if (license) cleared.push({ code: 'DEEMED_EXPORT', country, license: license.id, explanation: `${explanation}. Cleared by ${clearedBy(license)}` });
+        else reasons.push({ code: 'DEEMED_EXPORT', country, severity: answer.countryOfConcern ? 'critical' : 'high', explanation: withHints(explanation, answer, refused) });
       }
     }
   }
 
   // A place that is no ISO 3166 country (a log's EU, ZZ, T1…) is an unknown location, never an error.
   if (place && place.country !== ctx.home && isCountryCode(place.country)) {
-    const answer = licenseAnswer(dataset, place.country, ctx.home);
+    const answer = licenseAnswer(dataset, place.country, ctx.home, false);
     if (answer.licenseRequired) {
       const who = person ? `${person.name} (${person.id})` : event.actor.anonymous ? 'An unauthenticated user' : `Account ${account}`;
       const from = event.ip ? `an IP address placed in ${place.country} (${event.ip})` : `${place.country}, as the source reports`;
       const explanation = `${who} ${verb} ${what} from ${from}: an export to ${place.country} wherever the person is a citizen; ${answerText(answer)}`;
-      const license = findLicense(ctx.licenses, dataset, person, place.country, event.time);
-      if (license) cleared.push({ code: 'FOREIGN_LOCATION', country: place.country, license: license.id, explanation: `${explanation}. Cleared by license ${license.id} (expires ${license.expires})` });
-      else reasons.push({ code: 'FOREIGN_LOCATION', country: place.country, severity: answer.countryOfConcern ? 'critical' : 'high', explanation });
+      const { license, refused } = clearing(ctx, dataset, person, answer, event.time);
+      if (license) cleared.push({ code: 'FOREIGN_LOCATION', country: place.country, license: license.id, explanation: `${explanation}. Cleared by ${clearedBy(license)}` });
+      else reasons.push({ code: 'FOREIGN_LOCATION', country: place.country, severity: answer.countryOfConcern ? 'critical' : 'high', explanation: withHints(explanation, answer, refused) });
     }
   }
   return { reasons, cleared, ...(allowedBy ? { allowedBy } : {}) };

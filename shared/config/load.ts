@@ -4,7 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRe } from 'minimatch';
 import { LineCounter, parseDocument, isNode, visit } from 'yaml';
 import {
-  RulesError, eccnEntry, normaliseReason, parseClassification, resolveCountry, type Classification,
+  RulesError, eccnEntry, exceptionEligibility, licenseRequired, normaliseReason, parseClassification, resolveCountry, type Classification,
 } from '#shared/rules/index.ts';
 import { ConfigError, type Problem } from './errors.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
@@ -79,6 +79,8 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
     seen.add(d.id);
   });
   const licenses = cfg.licenses.map((l, i) => checkLicense(l, i, at, seen, personIds));
+  licenses.forEach((l, i) => checkException(l, i, at, datasets, home));
+  if (cfg.ear_deemed_export === 'most-recent') checkMostRecent(people, directoryPath, problems);
   const networks = cfg.networks.map((n, i) => {
     if (!validCidr(n.cidr)) at(['networks', i, 'cidr'], `"${n.cidr}" is not a CIDR block`, 'write e.g. 10.0.0.0/8 or 2001:db8::/32');
     return { ...n, country: country(n.country, ['networks', i, 'country'], at) };
@@ -92,7 +94,7 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
   }
   if (problems.length) throw new ConfigError(problems);
   return {
-    home, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false }, sources: stripUndefined(cfg.sources),
+    home, earDeemedExport: cfg.ear_deemed_export, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false }, sources: stripUndefined(cfg.sources),
     ...(geoip ? { geoip } : {}),
     files: { config: configPath, directory: directoryPath, ...(catalogPath ? { catalog: catalogPath } : {}) },
   };
@@ -195,7 +197,59 @@ function checkLicense(l: ConfigFile['licenses'][number], i: number, at: At, data
     if (!personIds.has(p)) at(['licenses', i, 'persons', j], `no person "${p}" in the directory`, 'use a person id from people.csv');
   });
   const countries = l.countries.map((c, j) => country(c, ['licenses', i, 'countries', j], at));
-  return { id: l.id, datasets: l.datasets ?? [], classifications, ...(l.persons ? { persons: l.persons } : {}), countries, expires: l.expires };
+  return {
+    id: l.id, datasets: l.datasets ?? [], classifications, ...(l.persons ? { persons: l.persons } : {}), countries, expires: l.expires,
+    ...(l.exception ? { exception: l.exception } : {}), ...(l.assurance ? { assurance: l.assurance } : {}),
+  };
+}
+
+/**
+ * A license entry that cites a license exception must name its assurance, and the exception must be
+ * available for every classification and country it lists (part 740 and the entry's own flags).
+ */
+function checkException(l: LicenseRule, i: number, at: At, datasets: DatasetRule[], home: string) {
+  if (!l.exception) {
+    if (l.assurance) at(['licenses', i, 'assurance'], 'assurance: belongs to an entry that cites a license exception', 'add exception: TSR (or STA, TMP, GOV, ENC), or remove assurance:');
+    return;
+  }
+  if (!l.assurance) at(['licenses', i, 'assurance'], `license exception ${l.exception} needs the reference of its assurance or statement`, 'add assurance: REF, e.g. the file number of the recipient\'s written assurance (§740.6(a)(3) for TSR)');
+  const covered: { label: string; classification: Classification; reasons?: string[] }[] = [
+    ...datasets.filter((d) => l.datasets.includes(d.id)).map((d) => ({ label: `dataset ${d.id} (${d.classification.display})`, classification: d.classification, ...(d.reasons ? { reasons: d.reasons } : {}) })),
+    ...l.classifications.flatMap((c) => {
+      try {
+        return [{ label: c, classification: parseClassification(c) }];
+      } catch {
+        return [];
+      }
+    }),
+  ];
+  for (const item of covered) {
+    for (const country of l.countries) {
+      let answer;
+      try {
+        answer = licenseRequired(item.classification, country, { home, ...(item.reasons ? { reasons: item.reasons } : {}) });
+      } catch {
+        continue; // the classification or country is reported where it is written
+      }
+      if (!answer.licenseRequired) continue;
+      const verdict = exceptionEligibility(l.exception, item.classification, answer.country, answer.reasons);
+      if (!verdict.eligible) {
+        at(['licenses', i, 'exception'], `${l.exception} is not available for ${item.label} to ${answer.country}: ${verdict.why}`,
+          'cite the license number instead of the exception, or list only the countries and data it is eligible for');
+      }
+    }
+  }
+}
+
+/** With ear_deemed_export: most-recent, the column must name one of the person's own countries. */
+function checkMostRecent(people: Person[], path: string, problems: Problem[]) {
+  for (const p of people) {
+    if (!p.mostRecentCitizenship) continue;
+    const own = [...p.citizenships, ...(p.permanentResidency ? [p.permanentResidency] : [])];
+    if (!own.includes(p.mostRecentCitizenship)) {
+      problems.push({ file: path, path: 'most_recent_citizenship', message: `person ${p.id}: most recent citizenship ${p.mostRecentCitizenship} is not among their citizenships or permanent residency (${own.join(', ')})`, hint: 'give one of the countries in citizenships or permanent_residency' });
+    }
+  }
 }
 
 function validCidr(cidr: string): boolean {
@@ -251,6 +305,7 @@ async function loadPeople(path: string, readText: ReadText, home: string, proble
     const citizenships = list(row.citizenships).map((c) => toCountry(c, 'citizenships'));
     const pr = row.permanent_residency ? toCountry(row.permanent_residency, 'permanent_residency') : undefined;
     if (citizenships.length === 0 && !pr) at('citizenships', `person ${id} has no citizenship`, 'give at least one ISO code, e.g. US or CN;GB');
+    const mostRecent = row.most_recent_citizenship ? toCountry(row.most_recent_citizenship, 'most_recent_citizenship') : undefined;
     const flag = (row.us_person ?? '').toLowerCase();
     let usPerson: boolean;
     if (['true', 'yes', 'y', '1'].includes(flag)) usPerson = true;
@@ -268,7 +323,7 @@ async function loadPeople(path: string, readText: ReadText, home: string, proble
       accountOwner.set(key, id);
     }
     const email = row.email || undefined;
-    people.push({ id, name: row.name || id, ...(email ? { email } : {}), accounts, citizenships, ...(pr ? { permanentResidency: pr } : {}), usPerson, groups: list(row.groups) });
+    people.push({ id, name: row.name || id, ...(email ? { email } : {}), accounts, citizenships, ...(pr ? { permanentResidency: pr } : {}), ...(mostRecent ? { mostRecentCitizenship: mostRecent } : {}), usPerson, groups: list(row.groups) });
   }
   return people;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXCEPTION_CODES } from '#shared/rules/exceptions.ts';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 const stringList = z.array(z.string().min(1));
@@ -32,7 +33,13 @@ export const configSchema = z.strictObject({
     persons: stringList.optional(),
     countries: stringList.min(1),
     expires: date,
+    /** A part 740 license exception instead of a license number; cleared only where eligible. */
+    exception: z.enum(EXCEPTION_CODES).optional(),
+    /** The reference of the assurance or statement the exception needs (TSR: the written assurance). */
+    assurance: z.string().min(1).optional(),
   })).default([]),
+  /** §734.13(b): EAR deemed exports go to the most recent citizenship; `all` counts every one (conservative). */
+  ear_deemed_export: z.enum(['all', 'most-recent']).default('all'),
   sources: z.strictObject({
     samba: z.strictObject({ prefix: z.string().regex(/^%[a-zA-Z](\|%[a-zA-Z])*$/, 'expected smb.conf substitutions joined by |, e.g. %u|%I|%m|%S').optional(), host: z.string().min(1).optional(), year: z.coerce.number().int().min(1990).max(2100).optional(), shares: z.record(z.string().min(1), z.string().regex(/^\//, 'expected the absolute directory the share exports (smb.conf path), e.g. /srv/shares/public')).optional() }).optional(),
     m365: z.strictObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),

@@ -1,4 +1,4 @@
-import type { Classification } from '#shared/rules/index.ts';
+import type { Classification, ExceptionCode } from '#shared/rules/index.ts';
 import type { SourceSettings } from '#shared/sources/settings.ts';
 
 export interface DatasetRule {
@@ -21,6 +21,9 @@ export interface LicenseRule {
   persons?: string[];
   countries: string[];
   expires: string;
+  /** A part 740 license exception (with the reference of its assurance) rather than a license. */
+  exception?: ExceptionCode;
+  assurance?: string;
 }
 
 export interface AllowRule { account: string; reason: string; expires?: string }
@@ -33,6 +36,8 @@ export interface Person {
   accounts: string[];
   citizenships: string[];
   permanentResidency?: string;
+  /** §734.13(b): the country of most recent citizenship or permanent residency, when known. */
+  mostRecentCitizenship?: string;
   usPerson: boolean;
   groups: string[];
 }
@@ -42,6 +47,8 @@ export interface CatalogEntry { resource: string; tags: Record<string, string>; 
 /** Everything a scan needs to know, loaded and checked. */
 export interface Policy {
   home: string;
+  /** Which countries an EAR deemed export goes to: every citizenship (all) or the most recent (§734.13(b)). */
+  earDeemedExport?: 'all' | 'most-recent';
   datasets: DatasetRule[];
   licenses: LicenseRule[];
   allow: AllowRule[];

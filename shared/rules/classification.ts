@@ -1,14 +1,15 @@
 import eccnData from './data/eccn.json' with { type: 'json' };
 import itar from './data/itar.json' with { type: 'json' };
+import type { EccnEntry } from './ccl.ts';
 import { RulesError } from './errors.ts';
+
+export type { EccnEntry } from './ccl.ts';
 
 export type Classification =
   | { jurisdiction: 'ITAR'; category: string; paragraph: string; display: string }
   | { jurisdiction: 'EAR'; eccn: string; paragraph: string; display: string };
 
-export interface EccnEntry { title: string; reasons: string[]; scope?: string }
-
-export const eccnTable: Readonly<Record<string, EccnEntry>> = eccnData.eccns;
+export const eccnTable: Readonly<Record<string, EccnEntry>> = eccnData.eccns as Record<string, EccnEntry>;
 export const usmlCategories: Readonly<Record<string, string>> = itar.usml;
 
 const ECCN = /^(?:ECCN\s*)?(\d[A-E]\d{3})((?:\.[a-z0-9]+)*)$/i;
@@ -51,6 +52,13 @@ export function eccnEntry(eccn: string): EccnEntry {
       'UNKNOWN_ECCN',
       `unknown ECCN "${eccn}"`,
       'add reasons: [...] with the reasons for control from its CCL entry (e.g. [NS1, AT1])',
+    );
+  }
+  if (entry.subjectToItar || entry.noItems) {
+    throw new RulesError(
+      'UNKNOWN_ECCN',
+      `ECCN ${eccn} holds no license requirement of its own: ${entry.title}`,
+      entry.subjectToItar ? 'the CCL says these items are subject to the ITAR: classify the data under its USML category, e.g. "XV(e)"' : 'classify the data under the entry this one refers to, or add reasons: [...] from that entry',
     );
   }
   return entry;

@@ -209,7 +209,7 @@ describe('ittmon — usage, configuration and lookup', () => {
   it('lookup answers in text and JSON; unknown input is exit 2', async () => {
     const json = JSON.parse((await ittmon(['lookup', '3E001', 'CN', '--json'])).stdout);
     expect(json).toMatchObject({ classification: '3E001', jurisdiction: 'EAR', country: 'CN', licenseRequired: true, countryOfConcern: false });
-    expect(json.reasons[0]).toEqual({ column: 'NS1', required: true, basis: 'X in NS1 for China (Supp. 1 to part 738)' });
+    expect(json.reasons[0]).toEqual({ column: 'NS1', required: true, citation: 'Supp. No. 1 to part 738', basis: 'X in NS1 for China (Supp. No. 1 to part 738)' });
     expect((await ittmon(['lookup', 'USML XV(e)', 'United', 'Kingdom'])).stdout).toMatch(/^LICENSE REQUIRED: USML XV\(e\) \(ITAR\) to GB/);
     expect((await ittmon(['lookup', '3E001', 'GB', '--reasons', 'RS2'])).stdout).toMatch(/^no license required/);
     const bad = await ittmon(['lookup', '3E001', 'Atlantis']);

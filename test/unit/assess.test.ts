@@ -127,6 +127,6 @@ describe('assessment — reason codes and the severity table', () => {
   });
   it('explanations cite their basis', () => {
     const r = run('eccn', 'github:chen').reasons.find((x) => x.code === 'DEEMED_EXPORT');
-    expect(r!.explanation).toBe('Chen Li (p-cn, citizen of CN) cloned 3E001 data (eccn, EAR): s3://b/eccn/f — EAR §734.13(b): a deemed export to the person\'s countries of citizenship and permanent residency; 3E001 to China (CN): license required — NS1, MT1 and NP1 require a license for CN (Supp. 1 to part 738)');
+    expect(r!.explanation).toMatch(/^Chen Li \(p-cn, citizen of CN\) cloned 3E001 data \(eccn, EAR\): s3:\/\/b\/eccn\/f — EAR §734\.13\(b\): a deemed export to the person's most recent country of citizenship or permanent residency; this policy judges every citizenship and permanent residency \(ear_deemed_export: all\); 3E001 to China \(CN\) \(deemed export\): license required — NS1, MT1, NP1 and RS2 require a license for CN \(Supp\. No\. 1 to part 738\)/);
   });
 });

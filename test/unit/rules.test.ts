@@ -5,7 +5,7 @@ import eccn from '#shared/rules/data/eccn.json' with { type: 'json' };
 import itar from '#shared/rules/data/itar.json' with { type: 'json' };
 import embargoes from '#shared/rules/data/embargoes.json' with { type: 'json' };
 import {
-  RulesError, isCountryCode, licenseRequired, parseClassification, resolveCountry, rulesTextDate, countryGroups,
+  RulesError, isCountryCode, licenseRequired, parseClassification, resolveCountry, rulesTextDate, countryGroups, eccnTable,
 } from '#shared/rules/index.ts';
 
 // [classification, country, licence required?, country of concern?, why (from the regulation)]
@@ -24,9 +24,10 @@ const vectors: [string, string, boolean, boolean, string][] = [
   ['3E001', 'US', false, false, 'home country'],
   ['3D001', 'KR', true, false, 'NS1 X for South Korea'],
   ['3D001', 'BR', true, false, 'NS1 X for Brazil'],
-  ['3D001', 'CA', false, false, 'no X for Canada'],
+  ['3D001', 'CA', true, false, 'no X in NS1 for Canada, but the RS row for .z software reaches every destination (§742.6(a)(6)(iii)(A)); without a paragraph every row applies'],
+  ['3D001.a', 'CA', true, false, 'the NS worldwide row (§742.4(a)(5)) is scoped by items, so it reaches .a too'],
   // EI: every destination except Canada (§742.15)
-  ['5E002', 'CA', false, false, 'EI excludes Canada, NS1 no X'],
+  ['5E002', 'CA', true, false, 'EI excludes Canada and NS1 has no X, but the RS row for .z technology reaches every destination (§742.6(a)(6)(iii)(A))'],
   ['5E002', 'GB', true, false, 'EI §742.15'],
   ['5E002', 'FR', true, false, 'NS1 X + EI'],
   ['5D002', 'CN', true, false, 'NS1 X + EI'],
@@ -55,7 +56,8 @@ const vectors: [string, string, boolean, boolean, string][] = [
   ['3E991', 'KP', true, true, '§§742.19, 746.4'],
   ['3E991', 'IR', true, true, '§746.7'],
   ['3E991', 'RU', true, false, '§746.8 every CCL item (conservative for deemed exports)'],
-  ['5E992', 'CN', false, false, 'AT1 only'],
+  ['5E992', 'CN', true, false, 'RS for .z technology: worldwide, and D:1/D:4/D:5 (§742.6(a)(6)(iii))'],
+  ['3E991', 'JP', false, false, 'AT1 only'],
   // Dual-reason items where only one column has an X
   ['1E002', 'AR', true, false, 'Argentina: NS1 X, NP1 no X'],
   ['2E001', 'BR', true, false, 'Brazil: NS1 X, NP1 no X'],
@@ -100,11 +102,12 @@ describe('licenseRequired — vectors derived from the regulation', () => {
 });
 
 describe('licenseRequired — details', () => {
-  it('names each column with its basis', () => {
+  it('names each row with its basis', () => {
     const a = licenseRequired('3E001', 'CN');
-    expect(a.reasons.map((r) => [r.column, r.required])).toEqual([['NS1', true], ['MT1', true], ['NP1', true], ['AT1', false]]);
+    expect(a.reasons.map((r) => [r.column, r.required])).toEqual([['NS1', true], ['MT1', true], ['NP1', true], ['RS', false], ['RS', true], ['RS', true], ['RS2', true], ['AT1', false]]);
     expect(a.reasons[0]!.basis).toContain('X in NS1 for China');
-    expect(a.explanation).toBe('3E001 to China (CN): license required — NS1, MT1 and NP1 require a license for CN (Supp. 1 to part 738).');
+    expect(a.reasons[3]!.basis).toMatch(/when exported from Macao SAR China or Country Group D:5 — China is not/);
+    expect(a.explanation).toMatch(/^3E001 to China \(CN\): license required — NS1, MT1, NP1 and RS2 require a license for CN \(Supp\. No\. 1 to part 738\); RS \(§742\.6\(a\)\(6\)\(iii\)\)/);
   });
   it('explicit reasons override the ECCN table', () => {
     expect(licenseRequired('3E001', 'GB', { reasons: ['RS2'] }).licenseRequired).toBe(false);
@@ -211,25 +214,27 @@ describe('data completeness', () => {
     for (const c of [...itar.section126_1.d1.countries, ...itar.section126_1.d2.countries, ...Object.keys(embargoes.ccl), ...Object.keys(embargoes.ear99)]) expect(isCountryCode(c), c).toBe(true);
     expect(itar.section126_1.d2.countries).not.toContain('KH');
   });
-  it('the ECCN table covers D and E entries in every category 0-9, 600-series and 9x515, with known reasons', () => {
+  it('the ECCN table covers every entry of the CCL, D and E in every category, 600-series and 9x515, with known reasons', () => {
     const ids = Object.keys(eccn.eccns);
+    expect(ids).toHaveLength(633);
     for (const cat of '0123456789') {
       expect(ids.some((id) => id.startsWith(cat + 'D')), `${cat}D`).toBe(true);
       expect(ids.some((id) => id.startsWith(cat + 'E')), `${cat}E`).toBe(true);
     }
     expect(ids.filter((id) => /^\d[DE]6\d\d$/.test(id)).length).toBeGreaterThanOrEqual(6);
-    expect(ids).toEqual(expect.arrayContaining(['9D515', '9E515']));
-    for (const [id, e] of Object.entries(eccn.eccns)) {
+    expect(ids).toEqual(expect.arrayContaining(['9D515', '9E515', '0E521', '3E001']));
+    for (const [id, e] of Object.entries(eccnTable)) {
       expect(id).toMatch(/^\d[A-E]\d{3}$/);
-      for (const r of e.reasons) expect([...chart.columns, ...Object.keys(eccn.special)], `${id} ${r}`).toContain(r);
+      for (const r of e.rows) if (r.rule.kind === 'column') expect(chart.columns, `${id} ${r.rule.column}`).toContain(r.rule.column);
     }
   });
-  it('the reasons for common research ECCNs are as the CCL states them', () => {
-    expect(eccn.eccns['3E001'].reasons).toEqual(['NS1', 'MT1', 'NP1', 'AT1']);
-    expect(eccn.eccns['3D001'].reasons).toEqual(['NS1', 'AT1']);
-    expect(eccn.eccns['4E001'].reasons).toEqual(['NS1', 'MT1', 'CC1', 'AT1']);
-    expect(eccn.eccns['5E002'].reasons).toEqual(['NS1', 'EI', 'AT1']);
-    expect(eccn.eccns['3E991'].reasons).toEqual(['AT1']);
+  it('the rows of common research ECCNs are as the CCL states them', () => {
+    const labels = (id: string) => eccnTable[id]!.rows.map((r) => r.label);
+    expect(eccnTable['3E001']!.controls).toEqual(['NS', 'MT', 'NP', 'RS', 'AT']);
+    expect(labels('3E001')).toEqual(['NS1', 'MT1', 'NP1', 'RS', 'RS', 'RS', 'RS2', 'AT1']);
+    expect(labels('4E001')).toEqual(expect.arrayContaining(['NS1', 'MT1', 'CC1', 'AT1']));
+    expect(labels('5E002')).toEqual(['NS1', 'RS', 'RS', 'AT1', 'EI']);
+    expect(labels('3E991')).toEqual(['AT1']);
   });
   it('USML has categories I to XXI', () => {
     expect(Object.keys(itar.usml)).toHaveLength(21);

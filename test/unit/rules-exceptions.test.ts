@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { assess } from '#shared/assess/index.ts';
+import { ConfigError, type DatasetRule, type Policy } from '#shared/config/index.ts';
+import type { AccessEvent } from '#shared/model/index.ts';
+import { exceptionEligibility, licenseRequired, parseClassification } from '#shared/rules/index.ts';
+import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
+
+const hint = (c: string, country: string, code: string, deemed = false) => licenseRequired(c, country, { deemed }).hints.find((h) => h.exception === code)!;
+
+describe('license-exception hints (part 740 and the entry\'s flags)', () => {
+  it('TSR (§740.6): NS-only technology to Country Group B, with the written assurance of §740.6(a)(3)', () => {
+    const h = hint('3E004', 'JP', 'TSR');
+    expect(h).toMatchObject({ eligible: true, section: '§740.6' });
+    expect(h.conditions).toMatch(/written assurance.*§740\.6\(a\)\(3\)/);
+    expect(hint('3E004', 'CN', 'TSR')).toMatchObject({ eligible: false, why: expect.stringMatching(/Country Group B only/) });
+  });
+  it('TSR is not available where the entry says N/A, or where another reason than NS needs a license', () => {
+    expect(hint('0E501', 'IN', 'TSR').why).toMatch(/lists TSR as N\/A/);
+    expect(hint('3E001', 'DE', 'TSR').why).toMatch(/MT reasons may not use a license exception \(§740\.2\(a\)\(5\)\(i\)\)/);
+    expect(hint('1E002', 'AR', 'TSR').why).toMatch(/MT/);
+  });
+  it('STA (§740.20): (c)(1) to A:5, (c)(2) NS-only to A:6; nowhere else; the entry\'s limits are quoted', () => {
+    expect(hint('9E003.h', 'GB', 'STA')).toMatchObject({ eligible: true, conditions: expect.stringMatching(/§740\.20\(c\)\(1\)/) });
+    expect(hint('3E004', 'IL', 'STA')).toMatchObject({ eligible: true, conditions: expect.stringMatching(/§740\.20\(c\)\(2\)/) });
+    expect(hint('3E004', 'IN', 'STA').eligible).toBe(true);
+    expect(hint('3E004', 'BR', 'STA').eligible).toBe(false);
+    expect(hint('9E515', 'DE', 'STA').eligible).toBe(false); // MT1 reaches Germany; (c)(1) does not cover MT
+  });
+  it('TMP (§740.9) is for temporary exports abroad, never for a deemed export', () => {
+    expect(hint('3E004', 'DE', 'TMP').eligible).toBe(true);
+    expect(hint('3E004', 'DE', 'TMP', true).why).toMatch(/not a release to a foreign person/);
+    expect(hint('3E004', 'IR', 'TMP').eligible).toBe(false);
+  });
+  it('GOV (§740.11) names its conditions; ENC (§740.17) only for EI items, with §740.17(a)(2) for a deemed export', () => {
+    expect(hint('3E004', 'DE', 'GOV').conditions).toMatch(/§740\.11\(b\)\(2\)/);
+    expect(hint('3E001', 'DE', 'GOV').eligible).toBe(false); // MT1 reaches Germany: §740.2(a)(5)(i)
+    expect(hint('5E002', 'GB', 'ENC', true)).toMatchObject({ eligible: true, conditions: expect.stringMatching(/§740\.17\(a\)\(2\)/) });
+    expect(hint('3E001', 'DE', 'ENC').eligible).toBe(false);
+    expect(hint('5E002', 'IR', 'ENC').eligible).toBe(false);
+  });
+  it('§740.2 restrictions: MT items get none, SL items GOV only; 0Y521 items GOV only; embargoed destinations none', () => {
+    expect(licenseRequired('9E515.y', 'CN').hints.filter((h) => h.eligible)).toEqual([]);
+    expect(licenseRequired('5E980', 'GB').hints.filter((h) => h.eligible).map((h) => h.exception)).toEqual(['GOV']);
+    expect(licenseRequired('0E521', 'GB').hints.filter((h) => h.eligible).map((h) => h.exception)).toEqual(['GOV']);
+    expect(licenseRequired('3E001', 'CU').hints.filter((h) => h.eligible)).toEqual([]);
+  });
+  it('no license needed: no hints', () => {
+    expect(licenseRequired('3E004', 'CA').hints).toEqual([]);
+    expect(exceptionEligibility('TSR', parseClassification('3E004'), 'JP', [{ column: 'NS1', required: true }]).eligible).toBe(true);
+  });
+});
+
+const people = `${PEOPLE_HEADER},most_recent_citizenship
+p-us,Una States,,github:una,US,,,,
+p-jp,Jun Ito,,github:jun,JP,,,,
+p-ca,Ravi Canada,,github:ravi,IN;CA,,,,CA
+p-two,Two Passports,,github:two,IN;CA,,,,
+p-ru,Rita,,github:rita,RU,,,,
+`;
+const config = (extra: string, licenses = '') => `home: US
+directory: people.csv
+${extra}
+datasets:
+  - { id: asic, name: A, jurisdiction: EAR, classification: 3E004, match: { paths: ["s3://b/asic/**"] } }
+  - { id: sat, name: S, jurisdiction: EAR, classification: 9E515.f, match: { paths: ["s3://b/sat/**"] } }
+  - { id: old, name: O, jurisdiction: EAR, classification: 3E991, match: { paths: ["s3://b/old/**"] } }
+  - { id: hyp, name: H, jurisdiction: ITAR, classification: "XV(e)", match: { paths: ["s3://b/hyp/**"] } }
+licenses:
+${licenses || '  []'}
+`;
+async function problems(files: Record<string, string>): Promise<string[]> {
+  try {
+    await policyFrom(files);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  return [];
+}
+
+describe('licenses[].exception in ittmon.yaml', () => {
+  it('check accepts an eligible exception with its assurance', async () => {
+    const p = await policyFrom({ 'ittmon.yaml': config('', '  - { id: TSR-JP, datasets: [asic], countries: [JP], expires: 2027-12-31, exception: TSR, assurance: "WA-2026-014" }'), 'people.csv': people });
+    expect(p.licenses[0]).toMatchObject({ exception: 'TSR', assurance: 'WA-2026-014' });
+  });
+  it('check rejects an exception that is not eligible, with the reason', async () => {
+    const out = await problems({ 'ittmon.yaml': config('', '  - { id: TSR-CN, datasets: [asic, sat], countries: [CN, JP], expires: 2027-12-31, exception: TSR, assurance: A1 }'), 'people.csv': people });
+    expect(out.join('\n')).toMatch(/licenses\[0\]\.exception.*TSR is not available for dataset asic \(3E004\) to CN: TSR reaches Country Group B only/);
+    expect(out.join('\n')).toMatch(/TSR is not available for dataset sat \(9E515\.f\) to JP: items controlled for MT reasons may not use a license exception/);
+  });
+  it('check rejects an exception without an assurance, and an assurance without an exception', async () => {
+    expect((await problems({ 'ittmon.yaml': config('', '  - { id: X, datasets: [asic], countries: [JP], expires: 2027-12-31, exception: TSR }'), 'people.csv': people })).join('\n')).toMatch(/licenses\[0\]\.assurance.*needs the reference/);
+    expect((await problems({ 'ittmon.yaml': config('', '  - { id: X, datasets: [asic], countries: [JP], expires: 2027-12-31, assurance: A }'), 'people.csv': people })).join('\n')).toMatch(/assurance: belongs to an entry that cites a license exception/);
+    expect((await problems({ 'ittmon.yaml': config('', '  - { id: X, datasets: [asic], countries: [JP], expires: 2027-12-31, exception: XYZ, assurance: A }'), 'people.csv': people })).join('\n')).toMatch(/exception/);
+  });
+});
+
+const event = (account: string, path: string, ip?: string): AccessEvent => ({
+  id: 'e1', source: 'github', time: '2026-03-01T10:00:00Z', action: 'clone', release: true,
+  actor: { candidates: [`github:${account}`], anonymous: false }, ...(ip ? { ip } : {}),
+  resource: { uri: path, kind: 'repository' },
+} as unknown as AccessEvent);
+
+describe('a finding is cleared by an exception only where it is eligible', () => {
+  it('TSR clears NS-only technology to a Japanese national; the same entry does not clear 9E515.f', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config('', '  - { id: TSR-JP, classifications: [3E004, 9E515.f], countries: [JP], expires: 2027-12-31, exception: TSR, assurance: WA-1 }').replace(/classifications: \[3E004, 9E515.f\]/, 'classifications: [3E004]'), 'people.csv': people });
+    const jp = policy.people.find((p) => p.id === 'p-jp');
+    const ok = assess(event('jun', 's3://b/asic/x'), policy.datasets[0]!, jp, undefined, policy);
+    expect(ok.reasons).toEqual([]);
+    expect(ok.cleared[0]!.explanation).toMatch(/Cleared by License Exception TSR \(TSR-JP, assurance WA-1/);
+    const sat = assess(event('jun', 's3://b/sat/x'), policy.datasets[1]!, jp, undefined, policy);
+    expect(sat.reasons.map((r) => r.code)).toEqual(['DEEMED_EXPORT']);
+    expect(sat.reasons[0]!.explanation).toMatch(/no license exception of TSR, STA, TMP, GOV or ENC is available/);
+  });
+  it('a hint never clears: without a licenses entry the finding stays, with its hints', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config(''), 'people.csv': people });
+    const a = assess(event('jun', 's3://b/asic/x'), policy.datasets[0]!, policy.people.find((p) => p.id === 'p-jp'), undefined, policy);
+    expect(a.reasons[0]!.explanation).toMatch(/TSR \(§740\.6\) if a written assurance/);
+    expect(a.cleared).toEqual([]);
+  });
+  it('an exception made ineligible after check (an AWS reload) is refused by name at scan time', () => {
+    const policy = { home: 'US', licenses: [{ id: 'TMP-1', datasets: ['asic'], classifications: [], countries: ['JP'], expires: '2027-01-01', exception: 'TMP', assurance: 'T' }], allow: [] } as unknown as Policy;
+    const dataset: DatasetRule = { id: 'asic', name: 'A', jurisdiction: 'EAR', classification: parseClassification('3E004'), match: { paths: [], names: [], tags: {}, labels: [] } };
+    const person = { id: 'p-jp', name: 'Jun', accounts: [], citizenships: ['JP'], usPerson: false, groups: [] };
+    const a = assess(event('jun', 's3://b/asic/x'), dataset, person, undefined, policy);
+    expect(a.reasons[0]!.explanation).toMatch(/TMP-1 cites License Exception TMP, which does not clear it: TMP covers temporary exports abroad/);
+  });
+});
+
+describe('ear_deemed_export (§734.13(b))', () => {
+  const run = async (setting: string, account: string, path = 's3://b/asic/x') => {
+    const policy = await policyFrom({ 'ittmon.yaml': config(setting), 'people.csv': people });
+    const person = policy.people.find((p) => p.accounts.includes(`github:${account}`));
+    const ds = policy.datasets.find((d) => path.includes(`/${d.id}/`))!;
+    return assess(event(account, path), ds, person, undefined, policy).reasons.map((r) => r.country);
+  };
+  it('all (the default): every citizenship counts — an Indian and Canadian citizen is judged for India', async () => {
+    expect(await run('', 'ravi')).toEqual(['IN']);
+    expect(await run('ear_deemed_export: all', 'ravi')).toEqual(['IN']);
+  });
+  it('most-recent: only the most recent citizenship the directory gives (Canada: no X in NS1)', async () => {
+    expect(await run('ear_deemed_export: most-recent', 'ravi')).toEqual([]);
+  });
+  it('most-recent without the column for a person with two countries judges both, and says why', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config('ear_deemed_export: most-recent'), 'people.csv': people });
+    const two = policy.people.find((p) => p.id === 'p-two');
+    const a = assess(event('two', 's3://b/asic/x'), policy.datasets[0]!, two, undefined, policy);
+    expect(a.reasons.map((r) => r.country)).toEqual(['IN']);
+    expect(a.reasons[0]!.explanation).toMatch(/does not say which of IN, CA is most recent, so each is judged/);
+  });
+  it('the ITAR keeps every country (§120.50(b)) whatever the setting', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config('ear_deemed_export: most-recent'), 'people.csv': people });
+    const ravi = policy.people.find((p) => p.id === 'p-ca');
+    const a = assess(event('ravi', 's3://b/hyp/x'), policy.datasets[3]!, ravi, undefined, policy);
+    expect(a.reasons.map((r) => r.country).sort()).toEqual(['CA', 'IN']);
+    expect(a.reasons[0]!.explanation).toMatch(/ITAR §120\.50\(b\)/);
+  });
+  it('a Russian national in the US and AT-only data: §746.8(a)(1) excludes deemed exports, so no finding', async () => {
+    expect(await run('', 'rita', 's3://b/old/x')).toEqual([]);
+  });
+  it('§742.6(a)(6)(iv) in the scan: 5E992 data to a Chinese national in the US is no finding; from an IP in China it is', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config('').replace('classification: 3E991', 'classification: 5E992'), 'people.csv': `${people}p-cn,Chen,,github:chen,CN,,,,\n` });
+    const chen = policy.people.find((p) => p.id === 'p-cn');
+    const una = policy.people.find((p) => p.id === 'p-us');
+    expect(assess(event('chen', 's3://b/old/x'), policy.datasets[2]!, chen, undefined, policy).reasons).toEqual([]);
+    const abroad = assess(event('una', 's3://b/old/x', '198.51.100.7'), policy.datasets[2]!, una, { country: 'CN' }, policy);
+    expect(abroad.reasons.map((r) => [r.code, r.country])).toEqual([['FOREIGN_LOCATION', 'CN']]);
+    expect(abroad.reasons[0]!.explanation).toMatch(/§742\.6\(a\)\(6\)\(iii\)/);
+  });
+  it('check rejects a most_recent_citizenship that is not one of the person\'s countries', async () => {
+    const bad = people.replace('p-ca,Ravi Canada,,github:ravi,IN;CA,,,,CA', 'p-ca,Ravi Canada,,github:ravi,IN;CA,,,,FR');
+    expect((await problems({ 'ittmon.yaml': config('ear_deemed_export: most-recent'), 'people.csv': bad })).join('\n')).toMatch(/most_recent_citizenship.*FR is not among/);
+    expect((await problems({ 'ittmon.yaml': config('ear_deemed_export: newest'), 'people.csv': people })).join('\n')).toMatch(/ear_deemed_export/);
+  });
+});
