@@ -27,7 +27,8 @@ export const clients = {
   sqs: () => (sqs ??= new SQSClient({})),
   events: () => (events ??= new EventBridgeClient({})),
 };
-export const configCache = () => (config ??= new ConfigCache(clients.s3(), env('CONFIG_BUCKET')));
+/** The config, cached per container; `geo: false` (the review API) neither needs nor loads the geo-IP database. */
+export const configCache = (opts: { geo?: boolean } = {}) => (config ??= new ConfigCache(clients.s3(), env('CONFIG_BUCKET'), undefined, undefined, undefined, opts.geo ?? true));
 export const flagStore = () => (store ??= new DynamoFlagStore(clients.dynamo(), env('TABLE_NAME')));
 
 /** Tests swap in clients that talk to loopback servers. */

@@ -1,6 +1,6 @@
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { ObjectReader, ObjectRef } from '#shared/ingest/index.ts';
+import type { ObjectReader, ObjectRef, TagLookup } from '#shared/ingest/index.ts';
 import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
 import type { QuarantineSink, SourceObject } from '#shared/store/index.ts';
 
@@ -30,16 +30,29 @@ export class S3QuarantineSink implements QuarantineSink {
   }
 }
 
-/** GetObjectTagging: the tags of an S3 object (labelLookup remembers the answers). */
-export function s3TagLookup(s3: S3Client): (uri: string) => Promise<Record<string, string> | undefined> {
+/** Where object tags may be read: the stack's dataBuckets setting (ITTMON_TAG_BUCKETS). */
+export interface TagScope { bucket: string; prefix: string }
+
+/**
+ * GetObjectTagging: the tags of an S3 object (labelLookup remembers the answers). A refused lookup is
+ * an answer (`denied`), counted and alarmed by the caller, never an object without tags; outside
+ * `scope` nothing is asked (`skipped`). A missing object has no tags; any other error is thrown, so
+ * that the message is retried.
+ */
+export function s3TagLookup(s3: S3Client, scope?: TagScope[]): TagLookup {
   return async (uri) => {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!m) return undefined;
+    const [, bucket, key] = m as unknown as [string, string, string];
+    if (scope && !scope.some((s) => s.bucket === bucket && key.startsWith(s.prefix))) return { skipped: `s3://${bucket} is not in the dataBuckets setting` };
     try {
-      const res = await s3.send(new GetObjectTaggingCommand({ Bucket: m[1], Key: m[2] }));
-      return Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-    } catch {
-      return undefined; // no permission, or the object is gone: classify without its tags
+      const res = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      return { tags: Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) };
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return undefined;
+      if (err.name === 'AccessDenied' || err.$metadata?.httpStatusCode === 403) return { denied: `GetObjectTagging on s3://${bucket}/${key}: ${err.name ?? 'AccessDenied'}` };
+      throw e;
     }
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,4 +44,28 @@ export async function s3Loopback() {
     },
     close: async () => { client.destroy(); await server.close(); },
   };
+}
+
+/**
+ * A loopback proxy in front of an S3-compatible server that refuses what IAM would refuse: requests
+ * matching `denied` get S3's documented 403 AccessDenied error document; the rest pass through.
+ */
+export async function denyingS3Proxy(target: string, denied: (method: string, url: URL) => boolean) {
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', target);
+    if (denied(req.method ?? 'GET', url)) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'DENIED' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>DENIED</RequestId></Error>');
+      return;
+    }
+    const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
