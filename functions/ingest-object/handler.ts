@@ -28,7 +28,7 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
   const { policy, geoDatabase } = await configCache().get();
   for (const work of parseIngestMessage(record.body)) {
     const result = await ingestObject({
-      policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3()),
+      policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3For),
       quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')),
       labels: (labels ??= labelLookup(flagStore(), s3TagLookup(clients.s3(), tagScope))), linkBase: env('REVIEW_URL'),
       ...((source) => (source ? { source } : {}))(sourceFor(work.ref.bucket, work.ref.key)),

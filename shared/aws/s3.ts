@@ -1,4 +1,6 @@
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Readable } from 'node:stream';
 import type { ObjectReader, ObjectRef, TagLookup } from '#shared/ingest/index.ts';
 import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
@@ -6,14 +8,42 @@ import type { QuarantineSink, SourceObject } from '#shared/store/index.ts';
 
 /** Streams log objects; a byte range when resuming, except for gzip, which must be read from the start. */
 export class S3ObjectReader implements ObjectReader {
-  constructor(private readonly s3: S3Client) {}
+  /** `s3`: one client, or the client for each bucket (buckets in other accounts: see readRoleClients). */
+  constructor(private readonly s3: S3Client | ((bucket: string) => S3Client)) {}
 
   async open(ref: ObjectRef, fromByte: number) {
     const ranged = fromByte > 0 && !/\.gz$/i.test(ref.key);
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag ? `"${ref.etag.replace(/"/g, '')}"` : undefined, ...(ranged ? { Range: `bytes=${fromByte}-` } : {}) }));
+    const s3 = typeof this.s3 === 'function' ? this.s3(ref.bucket) : this.s3;
+    const res = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag ? `"${ref.etag.replace(/"/g, '')}"` : undefined, ...(ranged ? { Range: `bytes=${fromByte}-` } : {}) }));
     if (!res.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
     return { body: res.Body as Readable, ranged };
   }
+}
+
+/** A log bucket in another account, read through a role there (the stack's ITTMON_READ_ROLES). */
+export interface ReadRole { bucket: string; roleArn: string }
+
+/**
+ * The S3 client for each bucket: buckets with a read role get a client whose credentials come from
+ * sts:AssumeRole on that role (one client per role; the SDK renews them before they expire); the
+ * others get `base`.
+ */
+export function readRoleClients(base: S3Client, roles: ReadRole[], sts: () => STSClient, make: (credentials: AwsCredentialIdentityProvider) => S3Client): (bucket: string) => S3Client {
+  const byRole = new Map<string, S3Client>();
+  return (bucket) => {
+    const roleArn = roles.find((r) => r.bucket === bucket)?.roleArn;
+    if (!roleArn) return base;
+    let client = byRole.get(roleArn);
+    if (!client) {
+      client = make(async () => {
+        const { Credentials: c } = await sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ittmon-ingest', DurationSeconds: 3600 }));
+        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`sts:AssumeRole on ${roleArn} returned no credentials`);
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) };
+      });
+      byRole.set(roleArn, client);
+    }
+    return client;
+  };
 }
 
 /** Rejected records of one object as JSON lines under a quarantine prefix: re-processing replaces them. */

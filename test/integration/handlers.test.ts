@@ -12,12 +12,17 @@ import { DynamoFlagStore } from '#shared/store/index.ts';
 import { resetRuntime } from '#shared/aws/runtime.ts';
 import { repoRoot } from '#test/helpers.ts';
 import { ittmon } from './cli.ts';
-import { denyingS3Proxy, jsonService, s3Loopback } from './aws.ts';
+import { denyingS3Proxy, jsonService, s3Loopback, stsLoopback } from './aws.ts';
 
 const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
 let s3: Awaited<ReturnType<typeof s3Loopback>>;
-/** What the ingest role may not do: read the tags of nfu-secret-research's objects (not granted to it). */
+/**
+ * What IAM refuses: the tags of nfu-secret-research's objects (not granted to the ingest role), and
+ * acme-trail (another account's bucket) to anyone but its read role.
+ */
 let iam: Awaited<ReturnType<typeof denyingS3Proxy>>;
+let sts: Awaited<ReturnType<typeof stsLoopback>>;
+const READ_ROLE = 'arn:aws:iam::444455556666:role/ittmon-read-ITTMonitor';
 let dynamo: LocalStore;
 let aws: Awaited<ReturnType<typeof jsonService>>;
 let store: DynamoFlagStore;
@@ -48,7 +53,9 @@ beforeAll(async () => {
   for (const b of ['ittmon-config', 'nfu-logs', 'ittmon-quarantine']) await s3.bucket(b);
   for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await s3.put('ittmon-config', f, readFileSync(join(repoRoot, 'examples', f)));
   logKeys = await s3.upload('nfu-logs', join(repoRoot, 'examples/logs'), 'AWSLogs/');
-  iam = await denyingS3Proxy(s3.endpoint, (method, url) => method === 'GET' && url.pathname.startsWith('/nfu-secret-research/') && url.searchParams.has('tagging'));
+  iam = await denyingS3Proxy(s3.endpoint, (method, url, headers) => (method === 'GET' && url.pathname.startsWith('/nfu-secret-research/') && url.searchParams.has('tagging'))
+    || (url.pathname.startsWith('/acme-trail/') && headers['x-amz-security-token'] !== `session-for:${READ_ROLE}`));
+  sts = await stsLoopback();
   dynamo = await startLocalStore();
   await ensureTable(dynamo.client, TABLE);
   store = new DynamoFlagStore(dynamo.client, TABLE);
@@ -61,10 +68,11 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
     AWS_ENDPOINT_URL_S3: iam.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
     TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
     REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    ITTMON_READ_ROLES: JSON.stringify([{ bucket: 'acme-trail', roleArn: READ_ROLE }]),
     ITTMON_TAG_BUCKETS: JSON.stringify([{ bucket: 'nfu-aero-research', prefix: '' }, { bucket: 'nfu-secret-research', prefix: 'misc/' }]),
     POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
   });
@@ -79,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await iam?.close();
+  await sts?.close();
   await s3?.close();
   await dynamo?.close();
   await aws?.close();
@@ -139,6 +148,21 @@ describe('ingest-object (SQS of S3 notifications)', () => {
     expect(await store.objectCounts('s3://nfu-logs/AWSLogs/unlisted/access.log')).toEqual([expect.objectContaining({ records: 1, tagLookupsSkipped: 1 })]);
     expect((await store.objectCounts('s3://nfu-logs/AWSLogs/tagged/access.log'))[0]).not.toHaveProperty('tagLookupsDenied');
     expect((await store.allFlags()).filter((f) => f.day === '2026-10-24' || f.day === '2026-10-25')).toEqual([]);
+  });
+
+  it('reads a log bucket of another account through the read role it assumes there, once per role', async () => {
+    // GIVEN CloudTrail logs in acme-trail, which only the source account's read role may read
+    await s3.bucket('acme-trail');
+    const trail = readFileSync(join(repoRoot, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'));
+    await s3.put('acme-trail', 'AWSLogs/o-1/111122223333/CloudTrail/a.json', trail);
+    await s3.put('acme-trail', 'AWSLogs/o-1/111122223333/CloudTrail/b.json', trail);
+    const before = sts.calls.length;
+    // WHEN the ingest function gets their notifications
+    const res = await handlers.ingestObject(await notification('acme-trail', ['AWSLogs/o-1/111122223333/CloudTrail/a.json', 'AWSLogs/o-1/111122223333/CloudTrail/b.json']), context());
+    // THEN both are read with the role's credentials, assumed once
+    expect(res.batchItemFailures).toEqual([]);
+    expect(sts.calls.slice(before)).toEqual([expect.objectContaining({ Action: 'AssumeRole', RoleArn: READ_ROLE, RoleSessionName: 'ittmon-ingest' })]);
+    expect((await store.objectCounts('s3://acme-trail/AWSLogs/o-1/111122223333/CloudTrail/a.json'))[0]!.records).toBeGreaterThan(0);
   });
 
   it('a label learned in one log object classifies a download in a later one', async () => {
