@@ -231,6 +231,33 @@ describe('publish (DynamoDB stream → EventBridge)', () => {
     expect(detail).toMatchObject({ flagId: flag!.id, link: `https://review.example.edu/flags/${flag!.id}` });
     for (const p of puts) expect(p.Detail).not.toMatch(/Li Wei|Petrova|Tehrani|citizen|github:|arn:aws/);
   });
+
+  it('counts an audit entry changed or deleted after it was written (AuditChanged), but not its expiry by TTL', async () => {
+    // GIVEN a container publishing its metrics (as EMF on stdout)
+    const before = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const out: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.map(String).join(' ')); });
+    try {
+      vi.resetModules();
+      const publish = (await import('../../functions/publish/handler.ts')).handler as unknown as typeof handlers.publish;
+      const audit = (sk: string, note: string) => marshall({ pk: 'AUDIT#f-1', sk, type: 'audit', flagId: 'f-1', note }) as never;
+      const keys = (sk: string) => marshall({ pk: 'AUDIT#f-1', sk }) as never;
+      const rec = (eventName: string, sk: string, images: object, userIdentity?: object) => ({ eventID: `${eventName}-${sk}`, eventName, eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: '1', Keys: keys(sk), ...images }, ...(userIdentity ? { userIdentity } : {}) });
+      const emitted = async (...records: object[]) => {
+        out.length = 0;
+        expect((await publish({ Records: records } as never, context())).batchItemFailures).toEqual([]);
+        return out.filter((l) => l.includes('"AuditChanged"')).map((l) => JSON.parse(l).AuditChanged as number | number[]).flat().reduce((a, b) => a + b, 0);
+      };
+      // WHEN entries are appended, or expire by TTL, THEN nothing is counted
+      expect(await emitted(rec('INSERT', 'AUDIT#00000001', { NewImage: audit('AUDIT#00000001', 'first') }), rec('REMOVE', 'AUDIT#00000002', { OldImage: audit('AUDIT#00000002', 'old') }, { type: 'Service', principalId: 'dynamodb.amazonaws.com' }))).toBe(0);
+      // WHEN one is overwritten and another deleted by someone, THEN both are counted
+      expect(await emitted(rec('MODIFY', 'AUDIT#00000001', { NewImage: audit('AUDIT#00000001', 'rewritten'), OldImage: audit('AUDIT#00000001', 'first') }), rec('REMOVE', 'AUDIT#00000003', { OldImage: audit('AUDIT#00000003', 'gone') }))).toBe(2);
+    } finally {
+      spy.mockRestore();
+      if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED; else process.env.POWERTOOLS_METRICS_DISABLED = before;
+    }
+  });
 });
 
 describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
