@@ -1,28 +1,37 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MonitorStack } from '../../infra/monitor-stack.ts';
-import { acknowledgeStackFindings } from '../../infra/nag.ts';
+import { buildApp } from '../../infra/app.ts';
+import { parseStackSettings } from '../../infra/settings.ts';
+import { repoRoot } from '#test/helpers.ts';
+import { noBundling } from './fixtures.ts';
 
 let template: Template;
 
 beforeAll(() => {
   // GIVEN a stack with three collectors and the GitLab stream receiver, checked by cdk-nag
-  const app = new App();
-  const stack = new MonitorStack(app, 'WithCollectors', {
-    collectors: [
-      { source: 'm365', secretName: 'ittmon/m365' },
-      { source: 'gdrive', secretName: 'ittmon/google', everyMinutes: 60 },
-      { source: 'github', secretName: 'ittmon/github', start: '2026-11-01T00:00:00Z', maxLagMinutes: 120 },
-    ],
-    gitlabStreamTokenSecret: 'ittmon/gitlab-stream',
-  });
-  acknowledgeStackFindings(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // GIVEN settings as a user writes them in ittmon.stack.yaml
+  const settings = parseStackSettings(`${readFileSync(join(repoRoot, 'ittmon.stack.yaml'), 'utf8').replace(/^collectors: \[\]$/m, '')}
+collectors:
+  - { source: m365, secretName: ittmon/m365 }
+  - { source: gdrive, secretName: ittmon/google, everyMinutes: 60 }
+  - { source: github, secretName: ittmon/github, start: "2026-11-01T00:00:00Z", maxLagMinutes: 120 }
+gitlabStreamTokenSecret: ittmon/gitlab-stream
+`);
+  const { app, stack } = buildApp(new App({ context: noBundling }), settings);
   app.synth(); // throws on an unacknowledged finding
   template = Template.fromStack(stack);
 }, 600_000);
+
+describe('collector settings', () => {
+  it('name the field, and refuse a source configured twice', () => {
+    expect(() => parseStackSettings('notifications: { emails: [] }\ncollectors:\n  - { source: dropbox, secretName: x }\n')).toThrow(/collectors\[0\]\.source/);
+    expect(() => parseStackSettings('notifications: { emails: [] }\ncollectors:\n  - { source: box, secretName: a }\n  - { source: box, secretName: b }\n')).toThrow(/collectors\[1\]\.source: box is configured twice/);
+    expect(() => parseStackSettings('notifications: { emails: [] }\ncollectors:\n  - { source: box, secretName: a, start: yesterday }\n')).toThrow(/collectors\[0\]\.start/);
+  });
+});
 
 const collectorFunctions = () => Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { COLLECTOR_SOURCE: Match.anyValue() } } } }));
 const roleOf = (fn: Record<string, unknown>) => ((fn.Properties as { Role: { 'Fn::GetAtt': string[] } }).Role['Fn::GetAtt'][0]!);
