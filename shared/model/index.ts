@@ -70,7 +70,7 @@ export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 export const compareReasons = (x: { severity: Severity; code: string; country?: string }, y: { severity: Severity; code: string; country?: string }): number =>
   severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? '');
 
-export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
+export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'AMBIGUOUS_IDENTITY' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
 
 export interface FlagReason {
   code: ReasonCode;
