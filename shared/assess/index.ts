@@ -1,5 +1,5 @@
 import type { AllowRule, DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
-import { severityRank, type AccessEvent, type Action, type ClearedReason, type FlagReason, type Severity } from '#shared/model/index.ts';
+import { compareReasons, severityRank, type AccessEvent, type Action, type ClearedReason, type FlagReason, type Severity } from '#shared/model/index.ts';
 import { licenseRequired, type LicenseAnswer } from '#shared/rules/index.ts';
 import type { Place } from '#shared/geo/index.ts';
 
@@ -140,7 +140,7 @@ export function assessAmbiguous(event: AccessEvent, dataset: DatasetRule, people
   const account = event.actor.candidates[0] ?? 'no account';
   let severity = SEVERITY.UNKNOWN_ACCOUNT[tier];
   const each = people.map((person) => {
-    const own = assess(event, dataset, person, place, ctx).reasons;
+    const own = assess(event, dataset, person, place, ctx).reasons.sort(compareReasons);
     for (const r of own) if (severityRank(r.severity) > severityRank(severity)) severity = r.severity;
     const findings = own.map((r) => `${r.code}${r.country ? ` ${r.country}` : ''} (${r.severity})`).join(', ');
     return `${describePerson(person)} — ${findings || 'no finding'}`;
