@@ -131,10 +131,33 @@ function salvage(raw: unknown): Salvaged & ConfigFile {
     if (field.success) out[key] = field.data;
     else if (key in ENTRY_SCHEMAS) {
       const items = Array.isArray(input[key]) ? input[key] as unknown[] : [];
-      out[key] = items.map((item) => { const r = ENTRY_SCHEMAS[key]!.safeParse(item); return r.success ? r.data : undefined; });
+      out[key] = items.map((item) => salvageEntry(key, item));
     } else out[key] = undefined;
   }
   return out as Salvaged & ConfigFile;
+}
+
+/** The fields of a salvaged entry that were missing or invalid: checks that need them are skipped. */
+const invalidFields = new WeakMap<object, Set<string>>();
+const invalid = (entry: object, field: string) => invalidFields.get(entry)?.has(field) ?? false;
+/** Stand-ins for what an invalid entry lacks, so that its other fields are still checked. */
+const STAND_INS: Record<string, Record<string, unknown>> = {
+  datasets: { id: '-', name: '-', jurisdiction: 'ITAR', classification: 'EAR99', match: {} },
+  licenses: { id: '-', countries: [], expires: '9999-12-31' },
+};
+
+function salvageEntry(list: string, item: unknown): unknown {
+  const schema = ENTRY_SCHEMAS[list]!;
+  const whole = schema.safeParse(item);
+  if (whole.success) return whole.data;
+  if (!item || typeof item !== 'object' || !STAND_INS[list]) return undefined;
+  const bad = new Set(whole.error.issues.map((issue) => String(issue.path[0] ?? '')));
+  const copy = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k)));
+  for (const field of bad) if (field in STAND_INS[list]!) copy[field] = STAND_INS[list]![field];
+  const partial = schema.safeParse(copy);
+  if (!partial.success) return undefined;
+  invalidFields.set(partial.data as object, bad);
+  return partial.data;
 }
 
 /** Calls `duplicate` for each entry whose field (case-insensitively) an earlier entry has. */
@@ -218,6 +241,28 @@ function checkGlobs(globs: string[] | undefined, path: (string | number)[], at: 
 }
 
 function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, personIds: Set<string>, groups: Set<string>): DatasetRule | undefined {
+  const m = d.match;
+  if (!invalid(d, 'match')) {
+    if (!m.paths?.length && !m.names?.length && !m.labels?.length && !Object.keys(m.tags ?? {}).length) {
+      at(['datasets', i, 'match'], 'matches nothing', 'give at least one of paths, names, tags, labels');
+    }
+    checkGlobs(m.paths, ['datasets', i, 'match', 'paths'], at);
+    checkGlobs(m.names, ['datasets', i, 'match', 'names'], at);
+    checkGlobs(m.labels, ['datasets', i, 'match', 'labels'], at);
+    for (const [key, value] of Object.entries(m.tags ?? {})) {
+      const wrong = globProblem(value);
+      if (wrong) at(['datasets', i, 'match', 'tags', key], wrong, GLOB_HINT);
+    }
+    m.paths?.forEach((p, j) => {
+      if (!/^[a-z0-9+.-]+:\/\//i.test(p) && !p.startsWith('*')) at(['datasets', i, 'match', 'paths', j], `"${p}" is not a resource URI pattern`, 'start with the scheme, e.g. s3://bucket/prefix/** or github://org/repo');
+    });
+  }
+  d.authorized?.forEach((a, j) => {
+    if (a.startsWith('group:')) {
+      if (!groups.has(a.slice(6))) at(['datasets', i, 'authorized', j], `no one in the directory is in group "${a.slice(6)}"`, 'check the groups column of people.csv');
+    } else if (!personIds.has(a)) at(['datasets', i, 'authorized', j], `no person "${a}" in the directory`, 'use a person id from people.csv or group:NAME');
+  });
+  if (invalid(d, 'classification')) return undefined;
   let classification: Classification;
   try {
     classification = parseClassification(d.classification);
@@ -225,7 +270,7 @@ function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, pers
     at(['datasets', i, 'classification'], (e as RulesError).message, (e as RulesError).hint);
     return undefined;
   }
-  if (classification.jurisdiction !== d.jurisdiction) {
+  if (classification.jurisdiction !== d.jurisdiction && !invalid(d, 'jurisdiction')) {
     at(['datasets', i, 'jurisdiction'], `${d.jurisdiction} does not fit classification "${d.classification}", which is ${classification.jurisdiction}`,
       classification.jurisdiction === 'EAR' ? 'ECCNs and EAR99 are EAR; write jurisdiction: EAR' : 'USML categories are ITAR; write jurisdiction: ITAR');
   }
@@ -249,25 +294,6 @@ function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, pers
       at(['datasets', i, 'classification'], (e as RulesError).message, (e as RulesError).hint);
     }
   }
-  const m = d.match;
-  if (!m.paths?.length && !m.names?.length && !m.labels?.length && !Object.keys(m.tags ?? {}).length) {
-    at(['datasets', i, 'match'], 'matches nothing', 'give at least one of paths, names, tags, labels');
-  }
-  checkGlobs(m.paths, ['datasets', i, 'match', 'paths'], at);
-  checkGlobs(m.names, ['datasets', i, 'match', 'names'], at);
-  checkGlobs(m.labels, ['datasets', i, 'match', 'labels'], at);
-  for (const [key, value] of Object.entries(m.tags ?? {})) {
-    const wrong = globProblem(value);
-    if (wrong) at(['datasets', i, 'match', 'tags', key], wrong, GLOB_HINT);
-  }
-  m.paths?.forEach((p, j) => {
-    if (!/^[a-z0-9+.-]+:\/\//i.test(p) && !p.startsWith('*')) at(['datasets', i, 'match', 'paths', j], `"${p}" is not a resource URI pattern`, 'start with the scheme, e.g. s3://bucket/prefix/** or github://org/repo');
-  });
-  d.authorized?.forEach((a, j) => {
-    if (a.startsWith('group:')) {
-      if (!groups.has(a.slice(6))) at(['datasets', i, 'authorized', j], `no one in the directory is in group "${a.slice(6)}"`, 'check the groups column of people.csv');
-    } else if (!personIds.has(a)) at(['datasets', i, 'authorized', j], `no person "${a}" in the directory`, 'use a person id from people.csv or group:NAME');
-  });
   return {
     id: d.id, name: d.name, jurisdiction: classification.jurisdiction, classification,
     ...(reasons ? { reasons } : {}),

@@ -47,8 +47,9 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
     let index = 0;
     for (const item of unwrap(value, origin)) out.push({ ...item, origin: { file, line: origin.line, index: index++ } });
   };
+  const sniff = { binary: false };
   try {
-    for await (const lines of splitLineBatches(maybeGunzip(chunks), max, start, start.skip ? start.bytes : 0)) {
+    for await (const lines of splitLineBatches(start.bytes === 0 ? stopAtBinary(maybeGunzip(chunks), sniff) : maybeGunzip(chunks), max, start, start.skip ? start.bytes : 0)) {
       for (const { text, line, end, tooLong } of lines) {
         // At least one line per call, so that a resumed chunk always moves forward.
         if (mode !== 'document' && !xml && line > start.line + 1 && options.stop?.()) {
@@ -118,6 +119,8 @@ export async function* readRecordBatches(chunks: AsyncIterable<Buffer | Uint8Arr
   } catch (e) {
     push({ kind: 'reject', reason: `unreadable after line ${lastLine}: ${(e as Error).message} (truncated or corrupt file?)`, origin: { file, line: lastLine + 1 } });
   }
+  // A binary file is one rejected record, not one per "line" of its bytes.
+  if (sniff.binary) push({ kind: 'reject', reason: 'binary file, not a text log (a NUL byte in its first 8 KB; a UTF-16 export must be converted to UTF-8)', origin: { file, line: 1 } });
   if (mode === 'xml' && xml) push({ kind: 'reject', reason: 'the file ends inside an <Event> element (truncated?)', origin: { file, line: xmlStart }, raw: preview(xml.join('\n')) });
   if (mode === 'document') readDocument();
   if (out.length) yield out;
@@ -177,5 +180,20 @@ function jsonError(text: string): string {
     return 'ok';
   } catch (e) {
     return (e as Error).message;
+  }
+}
+
+/** Passes text through; stops before the first chunk when the first 8 KB hold a NUL byte (the test git and grep use). */
+async function* stopAtBinary(chunks: AsyncIterable<Buffer>, sniff: { binary: boolean }): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of chunks) {
+    if (seen < 8192) {
+      if (chunk.subarray(0, 8192 - seen).includes(0)) {
+        sniff.binary = true;
+        return;
+      }
+      seen += chunk.length;
+    }
+    yield chunk;
   }
 }
