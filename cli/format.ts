@@ -21,7 +21,7 @@ export function formatSummary(s: ScanSummary): string {
   if (rejected) lines.push(`  rejected: ${counts(s.rejected)}`);
   const bySource = Object.entries(s.bySource).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`);
   const unread = s.records - total(s.bySource as Record<string, number>);
-  if (unread > 0) bySource.push(`none ${unread} (in no log format, or not a record: counted above as skipped or rejected)`);
+  if (unread > 0) bySource.push(`none ${unread} (in no log format or not a record; counted above as skipped or rejected)`);
   if (bySource.length) lines.push(`  sources:  ${bySource.join(', ')}`);
   lines.push(`  releases: ${s.releases} of the ${plural(s.events, 'event')} put content in someone's hands (a download, clone, view); ${s.controlledEvents} of them touched controlled data`);
   const f = s.flagsBySeverity;

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ datasets:
 }
 const clone = (login: string, email?: string) => `${JSON.stringify({ '@timestamp': Date.parse('2026-10-15T10:00:00Z'), _document_id: `d-${login}`, action: 'git.clone', actor: login, org: 'acme', repo: 'acme/hgv-solver', ...(email ? { external_identity_nameid: email } : {}) })}\n`;
 
-describe('identity: an e-mail two people share', () => {
+describe.concurrent('identity: an e-mail two people share', () => {
   const csv = `${PEOPLE_HEADER}\np-1,Hans Becker,hans@acme.edu,github:hbecker,DE,,,\np-2,Jane Roe,Hans@Acme.edu,github:jroe,US,,,\n`;
 
   it('check rejects it, naming both rows, exit 2', async () => {
@@ -59,7 +59,7 @@ describe('identity: an e-mail two people share', () => {
   });
 });
 
-describe('check catches what scan would trip on, every problem at once', () => {
+describe.concurrent('check catches what scan would trip on, every problem at once', () => {
   it('a geoip file that is missing, and one that is not an .mmdb (a CSV), without "Unknown type" or a stack', async () => {
     const missing = await run(['check'], { cwd: org({ 'ittmon.yaml': `geoip: geo/GeoLite2-Country.mmdb\n${readFileSync(join(org(), 'ittmon.yaml'), 'utf8')}` }) });
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('ittmon.yaml:1 geoip: no file geo/GeoLite2-Country.mmdb — name a MaxMind-format .mmdb country database')]);
@@ -207,7 +207,7 @@ describe('never a stack trace for an everyday situation', () => {
   });
 });
 
-describe('accounting and words', () => {
+describe.concurrent('accounting and words', () => {
   it('a binary file is one rejected record, reported as binary once', async () => {
     const dir = org();
     writeFileSync(join(dir, 'core.dump'), Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00'), Buffer.alloc(50_000, 0x0a), Buffer.from('a\nb\nc\n')]));
@@ -233,7 +233,7 @@ describe('accounting and words', () => {
     const sources = /sources: +(.*)/.exec(r.stderr)![1]!;
     const sum = [...sources.matchAll(/[a-z0-9-]+ (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
     expect(sum).toBe(records);
-    expect(sources).toMatch(/none 1 \(in no log format, or not a record: counted above as skipped or rejected\)/);
+    expect(sources).toMatch(/none 1 \(in no log format or not a record; counted above as skipped or rejected\)/);
     expect(r.stderr).toMatch(/releases: 30 of the 33 events put content in someone's hands \(a download, clone, view\); 29 of them touched controlled data/);
     expect(r.stdout).toMatch(/^CLEARED +2026-10-1\d +hgv-cfd .*James Whitfield \(p-004\) +— +cleared by license/m);
     expect(r.stdout).not.toMatch(/^LOW .*cleared by license/m);
@@ -248,25 +248,4 @@ describe('accounting and words', () => {
     expect(check.stdout).toMatch(/: 1 person — 1 US person, 0 foreign persons/);
     expect(check.stdout).toMatch(/catalog \(none\): 0 entries/);
   });
-});
-
-describe('the README, run as a new user runs it', () => {
-  it('quick start and commands: no stack trace anywhere', async () => {
-    const dir = tmp();
-    cpSync(join(repoRoot, 'examples'), join(dir, 'examples'), { recursive: true });
-    const commands = [
-      ['scan', 'examples/logs', '--config', 'examples/ittmon.yaml', '--store', '.ittmon'],
-      ['serve', '--config', 'examples/ittmon.yaml', '--store', '.ittmon', '--if-interactive'],
-      ['check', '--config', 'examples/ittmon.yaml'],
-      ['lookup', '3E001', 'CN'], ['lookup', 'USML XV(e)', 'GB'], ['lookup', 'EAR99', 'SY', '--json'],
-      ['flags', '--store', '.ittmon'], ['flags', '--store', '.ittmon', '--status', 'open', '--json'], ['flags', '--store', '.ittmon', '--objects'],
-      ['check'], ['scan', 'nowhere'], ['flags'], ['lookup', '3E001'],
-    ];
-    for (const args of commands) {
-      const r = await run(args, { cwd: dir });
-      expect(r.stderr, args.join(' ')).not.toMatch(STACK);
-      expect(r.stderr, args.join(' ')).not.toMatch(/unexpected error/);
-      expect([0, 2], args.join(' ')).toContain(r.code);
-    }
-  }, 180_000);
 });
