@@ -99,7 +99,11 @@ export interface Flag {
   classification: string;
   jurisdiction: 'ITAR' | 'EAR';
   day: string;
-  actor: { key: string; person?: string; name?: string; accounts: string[] };
+  actor: {
+    key: string; person?: string; name?: string; accounts: string[];
+    /** AMBIGUOUS_IDENTITY: every person the account matches (the review page hides them under pseudonyms). */
+    candidates?: { person: string; name: string }[];
+  };
   reasons: FlagReason[];
   cleared?: ClearedReason[];
   eventCount: number;

@@ -191,8 +191,9 @@ export class Scan {
         : assess(event, dataset, person, place, this.policy);
       this.summary.clearedByLicense += cleared.length;
       if (!reasons.length && !cleared.length) continue;
-      this.aggregator.add(event, dataset, person, reasons, cleared, place?.country);
-      this.objectAggregator.add(event, dataset, person, reasons, cleared, place?.country);
+      const candidates = identity?.kind === 'ambiguous' ? identity.people : undefined;
+      this.aggregator.add(event, dataset, person, reasons, cleared, place?.country, candidates);
+      this.objectAggregator.add(event, dataset, person, reasons, cleared, place?.country, candidates);
     }
   }
 

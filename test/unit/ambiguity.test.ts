@@ -4,6 +4,7 @@ import type { Person, Policy } from '#shared/config/index.ts';
 import { Directory } from '#shared/directory/index.ts';
 import type { Flag } from '#shared/model/index.ts';
 import { Scan } from '#shared/pipeline/index.ts';
+import { pseudonym, pseudonymiseFlag } from '#shared/review/pseudonym.ts';
 import { bytes, PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
 
 const config = `home: US
@@ -44,7 +45,7 @@ describe('AMBIGUOUS_IDENTITY: an account that names more than one person', () =>
     const flags = await scanFlags(policy, [clone(1, 'someone', 'itar-solver', { email: 'hans@x.edu' })]);
     expect(flags).toHaveLength(1);
     const [f] = flags;
-    expect(f!.actor).toEqual({ key: 'github:someone', accounts: ['github:someone'] });
+    expect(f!.actor).toEqual({ key: 'github:someone', accounts: ['github:someone'], candidates: [{ person: 'p-1', name: 'Hans Becker' }, { person: 'p-2', name: 'Jane Roe' }] });
     expect(f!.severity).toBe('high'); // Hans's DEEMED_EXPORT DE on ITAR data (and NOT_AUTHORIZED): high
     expect(f!.reasons.map((r) => r.code)).toEqual(['AMBIGUOUS_IDENTITY']);
     const why = f!.reasons[0]!.explanation;
@@ -80,6 +81,17 @@ describe('AMBIGUOUS_IDENTITY: an account that names more than one person', () =>
     expect(f!.reasons.map((r) => `${r.code} ${r.country ?? ''}`.trim())).toEqual(['AMBIGUOUS_IDENTITY', 'FOREIGN_LOCATION GB']);
     expect(f!.reasons[1]!.explanation).toMatch(/^Account github:someone cloned/);
     expect(f!.cleared).toBeUndefined();
+  });
+
+  it('the flag lists the candidates; under pseudonyms, the review page hides each of them, in the explanation too', async () => {
+    const policy = await policyFrom({ 'ittmon.yaml': config, 'people.csv': shared });
+    const [f] = await scanFlags(policy, [clone(1, 'someone', 'itar-solver', { email: 'hans@x.edu' })]);
+    expect(f!.actor.candidates).toEqual([{ person: 'p-1', name: 'Hans Becker' }, { person: 'p-2', name: 'Jane Roe' }]);
+    const hidden = pseudonymiseFlag(f!, 'secret');
+    const text = JSON.stringify(hidden);
+    for (const s of ['Hans Becker', 'Jane Roe', 'p-1', 'p-2']) expect(text).not.toContain(s);
+    expect(hidden.actor.candidates).toEqual([{ person: pseudonym('secret', 'p-1'), name: pseudonym('secret', 'p-1') }, { person: pseudonym('secret', 'p-2'), name: pseudonym('secret', 'p-2') }]);
+    expect(hidden.reasons[0]!.explanation).toContain(`${pseudonym('secret', 'p-1')} (${pseudonym('secret', 'p-1')}, citizen of DE)`);
   });
 
   it('resolve() gives no one for an ambiguity; identify() lists the people by id, whatever the row order', () => {
