@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '#shared/config/index.ts';
+import { plural } from './format.ts';
 import { EXIT, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
 
@@ -6,12 +8,14 @@ import { loadPolicyFromDisk } from './policy.ts';
 export async function check(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
   const p = await loadPolicyFromDisk(values.config, io.cwd);
+  // A scan tolerates an identifier two people share (it flags it); check does not.
+  if (p.identityConflicts?.length) throw new ConfigError(p.identityConflicts);
   const today = new Date().toISOString().slice(0, 10);
   const us = p.people.filter((x) => x.usPerson).length;
   const lines = [
     `${p.files.config}: OK (home ${p.home})`,
-    `directory ${p.files.directory}: ${p.people.length} people — ${us} US persons, ${p.people.length - us} foreign persons`,
-    `catalog ${p.files.catalog ?? '(none)'}: ${p.catalog.length} entries`,
+    `directory ${p.files.directory}: ${plural(p.people.length, 'person', 'people')} — ${plural(us, 'US person')}, ${plural(p.people.length - us, 'foreign person')}`,
+    `catalog ${p.files.catalog ?? '(none)'}: ${plural(p.catalog.length, 'entry', 'entries')}`,
     `geo-IP: ${p.geoip ?? 'bundled country database (geo-whois-asn-country, CC0)'}; ${p.networks.length} network override${p.networks.length === 1 ? '' : 's'}`,
     `datasets (${p.datasets.length}):`,
     ...p.datasets.flatMap((d) => [

@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { COLLECTOR_SOURCES, CredentialError, CredentialsError, collect, collectorFor, credentialsFromEnv, type CollectorSource } from '#shared/collect/index.ts';
 import { directorySink, fileCheckpoints } from '#shared/collect/local.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
+import { COLLECT_USAGE } from './usage.ts';
 
-export const COLLECT_USAGE = `ittmon collect SOURCE --out DIR [--since TIME]   (SOURCE: ${COLLECTOR_SOURCES.join(', ')})`;
 
 /** Relative times for --since: 7d, 12h, 30m; or an ISO date/time. */
 export function parseSince(text: string, now: Date): Date {

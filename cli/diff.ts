@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { diffPolicies, nothingTouched, type EntityChange, type PolicyDiff } from '#shared/diff/index.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
+import { DIFF_USAGE } from './usage.ts';
 
-export const DIFF_USAGE = 'ittmon diff OLD_CONFIG NEW_CONFIG [--json]';
 
 const show = (v: unknown) => (v === undefined ? '(none)' : Array.isArray(v) ? (v.length ? v.join(', ') : '(none)') : typeof v === 'object' ? JSON.stringify(v) : String(v));
 

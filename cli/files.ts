@@ -17,14 +17,15 @@ export async function expandInputs(paths: string[], cwd: string, stdin: AsyncIte
     const full = resolve(cwd, p);
     const info = await stat(full).catch(() => undefined);
     if (!info) missing.push(p);
-    else if (info.isDirectory()) for (const f of await walk(full)) inputs.push(fileInput(f, cwd));
-    else inputs.push(fileInput(full, cwd));
+    else if (info.isDirectory()) for (const f of await walk(full)) inputs.push(fileInput(f, join(p, relative(full, f))));
+    else inputs.push(fileInput(full, p));
   }
   return { inputs, missing };
 }
 
-function fileInput(path: string, cwd: string): Input {
-  return { name: relative(cwd, path) || path, key: `file://${path}`, open: () => createReadStream(path) };
+/** Names are shown as the user wrote the path (absolute stays absolute); keys are absolute. */
+function fileInput(path: string, name: string): Input {
+  return { name, key: `file://${path}`, open: () => createReadStream(path) };
 }
 
 async function walk(dir: string): Promise<string[]> {

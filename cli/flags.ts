@@ -4,14 +4,12 @@ import { formatFlags } from './format.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { DEFAULT_STORE, LocalSession } from './store.ts';
 
-export const FLAGS_USAGE = 'ittmon flags [--store DIR] [--status S] [--json] [--objects]';
-
 /** `ittmon flags`: the stored flags, highest severity and newest first. */
 export async function flags(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { store: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' }, objects: { type: 'boolean' } } });
   const status = values.status as FlagStatus | undefined;
   if (status && !STATUSES.includes(status)) throw new UsageError(`--status takes one of ${STATUSES.join(', ')}, not "${status}"`);
-  const session = await LocalSession.open(values.store ?? DEFAULT_STORE, io.cwd, { create: false });
+  const session = await LocalSession.open(values.store ?? DEFAULT_STORE, io.cwd, { create: false, command: 'flags' });
   try {
     if (values.objects) {
       // Where every record of every object went: records = events + skipped + rejected.

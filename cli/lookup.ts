@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { RulesError, licenseRequired } from '#shared/rules/index.ts';
+import { LOOKUP_USAGE } from './usage.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
-
-export const LOOKUP_USAGE = 'ittmon lookup CLASSIFICATION[.PARAGRAPH] COUNTRY [--deemed] [--reasons R,R] [--json]';
 
 /** `ittmon lookup 9E515.f CN`: is a license required, why, and which license exceptions may apply. */
 export function lookup(args: string[], io: Io): number {
@@ -19,7 +18,11 @@ export function lookup(args: string[], io: Io): number {
     other = ask(!deemed);
   } catch (e) {
     if (e instanceof RulesError) {
-      io.err(`ittmon lookup: ${e.message}${e.hint ? ` — ${e.hint}` : ''}\n`);
+      // The rules' hint for an unknown ECCN is written for ittmon.yaml; here the reasons come from --reasons.
+      const hint = e.code === 'UNKNOWN_ECCN'
+        ? `give its reasons for control from its CCL entry with --reasons, e.g. ittmon lookup ${classification} ${countryWords.join(' ')} --reasons NS1,AT1`
+        : e.hint;
+      io.err(`ittmon lookup: ${e.message}${hint ? ` — ${hint}` : ''}\n`);
       return EXIT.usage;
     }
     throw e;

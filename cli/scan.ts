@@ -1,17 +1,18 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatProblem } from '#shared/config/index.ts';
 import { loadGeoDatabase } from '#shared/geo/index.ts';
 import { SEVERITIES, severityRank, type Severity } from '#shared/model/index.ts';
 import { Scan, type Rejected } from '#shared/pipeline/index.ts';
 import { SOURCES, sourceByName } from '#shared/sources/index.ts';
 import { expandInputs } from './files.ts';
 import { formatFlags, formatSummary } from './format.ts';
+import { SCAN_USAGE } from './usage.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
 import { keepObject } from '#shared/ingest/index.ts';
 import { hashing, LocalSession } from './store.ts';
-
-export const SCAN_USAGE = 'ittmon scan PATH... [--config FILE] [--json] [--source NAME] [--quarantine FILE] [--store DIR] [--fail-on SEVERITY] [--include-cleared]';
 
 export async function scan(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,16 +29,25 @@ export async function scan(args: string[], io: Io): Promise<number> {
   if (values.source !== undefined && !source) throw new UsageError(`--source takes one of ${SOURCES.map((s) => s.name).join(', ')}, not "${values.source}"`);
 
   const policy = await loadPolicyFromDisk(values.config, io.cwd);
+  for (const c of policy.identityConflicts ?? []) io.err(`ittmon: warning: ${formatProblem(c)}\n`);
   const { inputs, missing } = await expandInputs(positionals, io.cwd, io.stdin);
   if (missing.length) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
 
   let geoDatabase: Buffer;
   try {
-    geoDatabase = loadGeoDatabase(policy.geoip);
+    geoDatabase = loadGeoDatabase(policy.geoip && resolve(io.cwd, policy.geoip));
   } catch (e) {
     throw new UsageError(`${policy.files.config}: geoip: cannot read ${policy.geoip}: ${(e as Error).message}`);
   }
-  const quarantine = values.quarantine ? createWriteStream(values.quarantine) : undefined;
+  let quarantine: WriteStream | undefined;
+  if (values.quarantine) {
+    const file = resolve(io.cwd, values.quarantine);
+    try {
+      quarantine = createWriteStream(file, { fd: openSync(file, 'w') }); // fails here, not later in the scan
+    } catch (e) {
+      throw new UsageError(`--quarantine ${values.quarantine}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name a file in a directory that exists and you can write to`);
+    }
+  }
   let objectRejects: Rejected[] = [];
   const run = new Scan(policy, {
     geoDatabase,
@@ -47,7 +57,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
       if (session) objectRejects.push(r);
     },
   });
-  const session = values.store !== undefined ? await LocalSession.open(values.store, io.cwd, { create: true }) : undefined;
+  const session = values.store !== undefined ? await LocalSession.open(values.store, io.cwd, { create: true, command: 'scan' }) : undefined;
   const stored = { raised: 0, updated: 0 };
 
   let current = '';

@@ -3,14 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve as serveHttp } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Policy } from '#shared/config/index.ts';
 import { createReviewApp } from '#shared/review/app.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
 import { DEFAULT_STORE, LocalSession } from './store.ts';
-
-export const SERVE_USAGE = 'ittmon serve [--config FILE] [--store DIR] [--port N] [--user NAME] [--pseudonymise]';
 
 /** A secret kept with the store: CSRF tokens and pseudonyms stay valid across restarts. */
 function storeSecret(dir: string): string {
@@ -39,7 +38,7 @@ export async function serve(args: string[], io: Io, signal?: AbortSignal): Promi
   }
   let policy: Policy | undefined;
   if (values.config || existsSync(join(io.cwd, 'ittmon.yaml'))) policy = await loadPolicyFromDisk(values.config, io.cwd);
-  const session = await LocalSession.open(storeDir, io.cwd, { create: false });
+  const session = await LocalSession.open(storeDir, io.cwd, { create: false, command: 'serve' });
   const user = values.user ?? (() => { try { return userInfo().username; } catch { return 'local-reviewer'; } })();
   const app = createReviewApp({
     store: session.store,
@@ -50,12 +49,21 @@ export async function serve(args: string[], io: Io, signal?: AbortSignal): Promi
     ...(session.sinks.publisher ? { publisher: session.sinks.publisher } : {}),
     linkBase: `http://127.0.0.1:${port}`,
   });
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
-    const s = serveHttp({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
-      io.out(`Review page: http://127.0.0.1:${info.port}/  (reviewer: ${user}; store: ${storeDir}; Ctrl-C to stop)\n`);
-      resolve(s);
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: '127.0.0.1' });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
     });
-  });
+  } catch (e) {
+    await session.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on 127.0.0.1 is in use (another ittmon serve, or another program): stop it, or choose another port with --port, e.g. --port ${port === 65535 ? 8788 : port + 1}`);
+    if (code === 'EACCES') throw new UsageError(`port ${port} needs privileges this user does not have: choose a port above 1023 with --port, e.g. --port 8787`);
+    throw e;
+  }
+  const { port: bound } = server.address() as AddressInfo;
+  io.out(`Review page: http://127.0.0.1:${bound}/  (reviewer: ${user}; store: ${storeDir}; Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     signal?.addEventListener('abort', stop);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { loadPolicy, type Policy } from '#shared/config/index.ts';
+import { loadPolicy, type LoadOptions, type Policy } from '#shared/config/index.ts';
 import type { ParseOutcome } from '#shared/model/index.ts';
 import { readRecords } from '#shared/read/records.ts';
 import type { ReadItem } from '#shared/read/envelopes.ts';
@@ -43,12 +43,12 @@ export function pantherLogs(name: string): Record<string, unknown>[] {
 export const events = (outcomes: ParseOutcome[]) => outcomes.flatMap((o) => (o.kind === 'event' ? [o.event] : []));
 
 /** A policy from in-memory files, as the config bucket would serve them. */
-export function policyFrom(files: Record<string, string>, config = 'ittmon.yaml'): Promise<Policy> {
+export function policyFrom(files: Record<string, string>, config = 'ittmon.yaml', options: LoadOptions = {}): Promise<Policy> {
   return loadPolicy(config, async (path) => {
     const text = files[path];
     if (text === undefined) throw new Error(`ENOENT: no such file ${path}`);
     return text;
-  });
+  }, options);
 }
 
 export const PEOPLE_HEADER = 'id,name,email,accounts,citizenships,permanent_residency,us_person,groups';

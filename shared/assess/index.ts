@@ -1,5 +1,5 @@
 import type { AllowRule, DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
-import type { AccessEvent, Action, ClearedReason, FlagReason, Severity } from '#shared/model/index.ts';
+import { compareReasons, severityRank, type AccessEvent, type Action, type ClearedReason, type FlagReason, type Severity } from '#shared/model/index.ts';
 import { countryName, exceptionEligibility, hintText, licenseRequired, type LicenseAnswer } from '#shared/rules/index.ts';
 import { isCountryCode } from '#shared/rules/countries.ts';
 import type { Place } from '#shared/geo/index.ts';
@@ -174,4 +174,28 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
     }
   }
   return { reasons, cleared, ...(allowedBy ? { allowedBy } : {}) };
+}
+
+/**
+ * An account that names more than one person (DESIGN §6): who received the data is unknown, so
+ * no candidate's findings are dropped. One AMBIGUOUS_IDENTITY reason names every candidate with
+ * what they would be flagged for; its severity is the highest of theirs, and at least what an
+ * unknown account gets. A foreign location is the account's own finding and stays as it is.
+ */
+export function assessAmbiguous(event: AccessEvent, dataset: DatasetRule, people: readonly Person[], place: Place | undefined, ctx: AssessContext): Assessment {
+  const tier = tierOf(dataset);
+  const account = event.actor.candidates[0] ?? 'no account';
+  let severity = SEVERITY.UNKNOWN_ACCOUNT[tier];
+  const each = people.map((person) => {
+    const own = assess(event, dataset, person, place, ctx).reasons.sort(compareReasons);
+    for (const r of own) if (severityRank(r.severity) > severityRank(severity)) severity = r.severity;
+    const findings = own.map((r) => `${r.code}${r.country ? ` ${r.country}` : ''} (${r.severity})`).join(', ');
+    return `${describePerson(person)} — ${findings || 'no finding'}`;
+  });
+  const asAccount = assess(event, dataset, undefined, place, ctx); // the location is not about who it was
+  const reasons: FlagReason[] = [{
+    code: 'AMBIGUOUS_IDENTITY', severity,
+    explanation: `Account ${account} ${VERBS[event.action]} ${describeData(dataset)}: ${event.resource.uri}; it matches ${people.length} people in the directory, so who received it is unknown: ${each.join('; ')}. A reviewer must decide who it was; give each account and e-mail to one person in the directory`,
+  }, ...asAccount.reasons.filter((r) => r.code === 'FOREIGN_LOCATION')];
+  return { reasons, cleared: asAccount.cleared.filter((c) => c.code === 'FOREIGN_LOCATION') };
 }

@@ -7,6 +7,8 @@ export interface Problem {
   message: string;
   /** How to fix it. */
   hint?: string;
+  /** An identifier two people share: `check` rejects it, a scan flags its events AMBIGUOUS_IDENTITY. */
+  identity?: boolean;
 }
 
 export const formatProblem = (p: Problem): string =>

@@ -3,15 +3,21 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRe } from 'minimatch';
 import { LineCounter, parseDocument, isNode, visit } from 'yaml';
+import type { z } from 'zod';
 import {
   RulesError, eccnEntry, exceptionEligibility, licenseRequired, normaliseReason, parseClassification, resolveCountry, type Classification,
 } from '#shared/rules/index.ts';
 import { ConfigError, type Problem } from './errors.ts';
-import { configSchema, type ConfigFile } from './schema.ts';
+import { ENTRY_SCHEMAS, configSchema, type ConfigFile } from './schema.ts';
 import type { CatalogEntry, DatasetRule, LicenseRule, Person, Policy } from './types.ts';
 
 /** Reads a file by path: the local disk for the CLI, the config bucket in AWS. */
 export type ReadText = (path: string) => Promise<string>;
+
+export interface LoadOptions {
+  /** Checks the `geoip:` file (exists, is an .mmdb): what is wrong with it, or undefined. */
+  checkGeoip?: (path: string) => Promise<string | undefined>;
+}
 
 const PEOPLE_COLUMNS = ['id', 'name', 'email', 'accounts', 'citizenships', 'permanent_residency', 'us_person', 'groups'];
 const CATALOG_COLUMNS = ['resource', 'tags', 'labels'];
@@ -23,7 +29,7 @@ const fieldPath = (path: readonly PropertyKey[]) => path.reduce<string>((acc, k)
  * Loads ittmon.yaml with the directory and catalog it names, and checks everything:
  * every problem is reported at once, each with file, line, field and fix.
  */
-export async function loadPolicy(configPath: string, readText: ReadText): Promise<Policy> {
+export async function loadPolicy(configPath: string, readText: ReadText, options: LoadOptions = {}): Promise<Policy> {
   const problems: Problem[] = [];
   const file = configPath;
   let text: string;
@@ -52,62 +58,151 @@ export async function loadPolicy(configPath: string, readText: ReadText): Promis
   };
   const at = (path: (string | number)[], message: string, hint?: string) => problems.push({ file, line: lineOf(path), path: fieldPath(path), message, ...(hint ? { hint } : {}) });
 
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  // Every problem at once: a field that fails its schema is reported, and the rest is still checked.
+  const raw = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw, { error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required, but missing' : undefined) });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
-      at(path, issue.message, hintFor(issue.code, path));
+      at(path, issue.message, hintFor(issue.code, path, issue.message));
     }
-    throw new ConfigError(problems);
   }
-  const cfg = parsed.data;
+  const cfg = parsed.success ? parsed.data : salvage(raw);
   const base = dirname(configPath);
   const resolve = (p: string) => (isAbsolute(p) ? p : join(base, p));
 
-  const home = cfg.home.toUpperCase();
-  const directoryPath = resolve(cfg.directory);
-  const people = await loadPeople(directoryPath, readText, home, problems);
+  const home = (cfg.home ?? 'US').toUpperCase();
+  const directoryPath = cfg.directory ? resolve(cfg.directory) : undefined;
+  const people = directoryPath ? await loadPeople(directoryPath, readText, home, problems) : [];
   const catalogPath = cfg.catalog ? resolve(cfg.catalog) : undefined;
   const catalog = catalogPath ? await loadCatalog(catalogPath, readText, problems) : [];
   const personIds = new Set(people.map((p) => p.id));
   const groups = new Set(people.flatMap((p) => p.groups));
 
-  const datasets = cfg.datasets.map((d, i) => checkDataset(d, i, at, personIds, groups)).filter((d): d is DatasetRule => !!d);
-  const seen = new Set<string>();
-  cfg.datasets.forEach((d, i) => {
-    if (seen.has(d.id)) at(['datasets', i, 'id'], `duplicate dataset id "${d.id}"`, 'dataset ids must be unique');
-    seen.add(d.id);
+  const datasets = cfg.datasets.map((d, i) => d && checkDataset(d, i, at, personIds, groups)).filter((d): d is DatasetRule => !!d);
+  // Duplicates are looked for among all entries, valid or not.
+  const entries = (key: string) => { const v = (raw as Record<string, unknown>)[key]; return Array.isArray(v) ? v as Record<string, unknown>[] : []; };
+  unique(entries('datasets'), 'id', (i, id) => at(['datasets', i, 'id'], `duplicate dataset id "${id}"`, 'dataset ids must be unique: rename one'));
+  unique(entries('licenses'), 'id', (i, id) => at(['licenses', i, 'id'], `duplicate license id "${id}"`, 'license ids must be unique: merge the two entries or correct the number'));
+  unique(entries('allow'), 'account', (i, account) => at(['allow', i, 'account'], `duplicate allow entry for ${account}`, 'keep one entry per account'));
+  const datasetIds = new Set(cfg.datasets.flatMap((d) => (d ? [d.id] : [])));
+  const licenses = cfg.licenses.flatMap((l, i) => {
+    if (!l) return [];
+    const rule = checkLicense(l, i, at, datasetIds, personIds);
+    checkException(rule, i, at, datasets, home);
+    return [rule];
   });
-  const licenses = cfg.licenses.map((l, i) => checkLicense(l, i, at, seen, personIds));
-  licenses.forEach((l, i) => checkException(l, i, at, datasets, home));
-  if (cfg.ear_deemed_export === 'most-recent') checkMostRecent(people, directoryPath, problems);
-  const networks = cfg.networks.map((n, i) => {
+  if (cfg.ear_deemed_export === 'most-recent') checkMostRecent(people, directoryPath!, problems);
+  const networks = cfg.networks.flatMap((n, i) => {
+    if (!n) return [];
     if (!validCidr(n.cidr)) at(['networks', i, 'cidr'], `"${n.cidr}" is not a CIDR block`, 'write e.g. 10.0.0.0/8 or 2001:db8::/32');
-    return { ...n, country: country(n.country, ['networks', i, 'country'], at) };
+    return [{ ...n, country: country(n.country, ['networks', i, 'country'], at) }];
   });
   let geoip: string | undefined;
-  if (cfg.geoip) geoip = resolve(cfg.geoip);
+  if (cfg.geoip) {
+    geoip = resolve(cfg.geoip);
+    const wrong = await options.checkGeoip?.(geoip);
+    if (wrong) at(['geoip'], wrong, 'name a MaxMind-format .mmdb country database (e.g. GeoLite2-Country.mmdb), or remove geoip: to use the bundled one');
+  }
   try {
     resolveCountry(home);
   } catch {
     at(['home'], `unknown country "${cfg.home}"`, 'use an ISO 3166-1 alpha-2 code such as US');
   }
-  if (problems.length) throw new ConfigError(problems);
+  // An identifier two people share is for `check` to reject; a scan still runs and flags it as AMBIGUOUS_IDENTITY.
+  if (problems.some((p) => !p.identity)) throw new ConfigError(problems);
+  const identityConflicts = problems.filter((p) => p.identity);
   return {
-    home, earDeemedExport: cfg.ear_deemed_export, datasets, licenses, allow: cfg.allow, networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false }, sources: stripUndefined(cfg.sources),
+    home, earDeemedExport: cfg.ear_deemed_export ?? 'all', datasets, licenses, allow: cfg.allow.filter((a) => !!a), networks, people, catalog, review: { pseudonymise: cfg.review?.pseudonymise ?? false }, sources: stripUndefined(cfg.sources ?? {}),
     ...(geoip ? { geoip } : {}),
-    files: { config: configPath, directory: directoryPath, ...(catalogPath ? { catalog: catalogPath } : {}) },
+    files: { config: configPath, directory: directoryPath!, ...(catalogPath ? { catalog: catalogPath } : {}) },
+    ...(identityConflicts.length ? { identityConflicts } : {}),
   };
+}
+
+type Salvaged = Omit<ConfigFile, 'datasets' | 'licenses' | 'allow' | 'networks' | 'directory' | 'home'> & {
+  home?: string; directory?: string;
+  datasets: (ConfigFile['datasets'][number] | undefined)[];
+  licenses: (ConfigFile['licenses'][number] | undefined)[];
+  allow: (ConfigFile['allow'][number] | undefined)[];
+  networks: (ConfigFile['networks'][number] | undefined)[];
+};
+
+/** What of an invalid file is still usable, field by field and entry by entry (entries keep their index). */
+function salvage(raw: unknown): Salvaged & ConfigFile {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const field = (schema as z.ZodType).safeParse(input[key]);
+    if (field.success) out[key] = field.data;
+    else if (key in ENTRY_SCHEMAS) {
+      const items = Array.isArray(input[key]) ? input[key] as unknown[] : [];
+      out[key] = items.map((item) => salvageEntry(key, item));
+    } else out[key] = undefined;
+  }
+  return out as Salvaged & ConfigFile;
+}
+
+/** The fields of a salvaged entry that were missing or invalid: checks that need them are skipped. */
+const invalidFields = new WeakMap<object, Set<string>>();
+const invalid = (entry: object, field: string) => invalidFields.get(entry)?.has(field) ?? false;
+/** Stand-ins for what an invalid entry lacks, so that its other fields are still checked. */
+const STAND_INS: Record<string, Record<string, unknown>> = {
+  datasets: { id: '-', name: '-', jurisdiction: 'ITAR', classification: 'EAR99', match: {} },
+  licenses: { id: '-', countries: [], expires: '9999-12-31' },
+};
+
+function salvageEntry(list: string, item: unknown): unknown {
+  const schema = ENTRY_SCHEMAS[list]!;
+  const whole = schema.safeParse(item);
+  if (whole.success) return whole.data;
+  if (!item || typeof item !== 'object' || !STAND_INS[list]) return undefined;
+  const bad = new Set(whole.error.issues.map((issue) => String(issue.path[0] ?? '')));
+  const copy = Object.fromEntries(Object.entries(item).filter(([k]) => !bad.has(k)));
+  for (const field of bad) if (field in STAND_INS[list]!) copy[field] = STAND_INS[list]![field];
+  const partial = schema.safeParse(copy);
+  if (!partial.success) return undefined;
+  invalidFields.set(partial.data as object, bad);
+  return partial.data;
+}
+
+/** Calls `duplicate` for each entry whose field (case-insensitively) an earlier entry has. */
+function unique(entries: readonly Record<string, unknown>[], field: string, duplicate: (index: number, value: string) => void): void {
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    const value = e && typeof e === 'object' ? e[field] : undefined;
+    if (typeof value !== 'string') return;
+    if (seen.has(value.toLowerCase())) duplicate(i, value);
+    seen.add(value.toLowerCase());
+  });
 }
 
 type At = (path: (string | number)[], message: string, hint?: string) => void;
 
-function hintFor(code: string, path: (string | number)[]): string | undefined {
+/** How to fix a schema problem, by field: required fields say what to write. */
+const FIELD_HINTS: Record<string, string> = {
+  directory: 'name the people file, e.g. directory: people.csv (relative to this file)',
+  datasets: 'list the controlled data, each with id, name, jurisdiction, classification and match',
+  id: 'give it a unique id',
+  name: 'give it a name a reviewer recognises, e.g. name: Hypersonic glide vehicle CFD results',
+  jurisdiction: 'write ITAR or EAR',
+  classification: 'write the USML category (e.g. "IV(i)") or the ECCN (e.g. 3E001, EAR99)',
+  match: 'give at least one of paths, names, tags, labels',
+  countries: 'list the countries the license covers, e.g. countries: [GB]',
+  expires: 'write the last day the license is valid, e.g. expires: 2027-12-31',
+  account: 'write the account as kind:value, e.g. account: "github:acme-ci-bot"',
+  reason: 'say why this account is not a person, e.g. reason: nightly mirror',
+  cidr: 'write e.g. 10.0.0.0/8',
+  country: 'write an ISO country code such as US',
+  pseudonymise: 'write true or false',
+};
+
+function hintFor(code: string, path: (string | number)[], message: string): string | undefined {
   const last = path.at(-1);
   if (code === 'unrecognized_keys') return 'remove it, or check its spelling against the README\'s configuration reference';
-  if (last === 'jurisdiction') return 'write ITAR or EAR';
-  if (last === 'match') return 'give at least one of paths, names, tags, labels';
-  return undefined;
+  if (last === 'id' && path[0] === 'datasets' && message !== 'required, but missing') return undefined;
+  if (last === 'match' && message === 'required, but missing') return 'give at least one of paths, names, tags, labels, e.g. match: { paths: ["s3://bucket/prefix/**"] }';
+  return typeof last === 'string' ? FIELD_HINTS[last] : undefined;
 }
 
 function country(input: string, path: (string | number)[], at: At): string {
@@ -119,13 +214,61 @@ function country(input: string, path: (string | number)[], at: At): string {
   }
 }
 
+/**
+ * What is wrong with a glob, or undefined. minimatch reads an unclosed `[`, `{` or `(` as a literal
+ * character, so `[a-` would silently match nothing: reject it instead.
+ */
+export function globProblem(glob: string): string | undefined {
+  const open: string[] = [];
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '\\') { i++; continue; }
+    if (open.at(-1) === '[') {
+      if (c === ']' && !(glob[i - 1] === '[' || ((glob[i - 1] === '!' || glob[i - 1] === '^') && glob[i - 2] === '['))) open.pop();
+      continue;
+    }
+    if (c === '[' || c === '{' || c === '(') open.push(c);
+    else if (c === '}' || c === ')') {
+      if (open.at(-1) !== (c === '}' ? '{' : '(')) return `"${glob}" has a "${c}" with no opening "${c === '}' ? '{' : '('}"`;
+      open.pop();
+    }
+  }
+  if (open.length) return `"${glob}" has an unclosed "${open.at(-1)}"`;
+  if (makeRe(glob) === false) return `"${glob}" is not a valid glob pattern`;
+  return undefined;
+}
+const GLOB_HINT = 'close it, or escape a literal bracket or brace with a backslash (\\[)';
+
 function checkGlobs(globs: string[] | undefined, path: (string | number)[], at: At) {
   globs?.forEach((g, i) => {
-    if (makeRe(g) === false) at([...path, i], `"${g}" is not a valid glob pattern`);
+    const wrong = globProblem(g);
+    if (wrong) at([...path, i], wrong, GLOB_HINT);
   });
 }
 
 function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, personIds: Set<string>, groups: Set<string>): DatasetRule | undefined {
+  const m = d.match;
+  if (!invalid(d, 'match')) {
+    if (!m.paths?.length && !m.names?.length && !m.labels?.length && !Object.keys(m.tags ?? {}).length) {
+      at(['datasets', i, 'match'], 'matches nothing', 'give at least one of paths, names, tags, labels');
+    }
+    checkGlobs(m.paths, ['datasets', i, 'match', 'paths'], at);
+    checkGlobs(m.names, ['datasets', i, 'match', 'names'], at);
+    checkGlobs(m.labels, ['datasets', i, 'match', 'labels'], at);
+    for (const [key, value] of Object.entries(m.tags ?? {})) {
+      const wrong = globProblem(value);
+      if (wrong) at(['datasets', i, 'match', 'tags', key], wrong, GLOB_HINT);
+    }
+    m.paths?.forEach((p, j) => {
+      if (!/^[a-z0-9+.-]+:\/\//i.test(p) && !p.startsWith('*')) at(['datasets', i, 'match', 'paths', j], `"${p}" is not a resource URI pattern`, 'start with the scheme, e.g. s3://bucket/prefix/** or github://org/repo');
+    });
+  }
+  d.authorized?.forEach((a, j) => {
+    if (a.startsWith('group:')) {
+      if (!groups.has(a.slice(6))) at(['datasets', i, 'authorized', j], `no one in the directory is in group "${a.slice(6)}"`, 'check the groups column of people.csv');
+    } else if (!personIds.has(a)) at(['datasets', i, 'authorized', j], `no person "${a}" in the directory`, 'use a person id from people.csv or group:NAME');
+  });
+  if (invalid(d, 'classification')) return undefined;
   let classification: Classification;
   try {
     classification = parseClassification(d.classification);
@@ -133,7 +276,7 @@ function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, pers
     at(['datasets', i, 'classification'], (e as RulesError).message, (e as RulesError).hint);
     return undefined;
   }
-  if (classification.jurisdiction !== d.jurisdiction) {
+  if (classification.jurisdiction !== d.jurisdiction && !invalid(d, 'jurisdiction')) {
     at(['datasets', i, 'jurisdiction'], `${d.jurisdiction} does not fit classification "${d.classification}", which is ${classification.jurisdiction}`,
       classification.jurisdiction === 'EAR' ? 'ECCNs and EAR99 are EAR; write jurisdiction: EAR' : 'USML categories are ITAR; write jurisdiction: ITAR');
   }
@@ -157,21 +300,6 @@ function checkDataset(d: ConfigFile['datasets'][number], i: number, at: At, pers
       at(['datasets', i, 'classification'], (e as RulesError).message, (e as RulesError).hint);
     }
   }
-  const m = d.match;
-  if (!m.paths?.length && !m.names?.length && !m.labels?.length && !Object.keys(m.tags ?? {}).length) {
-    at(['datasets', i, 'match'], 'matches nothing', 'give at least one of paths, names, tags, labels');
-  }
-  checkGlobs(m.paths, ['datasets', i, 'match', 'paths'], at);
-  checkGlobs(m.names, ['datasets', i, 'match', 'names'], at);
-  checkGlobs(m.labels, ['datasets', i, 'match', 'labels'], at);
-  m.paths?.forEach((p, j) => {
-    if (!/^[a-z0-9+.-]+:\/\//i.test(p) && !p.startsWith('*')) at(['datasets', i, 'match', 'paths', j], `"${p}" is not a resource URI pattern`, 'start with the scheme, e.g. s3://bucket/prefix/** or github://org/repo');
-  });
-  d.authorized?.forEach((a, j) => {
-    if (a.startsWith('group:')) {
-      if (!groups.has(a.slice(6))) at(['datasets', i, 'authorized', j], `no one in the directory is in group "${a.slice(6)}"`, 'check the groups column of people.csv');
-    } else if (!personIds.has(a)) at(['datasets', i, 'authorized', j], `no person "${a}" in the directory`, 'use a person id from people.csv or group:NAME');
-  });
   return {
     id: d.id, name: d.name, jurisdiction: classification.jurisdiction, classification,
     ...(reasons ? { reasons } : {}),
@@ -271,29 +399,38 @@ async function readCsv(path: string, readText: ReadText, columns: string[], prob
   }
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true, comment: '#', comment_no_infix: true });
+    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true, comment: '#', comment_no_infix: true, relax_column_count: true });
   } catch (e) {
     const err = e as Error & { lines?: number };
     problems.push({ file: path, ...(err.lines ? { line: err.lines } : {}), path: '(csv)', message: err.message });
     return [];
   }
-  const header = records[0] ? Object.keys(records[0].record) : [];
+  const header = records[0] ? (records[0].info as unknown as { columns: { name: string }[] }).columns.map((c) => c.name) : [];
   const missingColumns = columns.filter((c) => records.length && !header.includes(c));
   if (missingColumns.length) problems.push({ file: path, line: 1, path: '(header)', message: `missing column${missingColumns.length > 1 ? 's' : ''} ${missingColumns.join(', ')}`, hint: `the header is ${columns.join(',')}` });
+  // A short or long row is reported, and the rest of the file is still checked.
+  for (const r of records) {
+    const error = (r.info as { error?: { code?: string; record?: unknown[] } }).error;
+    if (error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS') {
+      const n = error.record?.length ?? 0;
+      problems.push({ file: path, line: r.info.lines, path: '(row)', message: `${n} field${n === 1 ? '' : 's'} where the header has ${header.length}`, hint: `write every column, with empty ones between commas: ${header.join(',')}` });
+    }
+  }
   return records.map((r) => ({ row: r.record, line: r.info.lines }));
 }
 
 async function loadPeople(path: string, readText: ReadText, home: string, problems: Problem[]): Promise<Person[]> {
   const rows = await readCsv(path, readText, PEOPLE_COLUMNS, problems);
   const people: Person[] = [];
-  const ids = new Set<string>();
-  const accountOwner = new Map<string, string>();
+  const ids = new Map<string, number>();
+  const identifierOwner = new Map<string, { id: string; line: number }>();
   for (const { row, line } of rows) {
     const at = (field: string, message: string, hint?: string) => problems.push({ file: path, line, path: field, message, ...(hint ? { hint } : {}) });
     const id = row.id ?? '';
     if (!id) { at('id', 'empty id'); continue; }
-    if (ids.has(id)) at('id', `duplicate id "${id}"`);
-    ids.add(id);
+    const earlier = ids.get(id);
+    if (earlier !== undefined) at('id', `duplicate id "${id}" (also on line ${earlier})`, 'person ids must be unique');
+    else ids.set(id, line);
     const toCountry = (c: string, field: string) => {
       try {
         return resolveCountry(c);
@@ -308,21 +445,27 @@ async function loadPeople(path: string, readText: ReadText, home: string, proble
     const mostRecent = row.most_recent_citizenship ? toCountry(row.most_recent_citizenship, 'most_recent_citizenship') : undefined;
     const flag = (row.us_person ?? '').toLowerCase();
     let usPerson: boolean;
-    if (['true', 'yes', 'y', '1'].includes(flag)) usPerson = true;
-    else if (['false', 'no', 'n', '0'].includes(flag)) usPerson = false;
+    if (flag === 'true') usPerson = true;
+    else if (flag === 'false') usPerson = false;
     else {
-      if (flag) at('us_person', `"${row.us_person}" is not true, false or blank`);
+      if (flag) at('us_person', `"${row.us_person}" is not true, false or blank`, 'write true or false, or leave it blank to derive it from citizenships and permanent_residency');
       usPerson = citizenships.includes(home) || pr === home;
     }
     const accounts = list(row.accounts);
+    const email = row.email || undefined;
+    // Every identifier belongs to one person: a shared one would make the match depend on row order.
+    const identifiers = new Map<string, { field: string; shown: string }>();
     for (const a of accounts) {
       if (!/^[a-z0-9-]+:.+$/.test(a)) at('accounts', `"${a}" is not kind:value`, 'e.g. github:lwei;aws:arn:aws:iam::123456789012:user/lwei');
-      const key = a.toLowerCase();
-      const owner = accountOwner.get(key);
-      if (owner && owner !== id) at('accounts', `account ${a} belongs to both ${owner} and ${id}`);
-      accountOwner.set(key, id);
+      identifiers.set(a.toLowerCase(), { field: 'accounts', shown: `account ${a}` });
     }
-    const email = row.email || undefined;
+    if (email) identifiers.set(`email:${email.toLowerCase()}`, { field: 'email', shown: `e-mail ${email}` });
+    for (const [key, { field, shown }] of identifiers) {
+      const owner = identifierOwner.get(key);
+      if (owner && owner.id !== id) {
+        problems.push({ file: path, line, path: field, message: `${shown} belongs to both ${owner.id} (line ${owner.line}) and ${id} (line ${line})`, hint: 'give each account and e-mail to one person: a scan flags events of a shared one as AMBIGUOUS_IDENTITY', identity: true });
+      } else if (!owner) identifierOwner.set(key, { id, line });
+    }
     people.push({ id, name: row.name || id, ...(email ? { email } : {}), accounts, citizenships, ...(pr ? { permanentResidency: pr } : {}), ...(mostRecent ? { mostRecentCitizenship: mostRecent } : {}), usPerson, groups: list(row.groups) });
   }
   return people;
@@ -336,7 +479,8 @@ async function loadCatalog(path: string, readText: ReadText, problems: Problem[]
       problems.push({ file: path, line, path: 'resource', message: 'empty resource' });
       return [];
     }
-    if (makeRe(resource) === false) problems.push({ file: path, line, path: 'resource', message: `"${resource}" is not a valid glob` });
+    const wrong = globProblem(resource);
+    if (wrong) problems.push({ file: path, line, path: 'resource', message: wrong, hint: GLOB_HINT });
     const tags: Record<string, string> = {};
     for (const pair of list(row.tags)) {
       const eq = pair.indexOf('=');

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { EXCEPTION_CODES } from '#shared/rules/exceptions.ts';
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+/** A day that exists: 2027-02-30 is refused, not rolled over to March. */
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .refine((d) => { const t = Date.parse(`${d}T00:00:00Z`); return !Number.isNaN(t) && new Date(t).toISOString().startsWith(d); }, { error: (iss) => `"${String(iss.input)}" is not a day of the calendar` });
 const stringList = z.array(z.string().min(1));
 
 export const datasetSchema = z.strictObject({
@@ -19,25 +21,29 @@ export const datasetSchema = z.strictObject({
   authorized: stringList.optional(),
 });
 
+const licenseSchema = z.strictObject({
+  id: z.string().min(1),
+  datasets: stringList.optional(),
+  classifications: stringList.optional(),
+  persons: stringList.optional(),
+  countries: stringList.min(1),
+  expires: date,
+  /** A part 740 license exception instead of a license number; cleared only where eligible. */
+  exception: z.enum(EXCEPTION_CODES).optional(),
+  /** The reference of the assurance or statement the exception needs (TSR: the written assurance). */
+  assurance: z.string().min(1).optional(),
+});
+const allowSchema = z.strictObject({ account: z.string().regex(/^[a-z0-9-]+:.+$/, 'expected kind:value, e.g. github:acme-ci-bot'), reason: z.string().min(1), expires: date.optional() });
+const networkSchema = z.strictObject({ cidr: z.string(), country: z.string(), label: z.string().optional() });
+
 export const configSchema = z.strictObject({
   home: z.string().regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as US').default('US'),
   directory: z.string().min(1),
   catalog: z.string().min(1).nullish(),
   geoip: z.string().min(1).nullish(),
-  networks: z.array(z.strictObject({ cidr: z.string(), country: z.string(), label: z.string().optional() })).default([]),
+  networks: z.array(networkSchema).default([]),
   datasets: z.array(datasetSchema).min(1, 'at least one dataset is needed: what data is controlled?'),
-  licenses: z.array(z.strictObject({
-    id: z.string().min(1),
-    datasets: stringList.optional(),
-    classifications: stringList.optional(),
-    persons: stringList.optional(),
-    countries: stringList.min(1),
-    expires: date,
-    /** A part 740 license exception instead of a license number; cleared only where eligible. */
-    exception: z.enum(EXCEPTION_CODES).optional(),
-    /** The reference of the assurance or statement the exception needs (TSR: the written assurance). */
-    assurance: z.string().min(1).optional(),
-  })).default([]),
+  licenses: z.array(licenseSchema).default([]),
   /** §734.13(b): EAR deemed exports go to the most recent citizenship; `all` counts every one (conservative). */
   ear_deemed_export: z.enum(['all', 'most-recent']).default('all'),
   sources: z.strictObject({
@@ -45,7 +51,10 @@ export const configSchema = z.strictObject({
     m365: z.strictObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),
   }).default({}),
   review: z.strictObject({ pseudonymise: z.boolean().default(false) }).optional(),
-  allow: z.array(z.strictObject({ account: z.string().regex(/^[a-z0-9-]+:.+$/, 'expected kind:value, e.g. github:acme-ci-bot'), reason: z.string().min(1), expires: date.optional() })).default([]),
+  allow: z.array(allowSchema).default([]),
 });
+
+/** The schema of one entry of each list: an invalid entry is reported, and its valid siblings still checked. */
+export const ENTRY_SCHEMAS: Record<string, z.ZodType> = { datasets: datasetSchema, licenses: licenseSchema, allow: allowSchema, networks: networkSchema };
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import type { Problem } from './errors.ts';
 import type { Classification, ExceptionCode } from '#shared/rules/index.ts';
 import type { SourceSettings } from '#shared/sources/settings.ts';
 
@@ -62,4 +63,6 @@ export interface Policy {
   sources: SourceSettings;
   /** Review page settings: show persons under pseudonyms until revealed (audited). */
   review: { pseudonymise: boolean };
+  /** Identifiers (accounts, e-mails) that more than one person has: `check` rejects them. */
+  identityConflicts?: Problem[];
 }

@@ -30,7 +30,8 @@ interface Building {
 export class FlagAggregator {
   private readonly building = new Map<string, Building>();
 
-  add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined): void {
+  /** `candidates`: the people an ambiguous account matches (AMBIGUOUS_IDENTITY); the flag is the account's. */
+  add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined, candidates?: readonly Person[]): void {
     const actor = actorKey(event, person);
     const day = event.time.slice(0, 10);
     const id = flagId(actor, dataset.id, day);
@@ -39,7 +40,10 @@ export class FlagAggregator {
       b = {
         flag: {
           id, dataset: dataset.id, classification: dataset.classification.display, jurisdiction: dataset.jurisdiction, day,
-          actor: { key: actor, ...(person ? { person: person.id, name: person.name } : {}), accounts: [] },
+          actor: {
+            key: actor, ...(person ? { person: person.id, name: person.name } : {}), accounts: [],
+            ...(candidates?.length ? { candidates: candidates.map((p) => ({ person: p.id, name: p.name })) } : {}),
+          },
           firstSeen: event.time, lastSeen: event.time,
         },
         reasons: new Map(), cleared: new Map(), eventIds: new Set(), bytes: 0, events: [], accounts: new Set(),

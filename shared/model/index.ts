@@ -72,7 +72,7 @@ export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 export const compareReasons = (x: { severity: Severity; code: string; country?: string }, y: { severity: Severity; code: string; country?: string }): number =>
   severityRank(y.severity) - severityRank(x.severity) || x.code.localeCompare(y.code) || (x.country ?? '').localeCompare(y.country ?? '');
 
-export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
+export type ReasonCode = 'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'AMBIGUOUS_IDENTITY' | 'NOT_AUTHORIZED' | 'DEEMED_EXPORT' | 'FOREIGN_LOCATION';
 
 export interface FlagReason {
   code: ReasonCode;
@@ -103,7 +103,11 @@ export interface Flag {
   classification: string;
   jurisdiction: 'ITAR' | 'EAR';
   day: string;
-  actor: { key: string; person?: string; name?: string; accounts: string[] };
+  actor: {
+    key: string; person?: string; name?: string; accounts: string[];
+    /** AMBIGUOUS_IDENTITY: every person the account matches (the review page hides them under pseudonyms). */
+    candidates?: { person: string; name: string }[];
+  };
   reasons: FlagReason[];
   cleared?: ClearedReason[];
   eventCount: number;

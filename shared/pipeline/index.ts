@@ -2,7 +2,7 @@ import type { Policy } from '#shared/config/index.ts';
 import { Classifier, CompiledPolicyMatch } from '#shared/classify/index.ts';
 import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
-import { assess } from '#shared/assess/index.ts';
+import { assess, assessAmbiguous } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
 import type { AccessEvent, Flag, Origin, Resource, SourceName } from '#shared/model/index.ts';
 
@@ -182,14 +182,18 @@ export class Scan {
     const datasets = this.classifier.classify(event.resource);
     if (!datasets.length) return;
     this.summary.controlledEvents += 1;
-    const person = event.actor.anonymous ? undefined : this.directory.resolve(event.actor.candidates);
+    const identity = event.actor.anonymous ? undefined : this.directory.identify(event.actor.candidates);
+    const person = identity?.kind === 'person' ? identity.person : undefined;
     const place = event.ip ? this.geo.place(event.ip) : event.sourceCountry ? { country: event.sourceCountry } : undefined;
     for (const dataset of datasets) {
-      const { reasons, cleared } = assess(event, dataset, person, place, this.policy);
+      const { reasons, cleared } = identity?.kind === 'ambiguous'
+        ? assessAmbiguous(event, dataset, identity.people, place, this.policy)
+        : assess(event, dataset, person, place, this.policy);
       this.summary.clearedByLicense += cleared.length;
       if (!reasons.length && !cleared.length) continue;
-      this.aggregator.add(event, dataset, person, reasons, cleared, place?.country);
-      this.objectAggregator.add(event, dataset, person, reasons, cleared, place?.country);
+      const candidates = identity?.kind === 'ambiguous' ? identity.people : undefined;
+      this.aggregator.add(event, dataset, person, reasons, cleared, place?.country, candidates);
+      this.objectAggregator.add(event, dataset, person, reasons, cleared, place?.country, candidates);
     }
   }
 

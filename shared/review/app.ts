@@ -91,7 +91,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   };
 
   const show = async (f: StoredFlag, reviewer: Reviewer, allowReveal = false): Promise<{ flag: StoredFlag; revealed: boolean }> => {
-    if (!o.pseudonymise || !f.actor.person) return { flag: f, revealed: false };
+    if (!o.pseudonymise || (!f.actor.person && !f.actor.candidates?.length)) return { flag: f, revealed: false };
     if (allowReveal && (await o.store.auditTrail(f.id)).some((a) => a.action === 'reveal' && a.who === reviewer.id)) return { flag: f, revealed: true };
     return { flag: pseudonymiseFlag(f, o.secret), revealed: false };
   };
@@ -147,7 +147,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   const reveal = async (c: Context<Env>, id: string) => {
     requireDecide(c);
     const flag = await getFlag(id);
-    if (!o.pseudonymise || !flag.actor.person) throw new HTTPException(400, { message: 'nothing to reveal: this flag is not pseudonymised' });
+    if (!o.pseudonymise || (!flag.actor.person && !flag.actor.candidates?.length)) throw new HTTPException(400, { message: 'nothing to reveal: this flag is not pseudonymised' });
     await o.store.appendNote(id, { at: now(), who: c.get('reviewer').id, action: 'reveal', justification: 'identity revealed to this reviewer' });
     return flag;
   };
@@ -180,7 +180,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   });
   app.post('/api/flags/:id/reveal', async (c) => {
     const f = await reveal(c, c.req.param('id'));
-    return c.json({ person: f.actor.person, name: f.actor.name, accounts: f.actor.accounts });
+    return c.json({ person: f.actor.person, name: f.actor.name, accounts: f.actor.accounts, ...(f.actor.candidates ? { candidates: f.actor.candidates } : {}) });
   });
 
   // --- Pages ---

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '#shared/config/index.ts';
+import { ConfigError, formatProblem } from '#shared/config/index.ts';
 import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
 
 const people = `${PEOPLE_HEADER}
@@ -102,8 +102,8 @@ p-001,B,,nokind,US,,maybe,
     const out = await problems({ 'ittmon.yaml': good, 'people.csv': csv });
     expect(out).toEqual(expect.arrayContaining([
       expect.stringMatching(/^people\.csv:2 citizenships: unknown country "Narnia"/),
-      'people.csv:3 id: duplicate id "p-001"',
-      'people.csv:3 us_person: "maybe" is not true, false or blank',
+      'people.csv:3 id: duplicate id "p-001" (also on line 2) — person ids must be unique',
+      'people.csv:3 us_person: "maybe" is not true, false or blank — write true or false, or leave it blank to derive it from citizenships and permanent_residency',
       expect.stringMatching(/^people\.csv:3 accounts: "nokind" is not kind:value/),
       'ittmon.yaml:9 datasets[0].authorized[0]: no one in the directory is in group "hgv-team" — check the groups column of people.csv',
       'ittmon.yaml:9 datasets[0].authorized[1]: no person "p-002" in the directory — use a person id from people.csv or group:NAME',
@@ -131,5 +131,88 @@ p-001,B,,nokind,US,,maybe,
   it('USML classifications must be ITAR; EAR99 takes no reasons', async () => {
     const cfg = good.replace('jurisdiction: EAR\n    classification: 3E001', 'jurisdiction: EAR\n    classification: "XV(e)"');
     expect((await problems({ 'ittmon.yaml': cfg, 'people.csv': people }))[0]).toMatch(/datasets\[0\]\.jurisdiction: EAR does not fit classification "XV\(e\)", which is ITAR/);
+  });
+
+  it('reports every problem at once: a missing name, a missing expires and a short CSV row hide nothing', async () => {
+    const cfg = `home: US
+directory: people.csv
+datasets:
+  - id: asic
+    jurisdiction: EAR
+    classification: 3E001
+    match: { paths: ["s3://b/asic/[a-"] }
+  - id: ops
+    name: Ops
+    jurisdiction: EAR
+    classification: EAR99
+    match: { paths: ["s3://b/ops/{a,b"] }
+licenses:
+  - { id: L1, datasets: [asic], countries: [CN] }
+  - { id: L2, datasets: [asic], countries: [CN], expires: 2027-02-30 }
+  - { id: L2, datasets: [ops], countries: [GB], expires: 2027-13-45 }
+allow:
+  - { account: "github:bot", reason: a }
+  - { account: "github:BOT", reason: b }
+`;
+    const csv = `${PEOPLE_HEADER}\np-001,A,,github:a,US,,yes,\np-002,B,,github:b\np-003,C,,github:c,Narnia,,,\n`;
+    const out = await problems({ 'ittmon.yaml': cfg, 'people.csv': csv });
+    expect(out).toEqual(expect.arrayContaining([
+      'ittmon.yaml:4 datasets[0].name: required, but missing — give it a name a reviewer recognises, e.g. name: Hypersonic glide vehicle CFD results',
+      'ittmon.yaml:14 licenses[0].expires: required, but missing — write the last day the license is valid, e.g. expires: 2027-12-31',
+      'ittmon.yaml:15 licenses[1].expires: "2027-02-30" is not a day of the calendar — write the last day the license is valid, e.g. expires: 2027-12-31',
+      'ittmon.yaml:16 licenses[2].expires: "2027-13-45" is not a day of the calendar — write the last day the license is valid, e.g. expires: 2027-12-31',
+      expect.stringMatching(/^ittmon\.yaml:16 licenses\[2\]\.id: duplicate license id "L2"/),
+      expect.stringMatching(/^ittmon\.yaml:19 allow\[1\]\.account: duplicate allow entry for github:BOT/),
+      expect.stringMatching(/^ittmon\.yaml:12 datasets\[1\]\.match\.paths\[0\]: "s3:\/\/b\/ops\/\{a,b" has an unclosed "\{"/),
+      'people.csv:2 us_person: "yes" is not true, false or blank — write true or false, or leave it blank to derive it from citizenships and permanent_residency',
+      'people.csv:3 (row): 4 fields where the header has 8 — write every column, with empty ones between commas: id,name,email,accounts,citizenships,permanent_residency,us_person,groups',
+      expect.stringMatching(/^people\.csv:4 citizenships: unknown country "Narnia"/),
+    ]));
+    expect(out.some((l) => /received undefined/.test(l))).toBe(false);
+  });
+
+  it('rejects globs minimatch would read as literals: an unclosed [ in paths, names, tags and the catalog', async () => {
+    const cfg = good.replace('match: { paths: ["s3://b/asic/**"] }', 'match: { paths: ["s3://b/asic/**"], names: ["[a-"], tags: { ec: "ITAR(" } }') + 'catalog: catalog.csv\n';
+    const out = await problems({ 'ittmon.yaml': cfg, 'people.csv': people, 'catalog.csv': 'resource,tags,labels\n"s3://b/{x,y",,\n' });
+    expect(out).toEqual(expect.arrayContaining([
+      'ittmon.yaml:8 datasets[0].match.names[0]: "[a-" has an unclosed "[" — close it, or escape a literal bracket or brace with a backslash (\\[)',
+      expect.stringMatching(/^ittmon\.yaml:8 datasets\[0\]\.match\.tags\.ec: "ITAR\(" has an unclosed "\("/),
+      expect.stringMatching(/^catalog\.csv:2 resource: "s3:\/\/b\/\{x,y" has an unclosed "\{"/),
+    ]));
+    // closed and escaped brackets are fine
+    const fine = good.replace('match: { paths: ["s3://b/asic/**"] }', 'match: { paths: ["s3://b/asic/[a-z]*/{x,y}/**", "s3://b/\\\\[lit"], names: ["[]x]*", "[!]]*"] }');
+    expect(await problems({ 'ittmon.yaml': fine, 'people.csv': people })).toEqual([]);
+  });
+
+  it('takes an impossible date nowhere: the leap day exists only in leap years', async () => {
+    const at = (d: string) => good.replace('expires: 2027-12-31', `expires: ${d}`);
+    expect(await problems({ 'ittmon.yaml': at('2028-02-29'), 'people.csv': people })).toEqual([]);
+    expect((await problems({ 'ittmon.yaml': at('2027-02-29'), 'people.csv': people }))[0]).toMatch(/licenses\[0\]\.expires: "2027-02-29" is not a day of the calendar/);
+  });
+
+  it('an identifier two people share is named with both rows; alone it does not stop loading, it is kept for check', async () => {
+    const csv = `${PEOPLE_HEADER}
+p-001,Hans,hans@x.edu,github:hans,DE,,,hgv-team
+p-002,Jane,HANS@x.edu,github:jane,US,,,
+p-003,Joe,joe@x.edu,github:joe;email:jane@x.edu,US,,,
+p-004,Jane Two,jane@x.edu,github:JOE,US,,,
+`;
+    const p = await policyFrom({ 'ittmon.yaml': good.replace(', "p-002"', ''), 'people.csv': csv });
+    expect(p.identityConflicts?.map(formatProblem)).toEqual([
+      'people.csv:3 email: e-mail HANS@x.edu belongs to both p-001 (line 2) and p-002 (line 3) — give each account and e-mail to one person: a scan flags events of a shared one as AMBIGUOUS_IDENTITY',
+      'people.csv:5 accounts: account github:JOE belongs to both p-003 (line 4) and p-004 (line 5) — give each account and e-mail to one person: a scan flags events of a shared one as AMBIGUOUS_IDENTITY',
+      'people.csv:5 email: e-mail jane@x.edu belongs to both p-003 (line 4) and p-004 (line 5) — give each account and e-mail to one person: a scan flags events of a shared one as AMBIGUOUS_IDENTITY',
+    ]);
+    // with any other problem, they are reported with it
+    const out = await problems({ 'ittmon.yaml': good.replace('[China]', '[Atlantis]'), 'people.csv': csv });
+    expect(out).toEqual(expect.arrayContaining([expect.stringMatching(/^people\.csv:3 email: e-mail HANS@x\.edu belongs to both p-001/), expect.stringMatching(/countries\[0\]: unknown country "Atlantis"/)]));
+  });
+
+  it('asks the caller to check the geoip file, and reports what is wrong with it', async () => {
+    const cfg = `${good}geoip: geo/country.mmdb\n`;
+    const checked: string[] = [];
+    const err = await policyFrom({ 'ittmon.yaml': cfg, 'people.csv': people }, 'ittmon.yaml', { checkGeoip: async (p) => { checked.push(p); return 'not an .mmdb file'; } }).catch((e: ConfigError) => e.message);
+    expect(checked).toEqual(['geo/country.mmdb']);
+    expect(err).toBe('ittmon.yaml:12 geoip: not an .mmdb file — name a MaxMind-format .mmdb country database (e.g. GeoLite2-Country.mmdb), or remove geoip: to use the bundled one');
   });
 });
