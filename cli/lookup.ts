@@ -19,7 +19,7 @@ export function lookup(args: string[], io: Io): number {
   } catch (e) {
     if (e instanceof RulesError) {
       // The rules' hint for an unknown ECCN is written for ittmon.yaml; here the reasons come from --reasons.
-      const hint = e.code === 'UNKNOWN_ECCN'
+      const hint = e.code === 'UNKNOWN_ECCN' && e.hint?.startsWith('add reasons: [')
         ? `give its reasons for control from its CCL entry with --reasons, e.g. ittmon lookup ${classification} ${countryWords.join(' ')} --reasons NS1,AT1`
         : e.hint;
       io.err(`ittmon lookup: ${e.message}${hint ? ` — ${hint}` : ''}\n`);

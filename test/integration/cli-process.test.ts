@@ -213,10 +213,10 @@ describe.concurrent('accounting and words', () => {
     writeFileSync(join(dir, 'core.dump'), Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00'), Buffer.alloc(50_000, 0x0a), Buffer.from('a\nb\nc\n')]));
     const r = await run(['scan', 'core.dump', '--quarantine', 'q.jsonl'], { cwd: dir });
     expect(r.stderr).toMatch(/1 file, 1 record → 0 events, 0 skipped, 1 rejected/);
-    expect(r.stderr).toMatch(/rejected: binary file, not a text log .*\(1\)/);
+    expect(r.stderr).toMatch(/rejected: binary file \(\d+ bytes\) \(1\)/);
     const q = readFileSync(join(dir, 'q.jsonl'), 'utf8').trim().split('\n');
     expect(q).toHaveLength(1);
-    expect(JSON.parse(q[0]!)).toMatchObject({ file: 'core.dump', line: 1, reason: expect.stringMatching(/^binary file/) });
+    expect(JSON.parse(q[0]!)).toMatchObject({ file: 'core.dump', line: 0, reason: expect.stringMatching(/^binary file/) });
   });
 
   it('quarantine names files as given: absolute stays absolute, relative stays relative', async () => {
