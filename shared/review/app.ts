@@ -267,7 +267,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const pageHref = (n: number) => `/?${new URLSearchParams([...params, ['page', String(n)]])}`;
     const narrowed = [q.severity && `severity ${q.severity}`, q.dataset && `dataset ${q.dataset}`, q.from && `from ${q.from}`, q.to && `to ${q.to}`].filter(Boolean).join(', ');
     const empty = matching.length ? undefined : q.person
-      ? `No ${label(filters.status)} flag has a person, account${o.pseudonymise ? ' or pseudonym' : ''} containing “${q.person}”${narrowed ? ` (also filtered by ${narrowed})` : ''}.${o.pseudonymise ? ' Persons are shown under pseudonyms (Person-…): search by pseudonym; real names and ids are not searched until revealed.' : ''} Try another status or fewer filters.`
+      ? `No ${label(filters.status)} flag has a person${o.pseudonymise ? ', account or pseudonym' : ' or account'} containing “${q.person}”${narrowed ? ` (also filtered by ${narrowed})` : ''}.${o.pseudonymise ? ' Persons are shown under pseudonyms (Person-…): search by pseudonym; real names and ids are not searched until revealed.' : ''} Try another status or fewer filters.`
       : `No ${label(filters.status)} flags${narrowed ? ` with ${narrowed}` : ''}.`;
     return render(c, 'Queue', queuePage(items, filters, datasets, {
       total: matching.length, first: (at - 1) * limit, empty,
