@@ -278,7 +278,11 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const f = await getFlag(id);
     const reviewer = c.get('reviewer');
     const q = parse(detailQuery, c.req.query());
-    const { flag, revealed } = await show(f, reviewer, true);
+    const evidence = await o.store.evidence(f.id);
+    // Every event kept anywhere for this flag: its own sample and each source object's.
+    const kept = new Map([...f.events, ...evidence.flatMap((e) => e.flag.events)].map((e) => [e.id, e]));
+    const events = [...kept.values()].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    const { flag, revealed } = await show({ ...f, events }, reviewer, true);
     const audit = await o.store.auditTrail(f.id);
     // The banner says only what the audit trail holds: the URL cannot put words on the page.
     const done = q.done !== undefined ? audit.find((a) => a.version === q.done && a.who === reviewer.id && a.action !== 'reveal') : undefined;
@@ -288,7 +292,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const evPage = q.events ?? 1;
     return render(c, `Flag ${f.id}`, detailPage({
       flag, revealed, pseudonymised: !!o.pseudonymise, ...await policyContext(f, revealed),
-      evidence: (await o.store.evidence(f.id)).map((e) => (revealed || !o.pseudonymise ? e : { ...e, object: maskPersonalPaths(e.object) })), audit,
+      evidence: evidence.map((e) => (revealed || !o.pseudonymise ? e : { ...e, object: maskPersonalPaths(e.object) })), audit,
       reviewer, canDecide: canDecide(reviewer), csrf: csrfToken(reviewer), message: banner,
       events: { first, ...(evPage > 1 ? { prev: eventsHref(evPage - 1) } : {}), ...(first + EVENTS_PER_PAGE < flag.events.length ? { next: eventsHref(evPage + 1) } : {}) },
     }), status);

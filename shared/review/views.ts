@@ -134,7 +134,7 @@ export interface DetailContext {
   events: { first: number; prev?: string | undefined; next?: string | undefined };
 }
 
-export const EVENTS_PER_PAGE = 50;
+export const EVENTS_PER_PAGE = 10;
 
 export function detailPage(x: DetailContext): Html {
   const f = x.flag;
@@ -175,8 +175,9 @@ ${f.cleared?.length ? html`<h2>Cleared by license</h2><ul class="why">${f.cleare
 <dt>Classification</dt><dd>${f.classification} (${f.jurisdiction})</dd>${d?.reasons ? html`<dt>Reasons</dt><dd>${d.reasons.join(', ')}</dd>` : ''}
 <dt>TCP list</dt><dd>${d ? (d.authorized ? d.authorized.join(', ') : 'none') : '—'}</dd></dl></section>
 <section class="card" aria-label="Licenses considered"><h2>Licenses considered</h2>${x.licenses.length ? html`<ul>${x.licenses.map((l) => html`<li><strong>${l.id}</strong>: ${l.countries.join(', ')}${l.persons ? ` for ${l.persons.join(', ')}` : ''}; expires ${l.expires}</li>`)}</ul>` : html`<p>No license on file covers this dataset.</p>`}</section></div>
-<h2 id="events">Events (${f.eventCount}${f.eventCount > f.events.length ? `; ${f.events.length} kept with the flag` : ''})</h2>
+<h2 id="events">Events (${f.eventCount})</h2>
 <p class="total">Events ${f.events.length ? `${x.events.first + 1}–${x.events.first + shownEvents.length} of ${f.events.length}` : 'none kept'}</p>
+${f.eventCount > f.events.length ? html`<p>${f.eventCount - f.events.length} more event${f.eventCount - f.events.length === 1 ? ' is' : 's are'} counted but not kept with the flag (a sample is kept per source object); the source objects listed under Evidence hold every one.</p>` : ''}
 <div class="scroll"><table aria-label="Events"><thead><tr><th>Time (UTC)</th><th>Source</th><th>Action</th><th>Resource</th><th>IP</th><th>Country</th><th>Bytes</th></tr></thead><tbody>
 ${shownEvents.map((e) => html`<tr><td>${e.time}</td><td>${e.source}</td><td>${e.action}</td><td class="break">${shown(e.resource)}</td><td>${shown(e.ip)}</td><td>${e.country ?? ''}</td><td class="num">${e.bytes ?? ''}</td></tr>`)}</tbody></table></div>
 ${x.events.prev || x.events.next ? html`<p class="pager">${x.events.prev ? html`<a rel="prev" href="${x.events.prev}">← Earlier events</a>` : ''}${x.events.next ? html`<a rel="next" href="${x.events.next}">Later events →</a>` : ''}</p>` : ''}

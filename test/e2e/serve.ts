@@ -22,6 +22,8 @@ export function hostileLog(dir: string): string {
     line('HOSTILE3', 'hgv/drop/report\u202Efdp.exe', 'contractor-x'),
     line('HOSTILE4', 'hgv/drop/p\u0430ypal-invoice.pdf', 'contractor-x'),
     line('HOSTILE5', `hgv/drop/${'very-long-segment-without-any-break-'.repeat(8)}.pdf`, 'contractor-x'),
+    // one person, many events: the detail page pages them
+    ...Array.from({ length: 60 }, (_, i) => line(`MANY${i}`, `hgv/runs/case-${String(i).padStart(2, '0')}.cgns`, 'spetrova')),
   ].join('\n') + '\n');
   return join(dir, 'hostile');
 }
