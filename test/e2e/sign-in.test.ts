@@ -136,6 +136,43 @@ run('sign-in against a real OpenID provider, in headless Chromium', { timeout: 9
     await marco.context.close();
   });
 
+  it('four eyes between two signed-in people: an assignment is taken over only by reassign; the escalator cannot close', async () => {
+    const rita = await signIn('rita', '/?status=open&dataset=rad-hard-asic', false);
+    await rita.page.locator('table[aria-label="Review queue"] tbody tr td:nth-child(4) a').first().click();
+    const flagUrl = rita.page.url();
+    await rita.page.selectOption('select[name=action]', 'assign');
+    await rita.page.click('button:has-text("Record decision")');
+    await expect.poll(() => rita.page.locator('p.msg').textContent()).toMatch(/Recorded: assign/);
+
+    const ada = await signIn('ada', new URL(flagUrl).pathname, false);
+    expect(await ada.page.locator('select[name=action] option[value=assign]').count()).toBe(0);
+    await ada.page.selectOption('select[name=action]', 'escalate');
+    await ada.page.fill('textarea[name=justification]', 'possible release to a foreign person');
+    const [refused] = await Promise.all([ada.page.waitForResponse((r) => r.url().endsWith('/decide')), ada.page.click('button:has-text("Record decision")')]);
+    expect(refused.status()).toBe(403);
+    expect(await ada.page.locator('p.msg.err').textContent()).toBe('this flag is assigned to rita.reviewer@northfield.edu: take it over with "reassign" (and say why) before you escalate it');
+    await ada.page.selectOption('select[name=action]', 'reassign');
+    await ada.page.fill('textarea[name=justification]', 'Rita is away; I take this one');
+    await ada.page.click('button:has-text("Record decision")');
+    await expect.poll(() => ada.page.locator('p.msg').textContent()).toMatch(/Recorded: reassign → in review/);
+    expect(await ada.page.locator('table[aria-label="Audit trail"] tbody tr').last().textContent()).toMatch(/ada\.admin@northfield\.edu.*reassign.*Rita is away; I take this one \(was assigned to rita\.reviewer@northfield\.edu\)/s);
+    await ada.context.close();
+
+    // rita escalates another flag and cannot close her own escalation
+    await rita.page.goto(`${base}/?status=open&dataset=lab-ops`);
+    await rita.page.locator('table[aria-label="Review queue"] tbody tr td:nth-child(4) a').last().click();
+    await rita.page.selectOption('select[name=action]', 'escalate');
+    await rita.page.fill('textarea[name=justification]', 'counsel should look at this one');
+    await rita.page.click('button:has-text("Record decision")');
+    await expect.poll(() => rita.page.locator('p.msg').textContent()).toMatch(/Recorded: escalate → escalated/);
+    await rita.page.selectOption('select[name=action]', 'close');
+    await rita.page.selectOption('select[name=disposition]', 'not_a_release');
+    await rita.page.fill('textarea[name=justification]', 'closing my own escalation');
+    const [own] = await Promise.all([rita.page.waitForResponse((r) => r.url().endsWith('/decide')), rita.page.click('button:has-text("Record decision")')]);
+    expect([own.status(), await rita.page.locator('p.msg.err').textContent()]).toEqual([403, 'you escalated this flag: an admin or another reviewer must close it']);
+    await rita.context.close();
+  });
+
   it('an expired session goes back to sign-in; a stale one is refreshed at the provider; a tampered one is dropped', async () => {
     const { context, page } = await signIn('ada');
     const real = (await sessionCookie(context))!;
