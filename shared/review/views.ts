@@ -4,6 +4,7 @@ import type { DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
 import { SEVERITIES, type Severity } from '#shared/model/index.ts';
 import { DISPOSITIONS, STATUSES, type AuditEntry, type Contribution, type StoredFlag } from '#shared/store/index.ts';
 import type { Reviewer } from './identity.ts';
+import { mixedScripts, showInvisible } from './text.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -28,19 +29,39 @@ input,select,textarea,button{font:inherit}button{background:#0b4f8a;color:#fff;b
 .decide{display:grid;gap:8px;max-width:640px}.decide label{display:flex;flex-direction:column;font-size:13px}
 .msg{padding:8px 12px;border-radius:4px;margin:8px 0}.msg.ok{background:#e7f5e9}.msg.err{background:#fde8e8}
 .chart{background:#fff;border:1px solid var(--line);border-radius:4px;padding:8px}.legend span{margin-right:12px;font-size:12px}
-.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}.pager{margin:10px 0}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}.pager{margin:10px 0;display:flex;gap:16px;align-items:baseline}
+td,dd,h1,li,p,.code{overflow-wrap:anywhere}.card{min-width:0}table{table-layout:auto}.scroll{overflow-x:auto}
+bdi{unicode-bidi:isolate}.ctl{background:#fff3bf;color:#5c3c00;font-family:ui-monospace,monospace;font-size:12px}
+mark.mixed{background:#ffe3e3;color:#7a0019;font-size:12px;padding:0 3px;border-radius:2px;margin-left:4px}
+form.inline{display:inline}header form button{background:transparent;color:#d1d5db;padding:0;text-decoration:underline}
+@media (max-width:700px){th:nth-child(7),td:nth-child(7),th:nth-child(8),td:nth-child(8){display:none}header{flex-wrap:wrap}}
 `;
+
+/** The favicon: a small SVG, served without sign-in so that the browser never logs a failed request. */
+export const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f2937"/><path d="M4 4h8v2H9v6H7V6H4z" fill="#f0b400"/></svg>';
+
+/**
+ * Log-derived text as HTML: isolated (<bdi>) so it cannot reorder what is around it, invisible
+ * and bidi controls shown as ⟨U+202E⟩ markers, and a "mixed scripts" mark on lookalikes.
+ */
+export function shown(text: string | undefined | null): Html {
+  if (text === undefined || text === null || text === '') return html``;
+  const parts = showInvisible(text).split(/(⟨U\+[0-9A-F]{4,6}⟩)/);
+  const mixed = mixedScripts(text);
+  return html`<bdi>${parts.map((p, i) => (i % 2 ? html`<span class="ctl">${p}</span>` : p))}</bdi>${mixed.length ? html`<mark class="mixed" title="letters from ${mixed.join(' and ')} in one word: possibly a lookalike">mixed scripts</mark>` : ''}`;
+}
 
 const SEV_COLOR: Record<Severity, string> = { critical: '#7a0019', high: '#b34700', medium: '#8a6d00', low: '#2f5d8a' };
 const label = (s: string) => s.replace(/_/g, ' ');
 
-export function page(title: string, reviewer: Reviewer | undefined, body: Html): Html {
+/** `signOut`: the CSRF token for the sign-out form, when there is a sign-in to end. */
+export function page(title: string, reviewer: Reviewer | undefined, body: Html, signOut?: string): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} — ITT Monitor</title><link rel="stylesheet" href="/static/app.css"></head>
+<title>${title} — ITT Monitor</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/app.css"></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><a href="/">ITT Monitor — export review</a><a href="/?status=open">Open</a><a href="/?status=in_review">In review</a><a href="/?status=escalated">Escalated</a><a href="/?status=closed">Closed</a>
-<span class="who">${reviewer ? `${reviewer.name} (${reviewer.roles.join(', ')})` : ''}</span></header>
+<span class="who">${reviewer ? `${reviewer.name} (${reviewer.roles.join(', ')})` : ''}${reviewer && signOut ? html` <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="${signOut}"><button type="submit">Sign out</button></form>` : ''}</span></header>
 <main id="main">${body}</main></body></html>`;
 }
 
@@ -48,12 +69,14 @@ const sev = (s: Severity) => html`<span class="sev sev-${s}">${s}</span>`;
 
 export interface QueueFilters { status: string; severity?: string; dataset?: string; person?: string; from?: string; to?: string }
 
-export function queuePage(flags: StoredFlag[], filters: QueueFilters, datasets: string[], next: string | undefined, chart: Html, exportHref: string): Html {
+export interface QueuePaging { total: number; first: number; prev?: string | undefined; next?: string | undefined; empty?: string | undefined }
+
+export function queuePage(flags: StoredFlag[], filters: QueueFilters, datasets: string[], paging: QueuePaging, chart: Html, exportHref: string): Html {
   const opt = (value: string, current: string | undefined, text = label(value)) => html`<option value="${value}" ${value === current ? 'selected' : ''}>${text}</option>`;
   const rows = flags.map((f) => html`<tr>
 <td>${sev(f.severity)}</td><td><span class="status">${label(f.status)}</span></td><td>${f.day}</td>
 <td><a href="/flags/${f.id}">${f.dataset}</a><br><span class="code">${f.classification}</span></td>
-<td>${f.actor.name ?? f.actor.key}${f.actor.name ? html`<br><span class="code">${f.actor.key}</span>` : ''}</td>
+<td>${shown(f.actor.name ?? f.actor.key)}${f.actor.name && f.actor.name !== f.actor.key ? html`<br><span class="code">${shown(f.actor.key)}</span>` : ''}</td>
 <td>${f.reasons.map((r) => html`<div>${r.code}${r.country ? ` ${r.country}` : ''}</div>`)}</td>
 <td class="num">${f.eventCount}</td><td>${f.assignee ?? ''}</td></tr>`);
   return html`<h1>Flags for export-license review</h1>
@@ -62,13 +85,14 @@ export function queuePage(flags: StoredFlag[], filters: QueueFilters, datasets: 
 <label>Status<select name="status">${STATUSES.map((s) => opt(s, filters.status))}</select></label>
 <label>Severity<select name="severity"><option value="">any</option>${[...SEVERITIES].reverse().map((s) => opt(s, filters.severity))}</select></label>
 <label>Dataset<select name="dataset"><option value="">any</option>${datasets.map((d) => opt(d, filters.dataset, d))}</select></label>
-<label>Person or account<input name="person" value="${filters.person ?? ''}" size="14"></label>
+<label>Person, account or pseudonym<input name="person" type="search" value="${filters.person ?? ''}" size="16" maxlength="300"></label>
 <label>From day<input name="from" type="date" value="${filters.from ?? ''}"></label>
 <label>To day<input name="to" type="date" value="${filters.to ?? ''}"></label>
 <button type="submit">Filter</button> <a href="${exportHref}">Export CSV</a></form>
-<table aria-label="Review queue"><thead><tr><th>Severity</th><th>Status</th><th>Day</th><th>Dataset</th><th>Who</th><th>Reasons</th><th>Events</th><th>Assignee</th></tr></thead>
-<tbody>${flags.length ? rows : html`<tr><td colspan="8">No flags match.</td></tr>`}</tbody></table>
-${next ? html`<p class="pager"><a rel="next" href="${next}">Next page →</a></p>` : ''}`;
+<p class="total" role="status">${paging.total ? `Flags ${paging.first + 1}–${paging.first + flags.length} of ${paging.total}` : 'No flags match.'}</p>
+<div class="scroll"><table aria-label="Review queue"><thead><tr><th>Severity</th><th>Status</th><th>Day</th><th>Dataset</th><th>Who</th><th>Reasons</th><th>Events</th><th>Assignee</th></tr></thead>
+<tbody>${flags.length ? rows : html`<tr><td colspan="8">${paging.empty ?? 'No flags match.'}</td></tr>`}</tbody></table></div>
+${paging.prev || paging.next ? html`<p class="pager">${paging.prev ? html`<a rel="prev" href="${paging.prev}">← Previous page</a>` : ''}${paging.next ? html`<a rel="next" href="${paging.next}">Next page →</a>` : ''}</p>` : ''}`;
 }
 
 /** Stacked bars of open flags per day and severity, drawn on the server: no script needed. */
@@ -106,53 +130,63 @@ export interface DetailContext {
   canDecide: boolean;
   csrf: string;
   message?: { ok: boolean; text: string } | undefined;
+  /** The events on this page, the first one's index, and links to the neighbouring pages. */
+  events: { first: number; prev?: string | undefined; next?: string | undefined };
 }
+
+export const EVENTS_PER_PAGE = 10;
 
 export function detailPage(x: DetailContext): Html {
   const f = x.flag;
+  const shownEvents = f.events.slice(x.events.first, x.events.first + EVENTS_PER_PAGE);
   const p = x.person;
   const who = p && (!x.pseudonymised || x.revealed)
     ? html`<dl><dt>Name</dt><dd>${p.name}</dd><dt>Id</dt><dd>${p.id}</dd><dt>Citizenship</dt><dd>${p.citizenships.join(', ') || '—'}</dd>
 <dt>Permanent residency</dt><dd>${p.permanentResidency ?? '—'}</dd><dt>US person</dt><dd>${p.usPerson ? 'yes' : 'no'}</dd>
-<dt>Groups</dt><dd>${p.groups.join(', ') || '—'}</dd><dt>Accounts</dt><dd class="break">${f.actor.accounts.join(', ')}</dd></dl>`
-    : html`<dl><dt>Who</dt><dd>${f.actor.name ?? f.actor.key}</dd><dt>Accounts</dt><dd class="break">${f.actor.accounts.join(', ') || '—'}</dd></dl>
-${x.pseudonymised && f.actor.person ? html`<form method="post" action="/flags/${f.id}/reveal"><input type="hidden" name="csrf" value="${x.csrf}">
-<p>The person is shown under a pseudonym. Revealing who it is is recorded in the audit trail.</p><button type="submit" class="secondary">Reveal identity</button></form>` : ''}`;
+<dt>Groups</dt><dd>${p.groups.join(', ') || '—'}</dd><dt>Accounts</dt><dd class="break">${f.actor.accounts.map((a, i) => html`${i ? ', ' : ''}${shown(a)}`)}</dd></dl>`
+    : html`<dl><dt>Who</dt><dd>${shown(f.actor.name ?? f.actor.key)}</dd><dt>Accounts</dt><dd class="break">${f.actor.accounts.length ? f.actor.accounts.map((a, i) => html`${i ? ', ' : ''}${shown(a)}`) : '—'}</dd></dl>
+${x.pseudonymised && !x.revealed && x.canDecide ? html`<form method="post" action="/flags/${f.id}/reveal" class="decide"><input type="hidden" name="csrf" value="${x.csrf}">
+<p>The person is shown under a pseudonym. Revealing who it is is recorded in the audit trail with your reason.</p>
+<label>Reason for revealing<input name="reason" required minlength="10" maxlength="4000"></label><div><button type="submit" class="secondary">Reveal identity</button></div></form>` : ''}`;
   const d = x.dataset;
   const decideForm = x.canDecide ? html`<h2 id="decide">Decision</h2>
 <form class="decide" method="post" action="/flags/${f.id}/decide">
 <input type="hidden" name="csrf" value="${x.csrf}"><input type="hidden" name="version" value="${f.version}">
 <label>Action<select name="action" required>
-${f.status === 'open' || f.status === 'in_review' ? html`<option value="assign">assign to me (in review)</option>` : ''}
+${f.status === 'open' || (f.status === 'in_review' && !f.assignee) ? html`<option value="assign">assign to me (in review)</option>` : ''}
+${f.status === 'in_review' && f.assignee && f.assignee !== x.reviewer.id ? html`<option value="reassign">take over from ${f.assignee} (reassign; say why)</option>` : ''}
 ${f.status !== 'closed' ? html`<option value="close">close with a disposition</option>` : ''}
 ${f.status === 'open' || f.status === 'in_review' ? html`<option value="escalate">escalate (possible violation: counsel)</option>` : ''}
 ${f.status === 'in_review' ? html`<option value="release">release back to the queue</option>` : ''}
 ${f.status === 'closed' || f.status === 'escalated' ? html`<option value="reopen">reopen</option>` : ''}
 </select></label>
 <label>Disposition (to close)<select name="disposition"><option value="">—</option>${DISPOSITIONS.map((s) => html`<option value="${s}">${label(s)}</option>`)}</select></label>
-<label>Reference (license number, or the license exception cited)<input name="reference" maxlength="200"></label>
-<label>Justification<textarea name="justification" rows="3" maxlength="4000"></textarea></label>
+<label>Reference (license number, or the license exception cited)<input name="reference"></label>
+<label>Justification<textarea name="justification" rows="3"></textarea></label>
 <div><button type="submit">Record decision</button></div></form>` : html`<p>You can read this flag; deciding needs the reviewer role.</p>`;
   return html`<p><a href="/">← Queue</a></p>
 ${x.message ? html`<p class="msg ${x.message.ok ? 'ok' : 'err'}" role="status">${x.message.text}</p>` : ''}
-<h1>${sev(f.severity)} ${f.dataset} — ${f.actor.name ?? f.actor.key}, ${f.day}</h1>
-<p><span class="status">${label(f.status)}</span> version ${f.version}${f.assignee ? ` · assigned to ${f.assignee}` : ''}${f.disposition ? ` · ${label(f.disposition)}` : ''}${f.reference ? ` (${f.reference})` : ''} · flag <span class="code">${f.id}</span></p>
-<h2>Why this was raised</h2><ul class="why">${f.reasons.map((r) => html`<li><strong>${r.code}${r.country ? ` ${r.country}` : ''}</strong> (${r.severity}): ${r.explanation}</li>`)}</ul>
-${f.cleared?.length ? html`<h2>Cleared by license</h2><ul class="why">${f.cleared.map((c) => html`<li><strong>${c.code} ${c.country}</strong> — ${c.license}: ${c.explanation}</li>`)}</ul>` : ''}
+<h1>${sev(f.severity)} ${f.dataset} — ${shown(f.actor.name ?? f.actor.key)}, ${f.day}</h1>
+<p><span class="status">${label(f.status)}</span> version ${f.version}${f.assignee ? ` · assigned to ${f.assignee}` : ''}${f.disposition ? ` · ${label(f.disposition)}` : ''}${f.reference ? html` (${shown(f.reference)})` : ''} · flag <span class="code">${f.id}</span></p>
+<h2>Why this was raised</h2><ul class="why">${f.reasons.map((r) => html`<li><strong>${r.code}${r.country ? ` ${r.country}` : ''}</strong> (${r.severity}): ${shown(r.explanation)}</li>`)}</ul>
+${f.cleared?.length ? html`<h2>Cleared by license</h2><ul class="why">${f.cleared.map((c) => html`<li><strong>${c.code} ${c.country}</strong> — ${c.license}: ${shown(c.explanation)}</li>`)}</ul>` : ''}
 <div class="grid"><section class="card" aria-label="Person"><h2>Person</h2>${who}</section>
 <section class="card" aria-label="Dataset"><h2>Dataset</h2><dl><dt>Id</dt><dd>${f.dataset}</dd>${d ? html`<dt>Name</dt><dd>${d.name}</dd>` : ''}
 <dt>Classification</dt><dd>${f.classification} (${f.jurisdiction})</dd>${d?.reasons ? html`<dt>Reasons</dt><dd>${d.reasons.join(', ')}</dd>` : ''}
 <dt>TCP list</dt><dd>${d ? (d.authorized ? d.authorized.join(', ') : 'none') : '—'}</dd></dl></section>
 <section class="card" aria-label="Licenses considered"><h2>Licenses considered</h2>${x.licenses.length ? html`<ul>${x.licenses.map((l) => html`<li><strong>${l.id}</strong>: ${l.countries.join(', ')}${l.persons ? ` for ${l.persons.join(', ')}` : ''}; expires ${l.expires}</li>`)}</ul>` : html`<p>No license on file covers this dataset.</p>`}</section></div>
-<h2>Events (${f.eventCount}${f.eventCount > f.events.length ? `, first ${f.events.length} shown` : ''})</h2>
-<table><thead><tr><th>Time (UTC)</th><th>Source</th><th>Action</th><th>Resource</th><th>IP</th><th>Country</th><th>Bytes</th></tr></thead><tbody>
-${f.events.map((e) => html`<tr><td>${e.time}</td><td>${e.source}</td><td>${e.action}</td><td class="break">${e.resource}</td><td>${e.ip ?? ''}</td><td>${e.country ?? ''}</td><td class="num">${e.bytes ?? ''}</td></tr>`)}</tbody></table>
-<p>Evidence from ${x.evidence.length} source object${x.evidence.length === 1 ? '' : 's'}: ${x.evidence.map((c, i) => html`${i ? ', ' : ''}<span class="code break">${c.object}</span>`)}</p>
+<h2 id="events">Events (${f.eventCount})</h2>
+<p class="total">Events ${f.events.length ? `${x.events.first + 1}–${x.events.first + shownEvents.length} of ${f.events.length}` : 'none kept'}</p>
+${f.eventCount > f.events.length ? html`<p>${f.eventCount - f.events.length} more event${f.eventCount - f.events.length === 1 ? ' is' : 's are'} counted but not kept with the flag (a sample is kept per source object); the source objects listed under Evidence hold every one.</p>` : ''}
+<div class="scroll"><table aria-label="Events"><thead><tr><th>Time (UTC)</th><th>Source</th><th>Action</th><th>Resource</th><th>IP</th><th>Country</th><th>Bytes</th></tr></thead><tbody>
+${shownEvents.map((e) => html`<tr><td>${e.time}</td><td>${e.source}</td><td>${e.action}</td><td class="break">${shown(e.resource)}</td><td>${shown(e.ip)}</td><td>${e.country ?? ''}</td><td class="num">${e.bytes ?? ''}</td></tr>`)}</tbody></table></div>
+${x.events.prev || x.events.next ? html`<p class="pager">${x.events.prev ? html`<a rel="prev" href="${x.events.prev}">← Earlier events</a>` : ''}${x.events.next ? html`<a rel="next" href="${x.events.next}">Later events →</a>` : ''}</p>` : ''}
+<p>Evidence from ${x.evidence.length} source object${x.evidence.length === 1 ? '' : 's'}: ${x.evidence.map((c, i) => html`${i ? ', ' : ''}<span class="code break">${shown(c.object)}</span>`)}</p>
 ${decideForm}
 <h2 id="audit">Audit trail</h2>
-<table aria-label="Audit trail"><thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>From → to</th><th>Disposition</th><th>Why</th></tr></thead><tbody>
-${x.audit.length ? x.audit.map((a) => html`<tr><td>${a.at}</td><td>${a.who}</td><td>${a.action}</td><td>${a.from ? label(a.from) : '—'} → ${label(a.to)}</td><td>${a.disposition ? label(a.disposition) : ''}${a.reference ? ` (${a.reference})` : ''}</td><td>${a.justification ?? ''}</td></tr>`) : html`<tr><td colspan="6">No decisions yet.</td></tr>`}
-</tbody></table>`;
+<div class="scroll"><table aria-label="Audit trail"><thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>From → to</th><th>Disposition</th><th>Why</th></tr></thead><tbody>
+${x.audit.length ? x.audit.map((a) => html`<tr><td>${a.at}</td><td>${a.who}</td><td>${a.action}</td><td>${a.from ? label(a.from) : '—'} → ${label(a.to)}</td><td>${a.disposition ? label(a.disposition) : ''}${a.reference ? html` (${shown(a.reference)})` : ''}</td><td>${shown(a.justification)}</td></tr>`) : html`<tr><td colspan="6">No decisions yet.</td></tr>`}
+</tbody></table></div>`;
 }
 
 export function errorPage(status: number, text: string, reviewer?: Reviewer): Html {

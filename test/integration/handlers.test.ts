@@ -13,6 +13,7 @@ import { resetRuntime } from '#shared/aws/runtime.ts';
 import { repoRoot } from '#test/helpers.ts';
 import { ittmon } from './cli.ts';
 import { denyingS3Proxy, jsonService, s3Loopback, stsLoopback } from './aws.ts';
+import { API_SCOPES, startTestProvider, type TestProvider } from '../e2e/oidc-provider.ts';
 
 const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
 let s3: Awaited<ReturnType<typeof s3Loopback>>;
@@ -25,6 +26,7 @@ let sts: Awaited<ReturnType<typeof stsLoopback>>;
 const READ_ROLE = 'arn:aws:iam::444455556666:role/ittmon-read-ITTMonitor';
 let dynamo: LocalStore;
 let aws: Awaited<ReturnType<typeof jsonService>>;
+let idp: TestProvider; // stands in for the Cognito user pool: a real OpenID provider on loopback
 let store: DynamoFlagStore;
 let logKeys: string[];
 let handlers: {
@@ -65,7 +67,12 @@ beforeAll(async () => {
     if (target === 'secretsmanager.GetSecretValue') return { SecretString: 'review-secret', Name: 'x', ARN: 'arn' };
     return {};
   });
+  idp = await startTestProvider({
+    clients: [{ id: 'review-client', redirectUris: ['https://review.example.edu/auth/callback'], postLogoutUris: ['https://review.example.edu/signed-out'] }],
+    accounts: { vera: { email: 'viewer@northfield.edu', email_verified: true, name: 'Vera Viewer', groups: ['viewer'] } },
+  });
   Object.assign(process.env, {
+    COGNITO_ISSUER: idp.issuer, COGNITO_CLIENT_ID: 'review-client', COGNITO_DOMAIN_URL: idp.issuer, REVIEW_SCOPE_PREFIX: 'ittmon',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
     AWS_ENDPOINT_URL_S3: iam.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
     AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
@@ -88,6 +95,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await iam?.close();
   await sts?.close();
+  await idp?.close();
   await s3?.close();
   await dynamo?.close();
   await aws?.close();
@@ -260,20 +268,28 @@ describe('publish (DynamoDB stream → EventBridge)', () => {
   });
 });
 
-describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
-  const apiEvent = (path: string, claims?: Record<string, unknown>) => ({
-    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', headers: { host: 'api.example.com' },
-    requestContext: { accountId: '1', apiId: 'a', domainName: 'api.example.com', domainPrefix: 'api', http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0, ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}) },
+describe('review-api (API Gateway HTTP API; sign-in at the user pool)', () => {
+  const apiEvent = (path: string, token?: string, query = '') => ({
+    version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: query, headers: { host: 'api.example.com', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    requestContext: { accountId: '1', apiId: 'a', domainName: 'api.example.com', domainPrefix: 'api', http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0 },
     isBase64Encoded: false,
   });
-  it('serves the queue to a signed-in viewer and 401 to anyone else', async () => {
-    const ok = await handlers.review(apiEvent('/api/flags', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context());
+  it('serves the queue to a script with a scoped access token and 401 to anyone else', async () => {
+    const ok = await handlers.review(apiEvent('/api/flags', await idp.accessToken('vera', API_SCOPES)), context());
     expect(ok.statusCode).toBe(200);
     expect(JSON.parse(ok.body).items.length).toBeGreaterThan(5);
     expect((await handlers.review(apiEvent('/api/flags'), context())).statusCode).toBe(401);
-    const page = await handlers.review(apiEvent('/', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context());
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toMatch(/Flags for export-license review/);
+  });
+  it('sends a browser to the managed login: authorization code with PKCE, back to the API\'s own callback', async () => {
+    type Reply = { statusCode: number; headers: Record<string, string>; cookies?: string[] };
+    const page = await handlers.review(apiEvent('/'), context()) as Reply;
+    expect([page.statusCode, page.headers.location]).toEqual([302, '/login?next=%2F']);
+    const login = await handlers.review(apiEvent('/login', undefined, 'next=%2F'), context()) as Reply;
+    const to = new URL(login.headers.location!);
+    expect([login.statusCode, `${to.origin}${to.pathname}`]).toEqual([302, `${idp.issuer}/auth`]);
+    expect(Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'code_challenge_method', 'scope'].map((k) => [k, to.searchParams.get(k)])))
+      .toEqual({ response_type: 'code', client_id: 'review-client', redirect_uri: 'https://review.example.edu/auth/callback', code_challenge_method: 'S256', scope: 'openid email profile' });
+    expect(login.cookies?.join(';') ?? login.headers['set-cookie']).toMatch(/__Host-ittmon-login=.*HttpOnly.*Secure.*SameSite=Lax/);
   });
   it('starts cold with no geo-IP database beside it, as its bundle has none (geoip unset)', async () => {
     // GIVEN a fresh container whose ITTMON_GEO_DB names no file (the ingest bundles copy geo.mmdb; this one does not)
@@ -283,7 +299,7 @@ describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
       vi.resetModules();
       const fresh = (await import('../../functions/review-api/handler.ts')).handler as unknown as typeof handlers.review;
       // WHEN the first request arrives THEN it is served
-      expect((await fresh(apiEvent('/api/flags', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context())).statusCode).toBe(200);
+      expect((await fresh(apiEvent('/api/flags', await idp.accessToken('vera', API_SCOPES)), context())).statusCode).toBe(200);
     } finally {
       if (before === undefined) delete process.env.ITTMON_GEO_DB; else process.env.ITTMON_GEO_DB = before;
     }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flag, Severity } from '#shared/model/index.ts';
 import { flagId } from '#shared/flags/index.ts';
 import { createReviewApp } from '#shared/review/app.ts';
-import { claimsFromLambdaEnv, reviewerFromClaims } from '#shared/review/identity.ts';
+import { IdentityError, reviewerFromClaims, rolesFrom, type Reviewer } from '#shared/review/identity.ts';
+import { pseudonym } from '#shared/review/pseudonym.ts';
 import { startLocalStore, type LocalStore } from '#shared/store/local.ts';
 import type { BusEvent } from '#shared/publish/events.ts';
 import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
@@ -13,11 +14,11 @@ let local: LocalStore;
 let policy: Policy;
 const published: BusEvent[] = [];
 const make = (pseudonymise = false) => createReviewApp({
-  store: local.store, identify: (c) => reviewerFromClaims(claimsFromLambdaEnv(c.env)), policy: async () => policy, pseudonymise,
+  store: local.store, auth: { identify: (c) => (c.env as { reviewer?: Reviewer } | undefined)?.reviewer }, policy: async () => policy, pseudonymise,
   secret: 'test-secret', linkBase: 'https://review.example.edu', publisher: { publish: async (e) => { published.push(...e); } }, now: () => '2026-10-20T12:00:00.000Z',
 });
-/** A request as API Gateway's HTTP API hands it to the Lambda: the JWT claims on the event. */
-const as = (groups: string[] | null, user = 'alice@northfield.edu') => ({ event: groups ? { requestContext: { authorizer: { jwt: { claims: { email: user, 'cognito:groups': `[${groups.join(' ')}]` } } } } } : {} });
+/** A request from a reviewer as the sign-in adapter identifies them (its own tests: test/e2e/sign-in.test.ts). */
+const as = (groups: string[] | null, user = 'alice@northfield.edu') => ({ reviewer: groups ? { id: user, name: user, roles: rolesFrom(groups) } : undefined });
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 function flag(i: number, severity: Severity, over: Partial<Flag> = {}): Flag {
@@ -59,8 +60,18 @@ describe('review API — auth', () => {
     expect((await app.request(`/api/flags/${f.id}/reveal`, { method: 'POST' }, as(['viewer']))).status).toBe(403);
     expect((await app.request(`/api/flags/${f.id}/decisions`, json({ action: 'assign', version: f.version }), as(['admin'], 'root@x.edu'))).status).toBe(200);
   });
-  it('reads groups given as an array claim too', () => {
-    expect(reviewerFromClaims({ 'cognito:username': 'bob', 'cognito:groups': ['reviewer'] })).toEqual({ id: 'bob', name: 'bob', roles: ['reviewer'] });
+  it('reads groups as an array, as API Gateway flattens them, or comma-separated; unknown groups give no role', () => {
+    expect(rolesFrom(['reviewer', 'staff'])).toEqual(['reviewer']);
+    expect(rolesFrom('[reviewer viewer]')).toEqual(['viewer', 'reviewer']);
+    expect(rolesFrom('admin,viewer')).toEqual(['viewer', 'admin']);
+    expect(rolesFrom(undefined)).toEqual([]);
+  });
+  it('one reviewer id, the verified e-mail lower-cased; an unverified or missing e-mail is refused with the reason', () => {
+    expect(reviewerFromClaims({ sub: 'x', email: 'Bob@X.edu', email_verified: true, 'cognito:groups': ['reviewer'] })).toEqual({ id: 'bob@x.edu', name: 'bob@x.edu', roles: ['reviewer'] });
+    expect(reviewerFromClaims({ email: 'bob@x.edu', email_verified: 'true', name: 'Bob', groups: 'viewer' }, 'groups')).toEqual({ id: 'bob@x.edu', name: 'Bob', roles: ['viewer'] });
+    expect(() => reviewerFromClaims({ email: 'bob@x.edu', email_verified: false })).toThrow(new IdentityError('the e-mail address bob@x.edu is not verified at the sign-in provider: verify it there, then sign in again'));
+    expect(() => reviewerFromClaims({ email: 'bob@x.edu' })).toThrow(/not verified/);
+    expect(() => reviewerFromClaims({ sub: 'x', 'cognito:username': 'bob' })).toThrow(/no e-mail address/);
   });
 });
 
@@ -156,7 +167,7 @@ describe('review page — security', () => {
     const me = await (await app.request('/api/me', {}, as(['reviewer']))).json() as any;
     expect((await app.request(`http://localhost/flags/${id}/decide`, form({ csrf: me.csrf }, { origin: 'http://evil.example' }), as(['reviewer']))).status).toBe(403);
     const ok = await app.request(`http://localhost/flags/${id}/decide`, form({ csrf: me.csrf }, { origin: 'http://localhost' }), as(['reviewer']));
-    expect([ok.status, ok.headers.get('location')]).toEqual([303, expect.stringMatching(new RegExp(`^/flags/${id}\\?msg=Recorded`))]);
+    expect([ok.status, ok.headers.get('location')]).toEqual([303, `/flags/${id}?done=1#audit`]);
   });
   it('exports CSV that no spreadsheet runs as a formula', async () => {
     const app = make();
@@ -184,13 +195,16 @@ describe('review page — routes', () => {
     const app = make(true);
     const id = flagId('p-002', 'hgv-cfd', '2026-10-16');
     const me = (await (await app.request('/api/me', {}, as(['reviewer'], 'zoe@x.edu'))).json()) as any;
-    const post = (csrf: string) => app.request(`http://localhost/flags/${id}/reveal`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: `csrf=${encodeURIComponent(csrf)}` }, as(['reviewer'], 'zoe@x.edu'));
+    const post = (csrf: string, reason = 'export-control review of this clone') => app.request(`http://localhost/flags/${id}/reveal`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: new URLSearchParams({ csrf, reason }).toString() }, as(['reviewer'], 'zoe@x.edu'));
     expect((await post('forged')).status).toBe(403);
+    const noReason = await post(me.csrf, 'curious');
+    expect([noReason.status, await noReason.text()]).toEqual([400, expect.stringMatching(/reason: say why you need to see who this is/)]);
     const ok = await post(me.csrf);
-    expect([ok.status, ok.headers.get('location')]).toEqual([303, expect.stringMatching(new RegExp(`^/flags/${id}\\?msg=`))]);
-    const page = await (await app.request(`/flags/${id}`, {}, as(['reviewer'], 'zoe@x.edu'))).text();
+    expect([ok.status, ok.headers.get('location')]).toEqual([303, `/flags/${id}?revealed=1`]);
+    const page = await (await app.request(`/flags/${id}?revealed=1`, {}, as(['reviewer'], 'zoe@x.edu'))).text();
     expect(page).toContain('Li Wei');
-    expect(page).toMatch(/zoe@x\.edu<\/td><td>reveal/);
+    expect(page).toContain('Identity revealed; this is recorded in the audit trail with your reason.');
+    expect(page).toMatch(/zoe@x\.edu<\/td><td>reveal<\/td>.*export-control review of this clone/s);
   });
   it('unknown pages are a 404 page, not a stack trace', async () => {
     const res = await make().request('/nowhere', {}, as(['viewer']));
@@ -206,15 +220,131 @@ describe('pseudonymised review', () => {
     const hidden = await (await app.request(`/api/flags/${id}`, {}, as(['reviewer'], 'ann@x.edu'))).json() as any;
     expect(JSON.stringify(hidden).match(/.{60}(Li Wei|lwei|p-002).{20}/)?.[0]).toBeUndefined();
     expect(hidden.flag.actor.name).toMatch(/^Person-[0-9A-F]{6}$/);
-    const again = await (await app.request(`/api/flags?limit=100&person=p-002`, {}, as(['viewer']))).json() as any;
+    // the real id finds nothing while pseudonymised (it would tell who has flags); the pseudonym does
+    expect(await (await app.request('/api/flags?limit=100&person=p-002', {}, as(['viewer']))).json()).toEqual({ items: [], total: 0, page: 1 });
+    expect((await (await app.request('/api/flags?limit=100&person=li%20wei', {}, as(['viewer']))).json() as any).total).toBe(0);
+    const again = await (await app.request(`/api/flags?limit=100&person=${hidden.flag.actor.name.slice(3).toLowerCase()}`, {}, as(['viewer']))).json() as any;
+    expect(again.total).toBeGreaterThan(1);
     expect(again.items.every((f: Flag) => f.actor.name === hidden.flag.actor.name)).toBe(true);
-    const csv = await (await app.request('/api/flags.csv?person=p-002', {}, as(['viewer']))).text();
-    expect(csv).not.toMatch(/Li Wei/);
-    expect((await app.request(`/api/flags/${id}/reveal`, json({}), as(['reviewer'], 'ann@x.edu'))).status).toBe(200);
+    const csv = await (await app.request(`/api/flags.csv?person=${hidden.flag.actor.name}`, {}, as(['viewer']))).text();
+    expect(csv).not.toMatch(/Li Wei|lwei|p-002/);
+    expect(csv).toContain(hidden.flag.actor.name);
+    expect((await app.request(`/api/flags/${id}/reveal`, json({}), as(['reviewer'], 'ann@x.edu'))).status).toBe(400); // a reason is required
+    expect((await app.request(`/api/flags/${id}/reveal`, json({ reason: 'checking the DSP-5 coverage' }), as(['reviewer'], 'ann@x.edu'))).status).toBe(200);
     const shown = await (await app.request(`/api/flags/${id}`, {}, as(['reviewer'], 'ann@x.edu'))).json() as any;
     expect(shown.flag.actor.name).toBe('Li Wei');
-    expect(shown.audit).toEqual([expect.objectContaining({ action: 'reveal', who: 'ann@x.edu' })]);
+    expect(shown.audit).toEqual([expect.objectContaining({ action: 'reveal', who: 'ann@x.edu', justification: 'checking the DSP-5 coverage' })]);
     const other = await (await app.request(`/api/flags/${id}`, {}, as(['reviewer'], 'bob@x.edu'))).json() as any;
     expect(other.flag.actor.name).toMatch(/^Person-/);
+  });
+});
+
+describe('four eyes', () => {
+  const get = async (app: ReturnType<typeof make>, id: string) => ((await (await app.request(`/api/flags/${id}`, {}, as(['viewer']))).json()) as any).flag as { version: number; status: string };
+  const decide = async (app: ReturnType<typeof make>, id: string, body: Record<string, unknown>, who: string, groups = ['reviewer']) => {
+    const res = await app.request(`/api/flags/${id}/decisions`, json({ version: (await get(app, id)).version, ...body }), as(groups, who));
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it('nobody decides a flag about themselves: matched by directory e-mail, and by the flag\'s own account', async () => {
+    const app = make();
+    const about = flagId('p-002', 'hgv-cfd', '2026-10-16');
+    const self = await decide(app, about, { action: 'assign' }, 'LI.WEI@x.edu');
+    expect(self).toEqual({ status: 403, body: { error: 'four_eyes', message: 'you are the person this flag is about: another reviewer must decide it' } });
+    // a guest account that is the reviewer's own address, with a source prefix
+    const guest = flagId('github:user7', 'hgv-cfd', '2026-10-08');
+    expect((await decide(app, guest, { action: 'assign' }, 'user7', ['admin'])).status).toBe(403);
+    expect((await decide(app, about, { action: 'assign' }, 'rita@northfield.edu')).status).toBe(200); // someone else may
+  });
+
+  it('another reviewer\'s assignment is taken over only by an audited reassign', async () => {
+    const app = make();
+    const id = flagId('github:user11', 'hgv-cfd', '2026-10-12');
+    expect((await decide(app, id, { action: 'assign' }, 'rita@x.edu')).status).toBe(200);
+    const grab = await decide(app, id, { action: 'close', disposition: 'not_a_release', justification: 'looks harmless to me' }, 'sam@x.edu');
+    expect([grab.status, grab.body.message]).toEqual([403, 'this flag is assigned to rita@x.edu: take it over with "reassign" (and say why) before you close it']);
+    expect((await decide(app, id, { action: 'assign' }, 'sam@x.edu')).status).toBe(403);
+    expect((await decide(app, id, { action: 'reassign' }, 'sam@x.edu')).status).toBe(400); // the reason is required
+    expect((await decide(app, id, { action: 'reassign', justification: 'Rita is on leave until November' }, 'sam@x.edu')).body).toMatchObject({ status: 'in_review', assignee: 'sam@x.edu' });
+    const audit = (await (await app.request(`/api/flags/${id}/audit`, {}, as(['viewer']))).json()) as any[];
+    expect(audit.at(-1)).toMatchObject({ who: 'sam@x.edu', action: 'reassign', assignee: 'sam@x.edu', justification: 'Rita is on leave until November (was assigned to rita@x.edu)' });
+    expect((await decide(app, id, { action: 'reassign', justification: 'again, to myself' }, 'sam@x.edu')).status).toBe(409);
+  });
+
+  it('an escalation is closed by an admin or by a reviewer other than the one who escalated it', async () => {
+    const app = make();
+    const close = { action: 'close', disposition: 'license_on_file', reference: 'DSP5-1', justification: 'Counsel: the DSP-5 covers it.' };
+    for (const [i, closer, groups, status] of [[17, 'esc@x.edu', ['reviewer'], 403], [19, 'other@x.edu', ['reviewer'], 200], [23, 'esc@x.edu', ['reviewer', 'admin'], 200]] as const) {
+      const id = flagId(`github:user${i}`, 'hgv-cfd', `2026-10-${String((i % 20) + 1).padStart(2, '0')}`);
+      expect((await decide(app, id, { action: 'escalate', justification: 'possible unlicensed release' }, 'esc@x.edu', [...groups])).status).toBe(200);
+      const r = await decide(app, id, close, closer, [...groups]);
+      expect([i, r.status]).toEqual([i, status]);
+      if (status === 403) expect(r.body.message).toBe('you escalated this flag: an admin or another reviewer must close it');
+    }
+  });
+});
+
+describe('limits', () => {
+  it('caps request bodies (413) and names the over-long field (400), on the API and on the page', async () => {
+    const app = make();
+    const id = flagId('github:user1', 'hgv-cfd', '2026-10-02');
+    const big = await app.request(`/api/flags/${id}/decisions`, json({ action: 'escalate', version: 0, justification: 'x'.repeat(70_000) }), as(['reviewer']));
+    expect([big.status, ((await big.json()) as any).error]).toEqual([413, 'too_large']);
+    const long = await app.request(`/api/flags/${id}/decisions`, json({ action: 'close', version: 0, disposition: 'license_on_file', reference: 'R'.repeat(201), justification: 'j'.repeat(4001) }), as(['reviewer']));
+    expect([long.status, ((await long.json()) as any).issues.map((i: { path: string }) => i.path).sort()]).toEqual([400, ['justification', 'reference']]);
+    const me = (await (await app.request('/api/me', {}, as(['reviewer']))).json()) as any;
+    const form = await app.request(`http://localhost/flags/${id}/decide`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: new URLSearchParams({ csrf: me.csrf, action: 'escalate', version: '0', justification: 'j'.repeat(4001) }).toString() }, as(['reviewer']));
+    expect([form.status, await form.text()]).toEqual([400, expect.stringMatching(/justification: at most 4000 characters/)]);
+  });
+
+  it('pages, CSV and API answers are never cached; the stylesheet may be', async () => {
+    const app = make();
+    const id = flagId('github:user1', 'hgv-cfd', '2026-10-02');
+    for (const path of ['/', `/flags/${id}`, '/api/flags', `/api/flags/${id}`, '/export.csv', '/api/flags.csv', '/nowhere']) {
+      expect([path, (await app.request(path, {}, as(['viewer']))).headers.get('cache-control')]).toEqual([path, 'no-store']);
+    }
+    expect((await app.request('/api/flags', {}, as(null))).headers.get('cache-control')).toBe('no-store');
+    expect((await app.request('/static/app.css')).headers.get('cache-control')).toMatch(/^public/);
+    expect((await app.request('/favicon.ico')).status).toBe(200); // no sign-in needed: the browser asks for it on every page
+  });
+
+  it('the confirmation banner cannot be set from the URL: it repeats only the reviewer\'s own audit entry', async () => {
+    const app = make();
+    const id = flagId('github:user13', 'hgv-cfd', '2026-10-14');
+    const page = async (q: string, who = 'rita@x.edu') => (await (await app.request(`/flags/${id}?${q}`, {}, as(['reviewer'], who))).text());
+    expect(await page('msg=Your%20account%20is%20suspended&error=call%20555')).not.toMatch(/suspended|555/);
+    expect(await page('done=1')).not.toMatch(/class="msg/);
+    await app.request(`/api/flags/${id}/decisions`, json({ action: 'assign', version: 0 }), as(['reviewer'], 'rita@x.edu'));
+    expect(await page('done=1')).toMatch(/<p class="msg ok" role="status">Recorded: assign → in review \(version 1\)<\/p>/);
+    expect(await page('done=1', 'sam@x.edu')).not.toMatch(/class="msg/); // someone else's entry is not announced to them
+  });
+
+  it('a forbidden transition is 409 invalid_transition, a four-eyes refusal 403 four_eyes', async () => {
+    const app = make();
+    const id = flagId('github:user1', 'hgv-cfd', '2026-10-02');
+    const r = await app.request(`/api/flags/${id}/decisions`, json({ action: 'reopen', version: (await (await app.request(`/api/flags/${id}`, {}, as(['viewer']))).json() as any).flag.version, justification: 'reopen an open flag' }), as(['reviewer']));
+    expect([r.status, ((await r.json()) as any).error]).toEqual([409, 'invalid_transition']);
+  });
+});
+
+describe('queue search and paging', () => {
+  it('pages both ways with a total, and says why a search found nothing', async () => {
+    const app = make();
+    const page = async (q: string) => (await (await app.request(`/?${q}`, {}, as(['viewer']))).text());
+    const first = await page('status=open&limit=4');
+    const total = Number(/Flags 1–4 of (\d+)/.exec(first)![1]);
+    expect(total).toBeGreaterThan(8);
+    expect(first).toContain('rel="next" href="/?status=open&amp;limit=4&amp;page=2"');
+    expect(first).not.toContain('rel="prev"');
+    const second = await page('status=open&limit=4&page=2');
+    expect(second).toContain(`Flags 5–8 of ${total}`);
+    expect(second).toContain('rel="prev" href="/?status=open&amp;limit=4&amp;page=1"');
+    expect(await page('status=open&person=wei')).toMatch(/Li Wei/); // by name substring
+    expect(await page('status=open&person=lwei')).toMatch(/Li Wei/); // by account
+    expect(await page('status=open&person=nobody-here')).toContain('No open flag has a person or account containing “nobody-here”. Try another status or fewer filters.');
+    const hidden = await (await make(true).request('/?status=open&person=Li%20Wei', {}, as(['viewer']))).text();
+    expect(hidden).toMatch(/Persons are shown under pseudonyms \(Person-…\): search by pseudonym/);
+    const alias = pseudonym('test-secret', 'p-002');
+    expect(await (await make(true).request(`/?status=open&person=${alias.slice(-4)}`, {}, as(['viewer']))).text()).toContain(alias);
   });
 });
