@@ -56,13 +56,22 @@ Prints the license exceptions that may be available (hints: a reviewer confirms 
   },
   serve: {
     usage: SERVE_USAGE, run: serve,
-    help: `Serves the review page and API for a local store on http://127.0.0.1:PORT/ until Ctrl-C.
+    help: `Serves the review page and API for a local store on http://127.0.0.1:PORT/ until Ctrl-C. Without
+sign-in it listens on loopback only and answers only to its own Host name.
 
   --config FILE        the policy, for datasets and licenses on the page (default ./ittmon.yaml when present)
   --store DIR          the store (default .ittmon)
   --port N             the port (default 8787)
-  --user NAME          the reviewer named in the audit trail (default: your user name)
-  --pseudonymise       show persons under pseudonyms until revealed`,
+  --host H             the address to listen on (default 127.0.0.1; another needs sign-in and --public-url)
+  --user NAME          the reviewer named in the audit trail without sign-in (default: your user name)
+  --pseudonymise       show persons under pseudonyms until revealed
+  --oidc-issuer URL --oidc-client-id ID
+                       sign reviewers in at your OpenID provider (Entra ID, Okta, Google, Shibboleth);
+                       the client secret, if any, in ITTMON_OIDC_CLIENT_SECRET
+  --oidc-roles-claim C the claim holding viewer/reviewer/admin (default groups)
+  --oidc-scopes "…"    the scopes to ask for (default "openid email profile")
+  --oidc-scope-prefix P  bearer tokens on /api/* need P/review.read (GET) and P/review.decide (POST)
+  --public-url URL     the address reviewers open, when it is not this server's own`,
   },
   collect: {
     usage: COLLECT_USAGE, run: collect,
