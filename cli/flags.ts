@@ -18,7 +18,7 @@ export async function flags(args: string[], io: Io): Promise<number> {
       const objects = await session.store.allObjectCounts();
       for (const o of objects) {
         if (values.json) io.out(`${JSON.stringify(o)}\n`);
-        else io.out(`${o.records} records = ${o.events} events + ${o.skipped} skipped + ${o.rejected} rejected; ${o.flags} flag${o.flags === 1 ? '' : 's'}  ${o.object}\n`);
+        else io.out(`${o.records} records = ${o.events} events + ${o.skipped} skipped + ${o.rejected} rejected; ${o.flags} flag${o.flags === 1 ? '' : 's'}${o.tagLookupsDenied ? `; ${o.tagLookupsDenied} tag lookup(s) denied` : ''}${o.tagLookupsSkipped ? `; ${o.tagLookupsSkipped} tag lookup(s) outside dataBuckets` : ''}  ${o.object}\n`);
       }
       io.err(`${objects.length} object${objects.length === 1 ? '' : 's'} in ${values.store ?? DEFAULT_STORE}\n`);
       return EXIT.ok;

@@ -1,27 +1,21 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FlagStore } from './constructs/flag-store.ts';
-import { LogIngestion, type LogSource } from './constructs/log-ingestion.ts';
+import { LogIngestion } from './constructs/log-ingestion.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
 import { Publisher } from './constructs/publisher.ts';
 import { ReviewApi } from './constructs/review-api.ts';
 import { AccessLogs, ConfigBucket } from './constructs/storage.ts';
 import { StreamIngestion } from './constructs/stream-ingestion.ts';
+import type { StackSettings } from './settings.ts';
 
 export interface MonitorStackProps extends StackProps {
-  /** Existing log buckets (with prefixes) to watch; none: the stack makes a bucket to deliver logs to. */
-  logSources?: LogSource[];
-  /** CloudWatch log groups to subscribe (FSx for Windows audit logs, CloudTrail in CloudWatch Logs). */
-  logGroups?: string[];
-  /** Where critical flags are e-mailed. */
-  notifyEmail?: string;
-  /** Show persons under pseudonyms on the review page. */
-  pseudonymise?: boolean;
-  /** The review page's public URL if it sits behind a custom domain; default: the API's URL. */
-  reviewUrl?: string;
+  /** The checked stack settings file (infra/settings.ts). */
+  settings: StackSettings;
 }
 
 /** ITT Monitor in one account: logs in, flags stored and announced, reviewers notified and deciding. */
@@ -35,25 +29,56 @@ export class MonitorStack extends Stack {
   readonly review: ReviewApi;
   readonly observability: Observability;
   readonly config: ConfigBucket;
+  readonly accessLogs: AccessLogs;
 
-  constructor(scope: Construct, id: string, props: MonitorStackProps = {}) {
+  constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, props);
+    const { settings } = props;
     this.key = new Key(this, 'DataKey', { description: 'ITT Monitor: everything at rest', enableKeyRotation: true, pendingWindow: Duration.days(30) });
-    const accessLogs = new AccessLogs(this, 'AccessLogs');
-    this.config = new ConfigBucket(this, 'Config', this.key, accessLogs.bucket);
+    // CloudWatch Logs encrypts the functions' and the API's log groups with the key; without this
+    // statement creating those log groups fails (and the deploy rolls back).
+    this.key.addToResourcePolicy(new PolicyStatement({
+      sid: 'CloudWatchLogsOfThisAccount',
+      principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
+    }));
+    this.accessLogs = new AccessLogs(this, 'AccessLogs');
+    this.config = new ConfigBucket(this, 'Config', this.key, this.accessLogs.bucket);
     this.store = new FlagStore(this, 'FlagStore', this.key);
-    this.review = new ReviewApi(this, 'Review', { key: this.key, table: this.store.table, configBucket: this.config.bucket, ...(props.reviewUrl ? { reviewUrl: props.reviewUrl } : {}), ...(props.pseudonymise !== undefined ? { pseudonymise: props.pseudonymise } : {}) });
-    const reviewUrl = props.reviewUrl ?? this.review.api.apiEndpoint;
-    this.ingestion = new LogIngestion(this, 'Ingestion', { key: this.key, table: this.store.table, configBucket: this.config.bucket, accessLogs: accessLogs.bucket, reviewUrl, ...(props.logSources ? { sources: props.logSources } : {}) });
-    this.streams = new StreamIngestion(this, 'Streams', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, logGroups: props.logGroups ?? [] });
+    const url = settings.review.url;
+    this.review = new ReviewApi(this, 'Review', { key: this.key, table: this.store.table, configBucket: this.config.bucket, ...(url ? { reviewUrl: url } : {}), pseudonymise: settings.review.pseudonymise, reservedConcurrency: settings.concurrency.review });
+    const reviewUrl = url ?? this.review.api.apiEndpoint;
+    const logSources = settings.logSources.map((s) => (s.account && s.account === settings.account ? { ...s, account: undefined } : s));
+    this.ingestion = new LogIngestion(this, 'Ingestion', { key: this.key, table: this.store.table, configBucket: this.config.bucket, accessLogs: this.accessLogs.bucket, reviewUrl, sources: logSources, dataBuckets: settings.dataBuckets, maxConcurrency: settings.concurrency.ingest });
+    this.streams = new StreamIngestion(this, 'Streams', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, logGroups: settings.logGroups, reservedConcurrency: settings.concurrency.stream });
     this.publisher = new Publisher(this, 'Publisher', { key: this.key, table: this.store.table, reviewUrl });
-    this.notifications = new Notifications(this, 'Notifications', { key: this.key, bus: this.publisher.bus, ...(props.notifyEmail ? { email: props.notifyEmail } : {}) });
+    this.notifications = new Notifications(this, 'Notifications', { key: this.key, bus: this.publisher.bus, emails: settings.notifications.emails });
     this.observability = new Observability(this, 'Observability', {
       functions: { IngestObject: this.ingestion.fn, IngestStream: this.streams.fn, Publish: this.publisher.fn, ReviewApi: this.review.fn },
-      deadLetterQueues: { Ingest: this.ingestion.deadLetters, Stream: this.streams.deadLetters, Publish: this.publisher.deadLetters },
+      deadLetterQueues: { Ingest: this.ingestion.deadLetters, Stream: this.streams.deadLetters, Publish: this.publisher.deadLetters, Notify: this.notifications.deadLetters },
       ingestQueue: this.ingestion.queue,
       streamFunction: this.publisher.fn,
+      api: this.review.api,
+      table: this.store.table,
+      rules: { bus: this.publisher.bus, rules: { CriticalFlags: this.notifications.rule } },
       alarmAction: new SnsAction(this.notifications.topic),
     });
+
+    const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
+    output('IngestQueueArn', this.ingestion.queue.queueArn, 'S3 notifications of log buckets go here (cross-account buckets too)');
+    output('IngestRoleArn', this.ingestion.fn.role!.roleArn, 'The ingest function\'s role: a cross-account source trusts it (read role) or names it in its bucket policy');
+    output('ConfigBucketName', this.config.bucket.bucketName, 'Upload ittmon.yaml, people.csv, catalog.csv here');
+    if (this.ingestion.logsBucket) output('LogsBucketName', this.ingestion.logsBucket.bucketName, 'Deliver S3 server access logs and CloudTrail here');
+    output('AccessLogsBucketName', this.accessLogs.bucket.bucketName, 'Server access logs of the monitor\'s own buckets');
+    output('QuarantineBucketName', this.ingestion.quarantine.bucketName, 'Rejected records, under quarantine/');
+    output('TopicArn', this.notifications.topic.topicArn, 'Critical flags and alarms');
+    output('ReviewUrl', reviewUrl, 'The review page');
+    output('EventBusName', this.publisher.bus.eventBusName, 'Flag events (Raised, Updated, Decided)');
+    output('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
+    for (const account of [...new Set(logSources.filter((s) => s.account && (s.access ?? 'assume-role') === 'assume-role').map((s) => s.account!))]) {
+      output(`ReadRoleArn${account}`, `arn:${this.partition}:iam::${account}:role/ittmon-read-${this.stackName}`, `The role in account ${account} that the ingest function assumes (deploy ${this.stackName}-source-${account} there)`);
+    }
   }
 }

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestObject, labelLookup, parseIngestMessage, type LabelLookup } from '#shared/ingest/index.ts';
-import { S3ObjectReader, S3QuarantineSink, s3TagLookup } from '#shared/aws/s3.ts';
+import { S3ObjectReader, S3QuarantineSink, s3TagLookup, type TagScope } from '#shared/aws/s3.ts';
 import { clients, configCache, env, flagStore } from '#shared/aws/runtime.ts';
 import { countIngest } from '#shared/aws/metrics.ts';
 import type { SourceName } from '#shared/model/index.ts';
@@ -12,6 +12,9 @@ import type { SourceName } from '#shared/model/index.ts';
 /** Formats fixed per bucket/prefix by the stack (ITTMON_FORMATS); elsewhere detected per record. */
 const formats = (JSON.parse(process.env.ITTMON_FORMATS ?? '[]') as { bucket: string; prefix: string; source: SourceName }[]);
 const sourceFor = (bucket: string, key: string): SourceName | undefined => formats.find((x) => x.bucket === bucket && key.startsWith(x.prefix))?.source;
+
+/** Buckets whose objects' tags the role may read (ITTMON_TAG_BUCKETS, the dataBuckets setting); unset: any. */
+const tagScope = process.env.ITTMON_TAG_BUCKETS ? (JSON.parse(process.env.ITTMON_TAG_BUCKETS) as TagScope[]) : undefined;
 
 const processor = new BatchProcessor(EventType.SQS);
 const logger = new Logger({ serviceName: 'ittmon-ingest-object' });
@@ -25,9 +28,9 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
   const { policy, geoDatabase } = await configCache().get();
   for (const work of parseIngestMessage(record.body)) {
     const result = await ingestObject({
-      policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3()),
+      policy, geoDatabase, store: flagStore(), reader: new S3ObjectReader(clients.s3For),
       quarantine: new S3QuarantineSink(clients.s3(), env('QUARANTINE_BUCKET')),
-      labels: (labels ??= labelLookup(flagStore(), s3TagLookup(clients.s3()))), linkBase: env('REVIEW_URL'),
+      labels: (labels ??= labelLookup(flagStore(), s3TagLookup(clients.s3(), tagScope))), linkBase: env('REVIEW_URL'),
       ...((source) => (source ? { source } : {}))(sourceFor(work.ref.bucket, work.ref.key)),
     }, work.ref, work.resume, () => context.getRemainingTimeInMillis() < SAFETY_MS);
     if (result.next) {
@@ -37,7 +40,8 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
     }
     countIngest(metrics, result);
     if (work.eventTime) metrics.addMetric('LagSeconds', MetricUnit.Seconds, Math.max(0, (Date.now() - Date.parse(work.eventTime)) / 1000));
-    logger.info('object processed', { object: work.ref.key, records: result.records, rejected: result.rejected, flags: result.changes.length });
+    if (result.tagLookupsDenied) logger.warn('object tags could not be read: downloads in this object were classified without them', { object: work.ref.key, tagLookupsDenied: result.tagLookupsDenied });
+    logger.info('object processed', { object: work.ref.key, records: result.records, rejected: result.rejected, flags: result.changes.length, tagLookupsDenied: result.tagLookupsDenied, tagLookupsSkipped: result.tagLookupsSkipped });
   }
 }
 

@@ -10,11 +10,12 @@ let app: ReturnType<typeof handle> | undefined;
 export const handler: ReturnType<typeof handle> = async (event, context) => {
   if (!app) {
     const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') }));
-    const { policy } = await configCache().get();
+    // The review page places no IPs: its bundle has no geo-IP database, so the config is loaded without it.
+    const { policy } = await configCache({ geo: false }).get();
     app = handle(createReviewApp({
       store: flagStore(),
       identify: (c) => reviewerFromClaims(claimsFromLambdaEnv(c.env)),
-      policy: async () => (await configCache().get()).policy,
+      policy: async () => (await configCache({ geo: false }).get()).policy,
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
       secret: secret.SecretString ?? '',
       linkBase: env('REVIEW_URL'),

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from './grants.ts';
@@ -59,8 +60,11 @@ export class IttmonFunction extends NodejsFunction {
       },
       ...rest,
     });
+    // Without AWSLambdaBasicExecutionRole (logs:CreateLogGroup, CreateLogStream, PutLogEvents on every
+    // log group): the function writes its own log group only.
+    (this.role!.node.defaultChild as CfnRole).managedPolicyArns = [];
+    logGroup.grantWrite(this);
     acknowledge(this, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': 'The basic execution role only lets the function write its own CloudWatch logs.',
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
       'AwsSolutions-L1': 'Node.js 22 is the runtime this code is built, bundled and tested for; a newer one is adopted after testing.',
     });

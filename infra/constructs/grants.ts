@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -11,11 +11,28 @@ export function allow(grantee: IGrantable, actions: string[], resources: string[
 }
 
 export const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-export const TABLE_WRITE = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** Review: flags read, decisions written (audit entry put, flag updated); nothing deleted. */
+export const TABLE_REVIEW = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** Ingest: evidence put, flags recomputed, an object's old evidence deleted when its content changed. */
+export const TABLE_INGEST = [...TABLE_REVIEW, 'dynamodb:DeleteItem'];
 
+/**
+ * Table access, and the audit trail append-only at the IAM level: audit entries live in their own
+ * partitions (`AUDIT#{flagId}`), and an explicit deny on `dynamodb:LeadingKeys` stops this role from
+ * updating or deleting them, whatever else it is granted. IAM has no condition on sort keys and none
+ * that tells a PutItem that creates from one that overwrites: the store writes audit entries with
+ * `attribute_not_exists`, and the publisher alarms on any audit item that changes (AuditChanged).
+ */
 export function allowTable(grantee: IGrantable, table: ITable, actions: string[]): void {
   allow(grantee, actions, [table.tableArn, `${table.tableArn}/index/*`]);
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    effect: Effect.DENY,
+    actions: AUDIT_REWRITE,
+    resources: [table.tableArn],
+    conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+  }));
 }
+export const AUDIT_REWRITE = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
 export function allowKey(grantee: IGrantable, key: IKey, write: boolean): void {
   key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', ...(write ? ['kms:GenerateDataKey'] : []));

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -24,12 +24,13 @@ export class Publisher extends Construct {
 
   constructor(scope: Construct, id: string, props: { key: IKey; table: ITable; reviewUrl: string }) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { eventBusName: 'ittmon-flags', kmsKey: props.key });
+    // Named after the stack, so that two stacks can share an account and region.
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${Stack.of(this).stackName}-flags`, kmsKey: props.key });
     this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetters, { 'AwsSolutions-SQS3': 'This queue is the on-failure destination of the stream publisher.' });
     this.fn = new IttmonFunction(this, 'Function', {
       name: 'publish', key: props.key, timeout: Duration.seconds(60), memorySize: 512,
-      description: 'Announces stored flag changes on the ittmon event bus',
+      description: 'Announces stored flag changes on the monitor\'s event bus',
       environment: { EVENT_BUS_NAME: this.bus.eventBusName, REVIEW_URL: props.reviewUrl },
     });
     this.fn.addEventSource(new DynamoEventSource(props.table, {

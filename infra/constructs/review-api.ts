@@ -10,7 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { IttmonFunction } from './function.ts';
-import { acknowledge, allow, allowKey, allowTable, arnToken, TABLE_WRITE } from './grants.ts';
+import { acknowledge, allow, allowKey, allowTable, arnToken, TABLE_REVIEW } from './grants.ts';
 
 /**
  * The review API and page behind an HTTP API with a Cognito JWT authorizer; groups `viewer`,
@@ -24,7 +24,7 @@ export class ReviewApi extends Construct {
   readonly client: UserPoolClient;
   readonly fn: IttmonFunction;
 
-  constructor(scope: Construct, id: string, props: { key: IKey; table: ITable; configBucket: IBucket; reviewUrl?: string; pseudonymise?: boolean }) {
+  constructor(scope: Construct, id: string, props: { key: IKey; table: ITable; configBucket: IBucket; reviewUrl?: string; pseudonymise?: boolean; reservedConcurrency?: number }) {
     super(scope, id);
     this.userPool = new UserPool(this, 'Reviewers', {
       selfSignUpEnabled: false, signInAliases: { email: true },
@@ -46,9 +46,11 @@ export class ReviewApi extends Construct {
       name: 'review-api', key: props.key, timeout: Duration.seconds(15), memorySize: 512,
       description: 'Serves the review API and page',
       environment: { TABLE_NAME: props.table.tableName, CONFIG_BUCKET: props.configBucket.bucketName, REVIEW_URL: reviewUrl, REVIEW_SECRET_ARN: secret.secretArn, ITTMON_PSEUDONYMISE: String(props.pseudonymise ?? false) },
+      // Reserved, so that a backfill of the ingest functions cannot starve reviewers.
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
-    allowTable(this.fn, props.table, TABLE_WRITE);
-    allow(this.fn, ['s3:GetObject', 's3:GetObjectVersion'], [props.configBucket.arnForObjects('*')]);
+    allowTable(this.fn, props.table, TABLE_REVIEW);
+    allow(this.fn, ['s3:GetObject'], [props.configBucket.arnForObjects('*')]);
     secret.grantRead(this.fn);
     acknowledge(this.fn, {
       [`AwsSolutions-IAM5[Resource::${arnToken(props.table)}/index/*]`]: 'The flag table\'s global secondary indexes (review queue, by dataset, by person).',

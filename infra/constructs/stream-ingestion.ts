@@ -8,7 +8,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { IttmonFunction } from './function.ts';
-import { acknowledge, allow, allowKey, allowTable, TABLE_WRITE } from './grants.ts';
+import { acknowledge, allow, allowKey, allowTable, TABLE_INGEST } from './grants.ts';
 import { acknowledgeDataAccess } from './log-ingestion.ts';
 
 export interface StreamIngestionProps {
@@ -19,6 +19,8 @@ export interface StreamIngestionProps {
   reviewUrl: string;
   /** CloudWatch log groups to subscribe: FSx for Windows audit logs, CloudTrail sent to CloudWatch Logs. */
   logGroups: string[];
+  /** Reserved concurrency (0: none): a burst of subscriptions cannot take every function slot. */
+  reservedConcurrency: number;
 }
 
 /**
@@ -40,9 +42,10 @@ export class StreamIngestion extends Construct {
       description: 'Reads CloudWatch Logs subscription batches and stores export-review flags',
       environment: { TABLE_NAME: props.table.tableName, CONFIG_BUCKET: props.configBucket.bucketName, QUARANTINE_BUCKET: props.quarantine.bucketName, REVIEW_URL: props.reviewUrl },
       onFailure: new SqsDestination(this.deadLetters), retryAttempts: 2,
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
-    allowTable(this.fn, props.table, TABLE_WRITE);
-    allow(this.fn, ['s3:GetObject', 's3:GetObjectVersion'], [props.configBucket.arnForObjects('*')]);
+    allowTable(this.fn, props.table, TABLE_INGEST);
+    allow(this.fn, ['s3:GetObject'], [props.configBucket.arnForObjects('*')]);
     allow(this.fn, ['s3:PutObject'], [props.quarantine.arnForObjects('quarantine/*')]);
     allowKey(this.fn, props.key, true);
     acknowledgeDataAccess(this.fn, props.table, props.configBucket, props.quarantine);

@@ -4,7 +4,8 @@ import { loadPolicy, type Policy } from '#shared/config/index.ts';
 import { loadGeoDatabase } from '#shared/geo/index.ts';
 import { s3Text, s3Version } from './s3.ts';
 
-export interface LoadedConfig { policy: Policy; geoDatabase: Buffer }
+/** geoDatabase is absent when the cache was made without it (the review API places no IPs). */
+export interface LoadedConfig { policy: Policy; geoDatabase?: Buffer }
 
 /**
  * The policy from the config bucket (ittmon.yaml and the files it names), cached per container and
@@ -14,7 +15,7 @@ export class ConfigCache {
   private loaded?: { config: LoadedConfig; versions: Map<string, string> };
   private checkedAt = 0;
 
-  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly key = 'ittmon.yaml', private readonly checkEveryMs = 60_000, private readonly now = () => Date.now()) {}
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly key = 'ittmon.yaml', private readonly checkEveryMs = 60_000, private readonly now = () => Date.now(), private readonly geo = true) {}
 
   async get(): Promise<LoadedConfig> {
     if (this.loaded && this.now() - this.checkedAt < this.checkEveryMs) return this.loaded.config;
@@ -29,13 +30,14 @@ export class ConfigCache {
       versions.set(path, version);
       return text;
     });
-    let geoDatabase: Buffer;
-    if (policy.geoip) {
+    let geoDatabase: Buffer | undefined;
+    if (!this.geo) geoDatabase = undefined;
+    else if (policy.geoip) {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: policy.geoip }));
       geoDatabase = Buffer.from(await res.Body!.transformToByteArray());
       versions.set(policy.geoip, res.VersionId ?? res.ETag ?? '');
     } else geoDatabase = loadGeoDatabase();
-    this.loaded = { config: { policy, geoDatabase }, versions };
+    this.loaded = { config: { policy, ...(geoDatabase ? { geoDatabase } : {}) }, versions };
     this.checkedAt = this.now();
     return this.loaded.config;
   }

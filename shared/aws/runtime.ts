@@ -2,8 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoFlagStore } from '#shared/store/index.ts';
 import { ConfigCache } from './config.ts';
+import { readRoleClients, type ReadRole } from './s3.ts';
 
 /** What a function needs from its environment, read once per container. */
 export function env(name: string): string {
@@ -18,21 +20,28 @@ let s3: S3Client | undefined;
 let dynamo: DynamoDBClient | undefined;
 let sqs: SQSClient | undefined;
 let events: EventBridgeClient | undefined;
+let sts: STSClient | undefined;
+let s3ForBucket: ((bucket: string) => S3Client) | undefined;
 let config: ConfigCache | undefined;
 let store: DynamoFlagStore | undefined;
 
+const s3Options = () => ({ forcePathStyle: process.env.ITTMON_S3_PATH_STYLE === 'true' });
 export const clients = {
-  s3: () => (s3 ??= new S3Client({ forcePathStyle: process.env.ITTMON_S3_PATH_STYLE === 'true' })),
+  s3: () => (s3 ??= new S3Client(s3Options())),
+  /** The client for a log bucket: through its read role when it is in another account (ITTMON_READ_ROLES). */
+  s3For: (bucket: string) => (s3ForBucket ??= readRoleClients(clients.s3(), JSON.parse(process.env.ITTMON_READ_ROLES ?? '[]') as ReadRole[], () => (sts ??= new STSClient({})), (credentials) => new S3Client({ ...s3Options(), credentials })))(bucket),
   dynamo: () => (dynamo ??= new DynamoDBClient({})),
   sqs: () => (sqs ??= new SQSClient({})),
   events: () => (events ??= new EventBridgeClient({})),
 };
-export const configCache = () => (config ??= new ConfigCache(clients.s3(), env('CONFIG_BUCKET')));
+/** The config, cached per container; `geo: false` (the review API) neither needs nor loads the geo-IP database. */
+export const configCache = (opts: { geo?: boolean } = {}) => (config ??= new ConfigCache(clients.s3(), env('CONFIG_BUCKET'), undefined, undefined, undefined, opts.geo ?? true));
 export const flagStore = () => (store ??= new DynamoFlagStore(clients.dynamo(), env('TABLE_NAME')));
 
 /** Tests swap in clients that talk to loopback servers. */
 export function resetRuntime(): void {
-  s3 = dynamo = sqs = events = undefined;
+  s3 = dynamo = sqs = events = sts = undefined;
+  s3ForBucket = undefined;
   config = undefined;
   store = undefined;
 }

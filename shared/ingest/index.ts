@@ -15,8 +15,9 @@ export interface ObjectSinks {
 }
 
 /** Keeps what one object contributed — its evidence, counts and rejected records — and announces the changes. */
-export async function keepObject(sinks: ObjectSinks, object: SourceObject, result: ObjectResult, rejected: Rejected[]): Promise<FlagChange[]> {
-  const changes = await sinks.store.saveObject(object, result.flags, { ...result.counts, flags: result.flags.length, processedAt: new Date().toISOString() });
+export async function keepObject(sinks: ObjectSinks, object: SourceObject, result: ObjectResult, rejected: Rejected[], tagLookups?: TagLookupCounts): Promise<FlagChange[]> {
+  const missed = tagLookups ? Object.fromEntries(Object.entries(tagLookups).filter(([, n]) => n > 0)) : {};
+  const changes = await sinks.store.saveObject(object, result.flags, { ...result.counts, ...missed, flags: result.flags.length, processedAt: new Date().toISOString() });
   await sinks.quarantine.put(object, rejected);
   await sinks.publisher?.publish(changes.flatMap((c) => busEventsFor(c, sinks.linkBase)));
   return changes;
@@ -41,14 +42,25 @@ export interface IngestContext extends ObjectSinks {
   geoDatabase?: Buffer;
   reader: ObjectReader;
   /** S3 object tags (GetObjectTagging), for objects the catalog and the logs say nothing about. */
-  tags?: (uri: string) => Promise<Record<string, string> | undefined>;
+  tags?: TagLookup;
   /** The label lookup of this container (see labelLookup), kept across invocations. */
   labels?: LabelLookup;
   /** The log format when it is fixed for the object's bucket and prefix. */
   source?: SourceName;
 }
 
-export interface IngestResult { changes: FlagChange[]; records: number; events: number; rejected: number; next?: Resume }
+/**
+ * An object's own tags; `denied`: the lookup was refused (AccessDenied) and the object was classified
+ * without them; `skipped`: its bucket is not one the monitor may read tags from (dataBuckets setting).
+ * undefined: no such object (deleted since), classified without tags.
+ */
+export type TagAnswer = { tags: Record<string, string> } | { denied: string } | { skipped: string } | undefined;
+export type TagLookup = (uri: string) => Promise<TagAnswer>;
+
+/** Releases whose resource's own tags could not be read, and why: never silent (result, metric, alarm). */
+export interface TagLookupCounts { tagLookupsDenied: number; tagLookupsSkipped: number }
+
+export interface IngestResult extends TagLookupCounts { changes: FlagChange[]; records: number; events: number; rejected: number; next?: Resume }
 
 /**
  * One log object → stored flags: the same pipeline as the CLI, then the store, then quarantine.
@@ -58,10 +70,16 @@ export interface IngestResult { changes: FlagChange[]; records: number; events: 
 export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: Resume, deadline?: () => boolean): Promise<IngestResult> {
   const rejected: Rejected[] = [];
   const labels = ctx.labels ?? labelLookup(ctx.store, ctx.tags);
+  const tagLookups: TagLookupCounts = { tagLookupsDenied: 0, tagLookupsSkipped: 0 };
   const scan = new Scan(ctx.policy, {
     ...(ctx.geoDatabase ? { geoDatabase: ctx.geoDatabase } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
-    lookupLabels: (uri) => labels.get(uri),
+    lookupLabels: async (uri) => {
+      const answer = await labels.get(uri);
+      if (answer?.tagLookup === 'denied') tagLookups.tagLookupsDenied++;
+      if (answer?.tagLookup === 'skipped') tagLookups.tagLookupsSkipped++;
+      return answer?.found;
+    },
     onLabel: async (resource, change) => {
       await ctx.store.putLabels(resource.uri, change, { tags: resource.tags ?? {}, labels: resource.labels ?? [] }, new Date().toISOString());
       labels.forget(resource.uri);
@@ -79,10 +97,10 @@ export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: R
   });
   // A chunk after the first is its own piece of evidence, so re-running any chunk rewrites only itself.
   const object = { key: from ? `${uri}#from=${from}` : uri, etag: ref.etag };
-  const changes = await keepObject(ctx, object, result, rejected);
+  const changes = await keepObject(ctx, object, result, rejected, tagLookups);
   const next = progress.stopped ? { bytes: progress.bytes, line: progress.line } : undefined;
   if (next) await ctx.store.putCheckpoint({ key: uri, etag: ref.etag }, { byteOffset: next.bytes, line: next.line, updatedAt: new Date().toISOString() });
-  return { changes, records: result.counts.records, events: result.counts.events, rejected: rejected.length, ...(next ? { next } : {}) };
+  return { changes, records: result.counts.records, events: result.counts.events, rejected: rejected.length, ...tagLookups, ...(next ? { next } : {}) };
 }
 
 export type LabelLookup = ReturnType<typeof labelLookup>;
@@ -91,12 +109,15 @@ export type LabelLookup = ReturnType<typeof labelLookup>;
  * Tags and labels of a resource from outside the object being read: labels learned from earlier
  * objects (kept in the store), else the S3 object's own tags. Remembered for five minutes.
  */
-export function labelLookup(store: FlagStore, tags?: (uri: string) => Promise<Record<string, string> | undefined>) {
-  return memoize(async (uri: string): Promise<ResourceLabels | undefined> => {
+export function labelLookup(store: FlagStore, tags?: TagLookup) {
+  return memoize(async (uri: string): Promise<{ found?: ResourceLabels; tagLookup?: 'denied' | 'skipped' }> => {
     const learned = await store.getLabels(uri);
-    if (learned) return learned;
+    if (learned) return { found: learned };
     const own = tags && uri.startsWith('s3://') ? await tags(uri) : undefined;
-    return own ? { tags: own, labels: [] } : undefined;
+    if (!own) return {};
+    if ('denied' in own) return { tagLookup: 'denied' };
+    if ('skipped' in own) return { tagLookup: 'skipped' };
+    return { found: { tags: own.tags, labels: [] } };
   });
 }
 

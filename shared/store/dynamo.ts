@@ -14,6 +14,8 @@ import {
 type Item = Record<string, unknown>;
 const FIVE_YEARS_S = Math.round(5 * 365.25 * 86400) + 30 * 86400;
 const flagPk = (id: string) => `FLAG#${id}`;
+/** Audit entries in partitions of their own, so that IAM (dynamodb:LeadingKeys) can forbid rewriting them. */
+const auditPk = (id: string) => `AUDIT#${id}`;
 const auditSk = (version: number) => `AUDIT#${String(version).padStart(8, '0')}`;
 const shardOf = (id: string) => createHash('sha256').update(id).digest()[0]! % STATUS_SHARDS;
 const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + FIVE_YEARS_S;
@@ -148,7 +150,7 @@ export class DynamoFlagStore implements FlagStore {
   }
 
   async auditTrail(id: string): Promise<AuditEntry[]> {
-    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': flagPk(id), ':a': 'AUDIT#' }, ConsistentRead: true });
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': auditPk(id), ':a': 'AUDIT#' }, ConsistentRead: true });
     return items.map((i) => {
       const { pk: _pk, sk: _sk, type: _t, set: _s, clear: _c, expiresAt: _e, ...entry } = i;
       return entry as unknown as AuditEntry;
@@ -164,7 +166,7 @@ export class DynamoFlagStore implements FlagStore {
       // Written ahead, under a key only one writer can create: the winner of a race.
       await this.db.send(new PutCommand({
         TableName: this.table,
-        Item: { pk: flagPk(id), sk: auditSk(version), type: 'audit', flagId: id, version, ...change.entry, set: change.set, clear: change.clear ?? [], expiresAt: expiresAt(change.entry.at) },
+        Item: { pk: auditPk(id), sk: auditSk(version), type: 'audit', flagId: id, version, ...change.entry, set: change.set, clear: change.clear ?? [], expiresAt: expiresAt(change.entry.at) },
         ConditionExpression: 'attribute_not_exists(sk)',
       }));
     } catch (e) {
@@ -180,7 +182,7 @@ export class DynamoFlagStore implements FlagStore {
   private async rollForward(id: string, expectedVersion: number): Promise<void> {
     const current = await this.getFlag(id);
     if (!current || current.version !== expectedVersion) return;
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: auditSk(expectedVersion + 1) }, ConsistentRead: true }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: auditPk(id), sk: auditSk(expectedVersion + 1) }, ConsistentRead: true }));
     if (!Item) return;
     await this.setReview(current, expectedVersion + 1, { entry: Item as unknown as ReviewChange['entry'], set: Item.set as ReviewChange['set'], clear: Item.clear as ReviewChange['clear'] }).catch((e) => {
       if (!isConditionFailure(e)) throw e;
@@ -284,7 +286,7 @@ export class DynamoFlagStore implements FlagStore {
     const entry: AuditEntry = { ...note, flagId: id, version: current.version, from: current.status, to: current.status };
     await this.db.send(new PutCommand({
       TableName: this.table,
-      Item: { pk: flagPk(id), sk: `${auditSk(current.version)}#${note.at}#${note.action}#${note.who}`, type: 'audit', ...entry, expiresAt: expiresAt(note.at) },
+      Item: { pk: auditPk(id), sk: `${auditSk(current.version)}#${note.at}#${note.action}#${note.who}`, type: 'audit', ...entry, expiresAt: expiresAt(note.at) },
       ConditionExpression: 'attribute_not_exists(sk)',
     }));
     return entry;

@@ -65,6 +65,9 @@ export interface ObjectCounts {
   flags: number;
   /** The flags this object contributed to. */
   flagIds?: string[];
+  /** Releases whose data object's own tags were refused (AccessDenied) or not looked up (bucket not in dataBuckets). */
+  tagLookupsDenied?: number;
+  tagLookupsSkipped?: number;
   processedAt: string;
 }
 

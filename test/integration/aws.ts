@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,4 +44,49 @@ export async function s3Loopback() {
     },
     close: async () => { client.destroy(); await server.close(); },
   };
+}
+
+/**
+ * A loopback proxy in front of an S3-compatible server that refuses what IAM would refuse: requests
+ * matching `denied` get S3's documented 403 AccessDenied error document; the rest pass through.
+ */
+export async function denyingS3Proxy(target: string, denied: (method: string, url: URL, headers: IncomingMessage['headers']) => boolean) {
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', target);
+    if (denied(req.method ?? 'GET', url, req.headers)) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'DENIED' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>DENIED</RequestId></Error>');
+      return;
+    }
+    const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * A loopback STS (query protocol: form-encoded request, XML response) that answers AssumeRole with
+ * s3rver's fixed keys and a session token naming the role (`session-for:ROLE_ARN`), so that a test
+ * can see which role signed a request.
+ */
+export async function stsLoopback() {
+  const calls: Record<string, string>[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      calls.push(params);
+      res.setHeader('content-type', 'text/xml');
+      res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>S3RVER</AccessKeyId><SecretAccessKey>S3RVER</SecretAccessKey><SessionToken>session-for:${params.RoleArn}</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>${params.RoleArn}/${params.RoleSessionName}</Arn><AssumedRoleId>AROA:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { calls, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

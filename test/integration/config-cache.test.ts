@@ -20,7 +20,7 @@ describe('ConfigCache (the config bucket, per container)', () => {
     const cache = new ConfigCache(s3.client, 'config-bucket', 'ittmon.yaml', 60_000, () => now);
     const first = await cache.get();
     expect(first.policy.datasets[0]!.name).toBe('First');
-    expect(first.geoDatabase.length).toBeGreaterThan(1_000_000); // the bundled database
+    expect(first.geoDatabase!.length).toBeGreaterThan(1_000_000); // the bundled database
     await s3.put('config-bucket', 'ittmon.yaml', yaml('Second'));
     now = 30_000;
     expect(await cache.get()).toBe(first); // within the interval: the cached config, no S3 call

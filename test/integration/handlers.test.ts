@@ -5,17 +5,24 @@ import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, SQSEvent, SQSBatchResponse, DynamoDBStreamEvent, CloudWatchLogsEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Flag } from '#shared/model/index.ts';
 import { ensureTable, startLocalStore, type LocalStore } from '#shared/store/local.ts';
 import { DynamoFlagStore } from '#shared/store/index.ts';
 import { resetRuntime } from '#shared/aws/runtime.ts';
 import { repoRoot } from '#test/helpers.ts';
 import { ittmon } from './cli.ts';
-import { jsonService, s3Loopback } from './aws.ts';
+import { denyingS3Proxy, jsonService, s3Loopback, stsLoopback } from './aws.ts';
 
 const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
 let s3: Awaited<ReturnType<typeof s3Loopback>>;
+/**
+ * What IAM refuses: the tags of nfu-secret-research's objects (not granted to the ingest role), and
+ * acme-trail (another account's bucket) to anyone but its read role.
+ */
+let iam: Awaited<ReturnType<typeof denyingS3Proxy>>;
+let sts: Awaited<ReturnType<typeof stsLoopback>>;
+const READ_ROLE = 'arn:aws:iam::444455556666:role/ittmon-read-ITTMonitor';
 let dynamo: LocalStore;
 let aws: Awaited<ReturnType<typeof jsonService>>;
 let store: DynamoFlagStore;
@@ -46,6 +53,9 @@ beforeAll(async () => {
   for (const b of ['ittmon-config', 'nfu-logs', 'ittmon-quarantine']) await s3.bucket(b);
   for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await s3.put('ittmon-config', f, readFileSync(join(repoRoot, 'examples', f)));
   logKeys = await s3.upload('nfu-logs', join(repoRoot, 'examples/logs'), 'AWSLogs/');
+  iam = await denyingS3Proxy(s3.endpoint, (method, url, headers) => (method === 'GET' && url.pathname.startsWith('/nfu-secret-research/') && url.searchParams.has('tagging'))
+    || (url.pathname.startsWith('/acme-trail/') && headers['x-amz-security-token'] !== `session-for:${READ_ROLE}`));
+  sts = await stsLoopback();
   dynamo = await startLocalStore();
   await ensureTable(dynamo.client, TABLE);
   store = new DynamoFlagStore(dynamo.client, TABLE);
@@ -57,11 +67,13 @@ beforeAll(async () => {
   });
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
-    AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_ENDPOINT_URL_S3: iam.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
     TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
     REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    ITTMON_READ_ROLES: JSON.stringify([{ bucket: 'acme-trail', roleArn: READ_ROLE }]),
+    ITTMON_TAG_BUCKETS: JSON.stringify([{ bucket: 'nfu-aero-research', prefix: '' }, { bucket: 'nfu-secret-research', prefix: 'misc/' }]),
     POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
   });
   resetRuntime();
@@ -74,6 +86,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await iam?.close();
+  await sts?.close();
   await s3?.close();
   await dynamo?.close();
   await aws?.close();
@@ -115,6 +129,40 @@ describe('ingest-object (SQS of S3 notifications)', () => {
     expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/tagged/access.log']), context())).batchItemFailures).toEqual([]);
     const flag = (await store.allFlags()).find((f) => f.day === '2026-10-22');
     expect(flag).toMatchObject({ dataset: 'hgv-cfd', actor: { key: 'p-009' }, events: [expect.objectContaining({ resource: 's3://nfu-aero-research/misc/loads-table.bin' })] });
+  });
+
+  it('a refused GetObjectTagging is counted in the object\'s result and logged, never taken for "no tags"', async () => {
+    // GIVEN an ITAR-tagged object whose tags the role may not read, and one in a bucket outside dataBuckets
+    for (const b of ['nfu-secret-research', 'nfu-other-research']) {
+      await s3.bucket(b);
+      await s3.client.send(new PutObjectCommand({ Bucket: b, Key: 'misc/loads-table.bin', Body: 'x' }));
+      await s3.client.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'misc/loads-table.bin', Tagging: { TagSet: [{ Key: 'export-control', Value: 'ITAR-IV' }] } }));
+    }
+    const line = (bucket: string, day: string, id: string) => `a3c1 ${bucket} [${day}/Oct/2026:10:00:00 +0000] 10.20.40.3 arn:aws:iam::111122223333:user/mbianchi ${id} REST.GET.OBJECT misc/loads-table.bin "GET /misc/loads-table.bin HTTP/1.1" 200 - 1 1 4 2 "-" "curl/8" - hostid SigV4 suite AuthHeader host TLSv1.2`;
+    await s3.put('nfu-logs', 'AWSLogs/denied/access.log', `${line('nfu-secret-research', '24', 'DENY1')}\n${line('nfu-secret-research', '24', 'DENY2')}\n`);
+    await s3.put('nfu-logs', 'AWSLogs/unlisted/access.log', `${line('nfu-other-research', '25', 'SKIP1')}\n`);
+    // WHEN the ingest function reads the logs
+    for (const key of ['AWSLogs/denied/access.log', 'AWSLogs/unlisted/access.log']) expect((await handlers.ingestObject(await notification('nfu-logs', [key]), context())).batchItemFailures).toEqual([]);
+    // THEN the object's result says how many downloads were classified without their tags, and why
+    expect(await store.objectCounts('s3://nfu-logs/AWSLogs/denied/access.log')).toEqual([expect.objectContaining({ records: 2, tagLookupsDenied: 2 })]);
+    expect(await store.objectCounts('s3://nfu-logs/AWSLogs/unlisted/access.log')).toEqual([expect.objectContaining({ records: 1, tagLookupsSkipped: 1 })]);
+    expect((await store.objectCounts('s3://nfu-logs/AWSLogs/tagged/access.log'))[0]).not.toHaveProperty('tagLookupsDenied');
+    expect((await store.allFlags()).filter((f) => f.day === '2026-10-24' || f.day === '2026-10-25')).toEqual([]);
+  });
+
+  it('reads a log bucket of another account through the read role it assumes there, once per role', async () => {
+    // GIVEN CloudTrail logs in acme-trail, which only the source account's read role may read
+    await s3.bucket('acme-trail');
+    const trail = readFileSync(join(repoRoot, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'));
+    await s3.put('acme-trail', 'AWSLogs/o-1/111122223333/CloudTrail/a.json', trail);
+    await s3.put('acme-trail', 'AWSLogs/o-1/111122223333/CloudTrail/b.json', trail);
+    const before = sts.calls.length;
+    // WHEN the ingest function gets their notifications
+    const res = await handlers.ingestObject(await notification('acme-trail', ['AWSLogs/o-1/111122223333/CloudTrail/a.json', 'AWSLogs/o-1/111122223333/CloudTrail/b.json']), context());
+    // THEN both are read with the role's credentials, assumed once
+    expect(res.batchItemFailures).toEqual([]);
+    expect(sts.calls.slice(before)).toEqual([expect.objectContaining({ Action: 'AssumeRole', RoleArn: READ_ROLE, RoleSessionName: 'ittmon-ingest' })]);
+    expect((await store.objectCounts('s3://acme-trail/AWSLogs/o-1/111122223333/CloudTrail/a.json'))[0]!.records).toBeGreaterThan(0);
   });
 
   it('a label learned in one log object classifies a download in a later one', async () => {
@@ -183,6 +231,33 @@ describe('publish (DynamoDB stream → EventBridge)', () => {
     expect(detail).toMatchObject({ flagId: flag!.id, link: `https://review.example.edu/flags/${flag!.id}` });
     for (const p of puts) expect(p.Detail).not.toMatch(/Li Wei|Petrova|Tehrani|citizen|github:|arn:aws/);
   });
+
+  it('counts an audit entry changed or deleted after it was written (AuditChanged), but not its expiry by TTL', async () => {
+    // GIVEN a container publishing its metrics (as EMF on stdout)
+    const before = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const out: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.map(String).join(' ')); });
+    try {
+      vi.resetModules();
+      const publish = (await import('../../functions/publish/handler.ts')).handler as unknown as typeof handlers.publish;
+      const audit = (sk: string, note: string) => marshall({ pk: 'AUDIT#f-1', sk, type: 'audit', flagId: 'f-1', note }) as never;
+      const keys = (sk: string) => marshall({ pk: 'AUDIT#f-1', sk }) as never;
+      const rec = (eventName: string, sk: string, images: object, userIdentity?: object) => ({ eventID: `${eventName}-${sk}`, eventName, eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: '1', Keys: keys(sk), ...images }, ...(userIdentity ? { userIdentity } : {}) });
+      const emitted = async (...records: object[]) => {
+        out.length = 0;
+        expect((await publish({ Records: records } as never, context())).batchItemFailures).toEqual([]);
+        return out.filter((l) => l.includes('"AuditChanged"')).map((l) => JSON.parse(l).AuditChanged as number | number[]).flat().reduce((a, b) => a + b, 0);
+      };
+      // WHEN entries are appended, or expire by TTL, THEN nothing is counted
+      expect(await emitted(rec('INSERT', 'AUDIT#00000001', { NewImage: audit('AUDIT#00000001', 'first') }), rec('REMOVE', 'AUDIT#00000002', { OldImage: audit('AUDIT#00000002', 'old') }, { type: 'Service', principalId: 'dynamodb.amazonaws.com' }))).toBe(0);
+      // WHEN one is overwritten and another deleted by someone, THEN both are counted
+      expect(await emitted(rec('MODIFY', 'AUDIT#00000001', { NewImage: audit('AUDIT#00000001', 'rewritten'), OldImage: audit('AUDIT#00000001', 'first') }), rec('REMOVE', 'AUDIT#00000003', { OldImage: audit('AUDIT#00000003', 'gone') }))).toBe(2);
+    } finally {
+      spy.mockRestore();
+      if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED; else process.env.POWERTOOLS_METRICS_DISABLED = before;
+    }
+  });
 });
 
 describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
@@ -200,7 +275,20 @@ describe('review-api (API Gateway HTTP API, JWT authorizer)', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(/Flags for export-license review/);
   });
+  it('starts cold with no geo-IP database beside it, as its bundle has none (geoip unset)', async () => {
+    // GIVEN a fresh container whose ITTMON_GEO_DB names no file (the ingest bundles copy geo.mmdb; this one does not)
+    const before = process.env.ITTMON_GEO_DB;
+    process.env.ITTMON_GEO_DB = '/var/task/geo.mmdb-not-in-this-bundle';
+    try {
+      vi.resetModules();
+      const fresh = (await import('../../functions/review-api/handler.ts')).handler as unknown as typeof handlers.review;
+      // WHEN the first request arrives THEN it is served
+      expect((await fresh(apiEvent('/api/flags', { email: 'viewer@northfield.edu', 'cognito:groups': '[viewer]' }), context())).statusCode).toBe(200);
+    } finally {
+      if (before === undefined) delete process.env.ITTMON_GEO_DB; else process.env.ITTMON_GEO_DB = before;
+    }
+  });
   it('took its signing secret from Secrets Manager', () => {
-    expect(aws.calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').map((c) => c.body.SecretId)).toEqual(['arn:aws:secretsmanager:us-east-1:1:secret:x']);
+    expect(new Set(aws.calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').map((c) => c.body.SecretId))).toEqual(new Set(['arn:aws:secretsmanager:us-east-1:1:secret:x']));
   });
 });

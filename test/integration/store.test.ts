@@ -143,7 +143,7 @@ describe.each(targets)('flag store contract on %s', (_name, start) => {
     const current = (await store.getFlag(f.id))!;
     const change = prepareDecision(current, { action: 'escalate', version: 0, justification: 'written ahead, then the writer died' }, 'dave', '2026-10-09T12:00:00.000Z');
     const doc = DynamoDBDocumentClient.from(client);
-    await doc.send(new PutCommand({ TableName: table, Item: { pk: `FLAG#${f.id}`, sk: 'AUDIT#00000001', type: 'audit', flagId: f.id, version: 1, ...change.entry, set: change.set, clear: [] } }));
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: `AUDIT#${f.id}`, sk: 'AUDIT#00000001', type: 'audit', flagId: f.id, version: 1, ...change.entry, set: change.set, clear: [] } }));
     const other = prepareDecision(current, { action: 'assign', version: 0 }, 'erin', '2026-10-09T12:01:00.000Z');
     await expect(store.applyDecision(f.id, 0, other)).rejects.toBeInstanceOf(ConflictError);
     expect(await store.getFlag(f.id)).toMatchObject({ status: 'escalated', version: 1 });
