@@ -16,6 +16,9 @@ export interface Assembly {
 export interface CfnResource { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; DependsOn?: string | string[] }
 export interface CfnTemplate { Resources: Record<string, CfnResource>; Outputs?: Record<string, { Value: unknown; Description?: string }> }
 
+/** The stack settings of the bundle and policy tests (relative to the repository). */
+export const TEST_SETTINGS = 'test/aws/stack.test.yaml';
+
 /** What decides the assembly's content: the app, the handlers and the code they bundle, the lock file and the CDK settings. */
 const INPUTS = ['infra', 'functions', 'shared', 'cdk.json', 'package-lock.json', 'tsconfig.json'];
 

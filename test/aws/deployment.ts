@@ -102,6 +102,15 @@ export class LocalDeployment {
     return { keys, responses: await this.invoke('ingest-object', [await this.s3Event(this.notifiedBucket().bucket, keys)]) };
   }
 
+  /** A log object delivered again with other content (a new ETag): its old evidence is replaced. */
+  async ingestChanged(): Promise<any[]> {
+    const { bucket } = this.notifiedBucket();
+    const key = (await this.ingestExamplesKeys()).find((k) => k.includes('s3-access'))!;
+    const text = readFileSync(join(repoRoot, 'examples/logs', key.slice(key.indexOf('s3-access'))), 'utf8');
+    await this.aws.s3.put(bucket, key, text.split('\n').slice(0, 3).join('\n'));
+    return this.invoke('ingest-object', [await this.s3Event(bucket, [key])]);
+  }
+
   /** An S3 access-log line for an object the catalog knows only by its tag (GetObjectTagging on the data bucket). */
   async ingestTagged(): Promise<any[]> {
     const s3 = this.aws.s3.client;
@@ -118,7 +127,7 @@ export class LocalDeployment {
   async ingestStream(): Promise<any[]> {
     const trail = JSON.parse(readFileSync(join(repoRoot, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'), 'utf8')).Records as { eventTime: string }[];
     const shifted = trail.map((r) => JSON.parse(JSON.stringify(r).replace(/2026-10-15/g, '2026-10-21')) as { eventTime: string });
-    const payload = { messageType: 'DATA_MESSAGE', owner: ACCOUNT, logGroup: 'aws-cloudtrail-logs-nfu', logStream: `${ACCOUNT}_CloudTrail_${REGION}`, subscriptionFilters: ['ittmon'], logEvents: shifted.map((r, i) => ({ id: `${'3'.repeat(50)}${String(i).padStart(6, '0')}`, timestamp: Date.parse(r.eventTime), message: JSON.stringify(r) })) };
+    const payload = { messageType: 'DATA_MESSAGE', owner: ACCOUNT, logGroup: 'aws-cloudtrail-logs-nfu', logStream: `${ACCOUNT}_CloudTrail_${REGION}`, subscriptionFilters: ['ittmon'], logEvents: [...shifted.map((r) => JSON.stringify(r)), '{"eventVersion": "1.09", "truncated'].map((message, i) => ({ id: `${'3'.repeat(50)}${String(i).padStart(6, '0')}`, timestamp: Date.parse('2026-10-21T12:00:00Z'), message })) };
     return this.invoke('ingest-stream', [{ awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } }]);
   }
 
@@ -153,6 +162,7 @@ export class LocalDeployment {
     const step = async (f: () => Promise<unknown>) => { try { await f(); } catch (e) { errors.push((e as Error).message.split('\n')[0]!); } };
     await step(() => this.ingestExamples());
     await step(() => this.ingestTagged());
+    await step(async () => { if (JSON.stringify(await this.ingestChanged()).includes('itemIdentifier')) throw new Error('the changed object failed'); });
     await step(() => this.ingestStream());
     await step(() => this.publishStored());
     await step(async () => {

@@ -127,14 +127,19 @@ export function requestsFor(stack: DeployedStack, call: WireCall): AccessRequest
   if (call.service === 'dynamodb') {
     const tableArn = (name: string) => stack.ofType('AWS::DynamoDB::Table').find((t) => t.ref === name)?.arn ?? `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
     const b = call.body ?? {};
-    const items: { action: string; table: string; index?: string }[] = [];
-    if (op === 'TransactWriteItems') for (const i of b.TransactItems) { const [kind, v] = Object.entries(i)[0] as [string, { TableName: string }]; items.push({ action: `dynamodb:${kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`}`, table: v.TableName }); }
-    else if (op === 'TransactGetItems') for (const i of b.TransactItems) items.push({ action: 'dynamodb:GetItem', table: i.Get.TableName });
+    // dynamodb:LeadingKeys: the partition key value(s) of the items the request names.
+    const pkName = (table: string) => (stack.ofType('AWS::DynamoDB::Table').find((t) => t.ref === table)?.props.KeySchema as { AttributeName: string; KeyType: string }[] | undefined)?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? 'pk';
+    const leading = (table: string, item: Record<string, { S?: string }> | undefined) => (item?.[pkName(table)]?.S !== undefined ? [item[pkName(table)]!.S!] : undefined);
+    const items: { action: string; table: string; index?: string; keys?: string[] }[] = [];
+    const item = (action: string, table: string, key: Record<string, { S?: string }> | undefined) => items.push({ action, table, ...(leading(table, key) ? { keys: leading(table, key)! } : {}) });
+    if (op === 'TransactWriteItems') for (const i of b.TransactItems) { const [kind, v] = Object.entries(i)[0] as [string, { TableName: string; Key?: any; Item?: any }]; item(`dynamodb:${kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`}`, v.TableName, v.Key ?? v.Item); }
+    else if (op === 'TransactGetItems') for (const i of b.TransactItems) item('dynamodb:GetItem', i.Get.TableName, i.Get.Key);
     else if (op === 'BatchGetItem' || op === 'BatchWriteItem') for (const t of Object.keys(b.RequestItems)) items.push({ action: `dynamodb:${op}`, table: t });
-    else items.push({ action: `dynamodb:${op}`, table: b.TableName, ...(b.IndexName ? { index: b.IndexName } : {}) });
+    else if (op === 'Query' || op === 'Scan') items.push({ action: `dynamodb:${op}`, table: b.TableName, ...(b.IndexName ? { index: b.IndexName } : {}) });
+    else item(`dynamodb:${op}`, b.TableName, b.Key ?? b.Item);
     for (const i of items) {
       const arn = tableArn(i.table);
-      out.push(req(i.action, i.index ? `${arn}/index/${i.index}` : arn, `${op} on ${i.table}${i.index ? ` (${i.index})` : ''}`));
+      out.push(req(i.action, i.index ? `${arn}/index/${i.index}` : arn, `${op} on ${i.table}${i.index ? ` (${i.index})` : ''}${i.keys ? ` ${i.keys.join(',')}` : ''}`, i.keys ? { 'dynamodb:LeadingKeys': i.keys } : {}));
       const keyArn = keyOf(stack, stack.byArn(arn));
       // DynamoDB decrypts the table key with the caller's permission (kms:Decrypt via DynamoDB).
       if (keyArn) out.push(...kms(who, sessionArn, keyArn, ['kms:Decrypt'], 'dynamodb', { 'aws:dynamodb:tableName': i.table, 'aws:dynamodb:subscriberId': ACCOUNT }, `table key of ${i.table}`));
@@ -191,6 +196,9 @@ export function platformRequests(stack: DeployedStack): AccessRequest[] {
       } else if (source.includes(':dynamodb:')) {
         for (const a of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) req(a, source, 'the stream event source mapping reads the table stream');
         req('dynamodb:ListStreams', '*', 'the stream event source mapping lists streams');
+        const table = stack.byArn(source.replace(/\/stream\/.*$/, ''));
+        const keyArn = keyOf(stack, table);
+        if (keyArn) out.push(...kms(fn.id, sessionArn, keyArn, ['kms:Decrypt'], 'dynamodb', { 'aws:dynamodb:tableName': table!.ref, 'aws:dynamodb:subscriberId': ACCOUNT }, 'stream records of the encrypted table'));
       }
       const failure = m.props.DestinationConfig?.OnFailure?.Destination as string | undefined;
       if (failure) destination(failure, 'the event source mapping sends the records of a failed batch');
@@ -206,6 +214,23 @@ export function platformRequests(stack: DeployedStack): AccessRequest[] {
     }
   }
   return out;
+}
+
+/**
+ * iam-simulate (0.1.173) drops `kms:EncryptionContext:<key>` from a request's context: its check of
+ * variable condition keys knows only `prefix/<variable>` keys. The same key and value are carried
+ * under `aws:RequestTag/kms:EncryptionContext:<key>`, a variable key it keeps, in the request and in
+ * every policy condition alike, so that operators and values are evaluated unchanged.
+ */
+function carryEncryptionContext(simulation: Simulation): Simulation {
+  const rename = (k: string) => (/^kms:EncryptionContext:/i.test(k) ? `aws:RequestTag/${k}` : k);
+  const policy = (doc: any) => doc && { ...doc, Statement: [doc.Statement].flat().map((st: any) => (st.Condition ? { ...st, Condition: Object.fromEntries(Object.entries(st.Condition as Record<string, Record<string, unknown>>).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([k, v]) => [rename(k), v]))])) } : st)) };
+  return {
+    ...simulation,
+    request: { ...simulation.request, contextVariables: Object.fromEntries(Object.entries(simulation.request.contextVariables).map(([k, v]) => [rename(k), v])) },
+    identityPolicies: simulation.identityPolicies.map((p) => ({ ...p, policy: policy(p.policy) })),
+    ...(simulation.resourcePolicy ? { resourcePolicy: policy(simulation.resourcePolicy) } : {}),
+  };
 }
 
 export interface Verdict { request: AccessRequest; allowed: boolean; detail: string }
@@ -229,7 +254,7 @@ export async function evaluate(stack: DeployedStack, request: AccessRequest, ide
     identityPolicies: policies, serviceControlPolicies: [], resourceControlPolicies: [],
     ...(resourcePolicy ? { resourcePolicy } : {}),
   };
-  const res = await runSimulation(simulation, {});
+  const res = await runSimulation(carryEncryptionContext(simulation), {});
   if (res.resultType === 'error') throw new Error(`iam-simulate rejected ${request.action} on ${request.resource}: ${JSON.stringify(res.errors)}`);
   const overall = res.resultType === 'single' ? res.overallResult : res.overallResult;
   return { request, allowed: overall === 'Allowed', detail: overall };
@@ -265,7 +290,13 @@ export function serviceFlows(stack: DeployedStack): AccessRequest[] {
   }
   // EventBridge: rules deliver to SNS targets; an encrypted bus uses its key for every event.
   for (const rule of stack.ofType('AWS::Events::Rule')) {
-    for (const target of (rule.props.Targets ?? []) as { Arn: string }[]) {
+    for (const target of (rule.props.Targets ?? []) as { Arn: string; DeadLetterConfig?: { Arn: string } }[]) {
+      const dlq = target.DeadLetterConfig?.Arn;
+      if (dlq) {
+        // An event the target refused goes to the target's dead-letter queue.
+        flow('events.amazonaws.com', 'sqs:SendMessage', dlq, `rule ${rule.ref} dead-letters an undeliverable event`, { 'aws:SourceArn': rule.arn! });
+        keyUse('events.amazonaws.com', keyOf(stack, stack.byArn(dlq)), ['kms:GenerateDataKey', 'kms:Decrypt'], `rule ${rule.ref} dead-letters to the encrypted queue`, { 'aws:SourceArn': rule.arn!, 'kms:ViaService': `sqs.${REGION}.amazonaws.com`, 'kms:EncryptionContext:aws:sqs:arn': dlq });
+      }
       const topic = stack.byArn(target.Arn);
       if (topic?.type !== 'AWS::SNS::Topic') continue;
       flow('events.amazonaws.com', 'sns:Publish', topic.arn!, `rule ${rule.ref} delivers`, { 'aws:SourceArn': rule.arn! });
@@ -273,7 +304,7 @@ export function serviceFlows(stack: DeployedStack): AccessRequest[] {
     }
   }
   for (const bus of stack.ofType('AWS::Events::EventBus')) {
-    keyUse('events.amazonaws.com', keyArnOf(stack, bus.props.KmsKeyIdentifier), ['kms:GenerateDataKey', 'kms:Decrypt'], `EventBridge encrypts events on bus ${bus.ref}`, { 'aws:SourceArn': bus.arn!, 'kms:EncryptionContext:aws:events:event-bus:arn': bus.arn! });
+    keyUse('events.amazonaws.com', keyArnOf(stack, bus.props.KmsKeyIdentifier), ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'], `EventBridge encrypts events on bus ${bus.ref}`, { 'aws:SourceArn': bus.arn!, 'kms:EncryptionContext:aws:events:event-bus:arn': bus.arn! });
   }
   // S3 event notifications to SQS: the stack's own (Custom::S3BucketNotifications) and other accounts' buckets let in by the queue policy.
   const notify = (bucketArn: string, queueArn: string, sourceAccount: string, because: string) => {

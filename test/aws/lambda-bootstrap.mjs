@@ -10,7 +10,12 @@ const [, , eventsFile, resultsFile] = process.argv;
 const env = process.env;
 const results = [];
 const save = () => writeFileSync(resultsFile, JSON.stringify(results));
-const failure = (phase, e) => ({ phase, ok: false, errorType: e?.name ?? 'Error', errorMessage: String(e?.message ?? e), stack: String(e?.stack ?? '') });
+const failure = (phase, e) => {
+  const f = { phase, ok: false, errorType: e?.name ?? 'Error', errorMessage: String(e?.message ?? e), stack: String(e?.stack ?? '') };
+  // What the runtime writes to the function's log: type, message and stack, nothing else of the error.
+  console.error(`ERROR\t${phase === 'init' ? 'Init' : 'Invoke'} Error \t${JSON.stringify({ errorType: f.errorType, errorMessage: f.errorMessage, stack: f.stack.split('\n') })}`);
+  return f;
+};
 
 const dot = env._HANDLER.lastIndexOf('.');
 const [moduleName, exportName] = [env._HANDLER.slice(0, dot), env._HANDLER.slice(dot + 1)];

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize, type Assembly } from '#test/aws/assembly.ts';
+import { TEST_SETTINGS, synthesize, type Assembly } from '#test/aws/assembly.ts';
 import { DATA_BUCKET, LocalDeployment, type FunctionName } from '#test/aws/deployment.ts';
 
 /**
@@ -15,7 +15,7 @@ let d: LocalDeployment;
 const FUNCTIONS: FunctionName[] = ['ingest-object', 'ingest-stream', 'publish', 'review-api'];
 
 beforeAll(async () => {
-  assembly = await synthesize();
+  assembly = await synthesize({ settingsFile: TEST_SETTINGS });
   d = await LocalDeployment.start(assembly);
 }, 300_000);
 afterAll(async () => d?.close());

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '#test/aws/assembly.ts';
+import { TEST_SETTINGS, synthesize } from '#test/aws/assembly.ts';
 import { LocalDeployment } from '#test/aws/deployment.ts';
 import { allowedByLogDeliveryAcl, evaluate, identityGrants, platformRequests, requestsFor, serviceFlows, servicePrincipalGrants, uses, type AccessRequest, type Grant, type Verdict } from '#test/aws/iam.ts';
 import type { DeployedStack } from '#test/aws/stack-model.ts';
@@ -17,7 +17,7 @@ let failures: string[];
 
 beforeAll(async () => {
   // GIVEN the stack as synthesized, deployed on loopback, and every function run from its bundle
-  d = await LocalDeployment.start(await synthesize());
+  d = await LocalDeployment.start(await synthesize({ settingsFile: TEST_SETTINGS }));
   stack = d.stack;
   failures = await d.exerciseAll();
   recorded = d.aws.recorder.calls.filter((c) => c.caller !== 'test').flatMap((c) => requestsFor(stack, c));
