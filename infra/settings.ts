@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SOURCE_NAMES } from '#shared/model/index.ts';
 
-const account = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id, e.g. "444455556666" (quoted)');
+const account = z.coerce.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id, e.g. "444455556666" (quoted)');
 const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (not an alias)');
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lower case, 3 to 63 characters)');
 const prefix = z.string().regex(/^([^/].*\/)?$/, 'expected a key prefix ending in "/" (e.g. AWSLogs/), or "" for the whole bucket').default('');
@@ -92,12 +92,13 @@ export function parseStackSettings(text: string, file = 'ittmon.stack.yaml'): St
   const problems = parsed.error.issues.map((issue) => {
     const at = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     let line: number | undefined;
-    for (let p = [...at]; line === undefined && p.length; p = p.slice(0, -1)) {
+    // An unknown field is found at its own line; anything else at its value's (or its parent's).
+    for (let p = issue.code === 'unrecognized_keys' ? [...at, issue.keys[0]!] : [...at]; line === undefined && p.length; p = p.slice(0, -1)) {
       const node = doc.getIn(p, true) as { range?: [number, number] } | undefined;
       if (node?.range) line = lines.linePos(node.range[0]).line;
     }
     const field = at.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '') || '(file)';
-    const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}; known: ${Object.keys(shapeAt(at)).join(', ')})` : '';
+    const unknown = issue.code === 'unrecognized_keys' ? ` (known here: ${Object.keys(shapeAt(at)).join(', ')})` : '';
     return `${file}${line ? `:${line}` : ''}: ${field}: ${issue.message}${unknown}`;
   });
   throw new SettingsError(`the stack settings are not valid:\n  ${problems.join('\n  ')}`);
