@@ -45,9 +45,19 @@ async function processMessage(record: SQSRecord, context: Context): Promise<void
   }
 }
 
+/** A failed message is retried, then dead-lettered; its reason is only in this log line (the batch response carries ids). */
+async function processLogged(record: SQSRecord, context: Context): Promise<void> {
+  try {
+    await processMessage(record, context);
+  } catch (error) {
+    logger.error('message failed: SQS retries it, then moves it to the dead-letter queue', { messageId: record.messageId, error: error as Error });
+    throw error;
+  }
+}
+
 export const handler = async (event: SQSEvent, context: Context) => {
   try {
-    return await processPartialResponse(event, (r: SQSRecord) => processMessage(r, context), processor, { context });
+    return await processPartialResponse(event, (r: SQSRecord) => processLogged(r, context), processor, { context });
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -13,8 +13,10 @@ export function allow(grantee: IGrantable, actions: string[], resources: string[
 export const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
 /** Review: flags read, decisions written (audit entry put, flag updated); nothing deleted. */
 export const TABLE_REVIEW = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-/** Ingest: evidence put, flags recomputed, an object's old evidence deleted when its content changed. */
-export const TABLE_INGEST = [...TABLE_REVIEW, 'dynamodb:DeleteItem'];
+/** Ingest: evidence put, flags recomputed (put), an object's old evidence deleted when its content changed; no updates. */
+export const TABLE_INGEST = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:DeleteItem'];
+/** Stream ingest: a CloudWatch Logs batch is stored once under its own key (a replay rewrites it), so nothing is deleted. */
+export const TABLE_STREAM = [...TABLE_READ, 'dynamodb:PutItem'];
 
 /**
  * Table access, and the audit trail append-only at the IAM level: audit entries live in their own
@@ -23,8 +25,10 @@ export const TABLE_INGEST = [...TABLE_REVIEW, 'dynamodb:DeleteItem'];
  * that tells a PutItem that creates from one that overwrites: the store writes audit entries with
  * `attribute_not_exists`, and the publisher alarms on any audit item that changes (AuditChanged).
  */
-export function allowTable(grantee: IGrantable, table: ITable, actions: string[]): void {
-  allow(grantee, actions, [table.tableArn, `${table.tableArn}/index/*`]);
+export function allowTable(grantee: IGrantable, table: ITable, actions: string[], queryIndexes = false): void {
+  allow(grantee, actions, [table.tableArn]);
+  // Only the review queries indexes (queue, by dataset, by person); item actions on an index ARN grant nothing.
+  if (queryIndexes) allow(grantee, ['dynamodb:Query'], [`${table.tableArn}/index/*`]);
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
     effect: Effect.DENY,
     actions: AUDIT_REWRITE,
@@ -34,8 +38,9 @@ export function allowTable(grantee: IGrantable, table: ITable, actions: string[]
 }
 export const AUDIT_REWRITE = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
+/** The data key as S3, DynamoDB, SQS and Secrets Manager use it on the caller's behalf: decrypt, and generate data keys to write. */
 export function allowKey(grantee: IGrantable, key: IKey, write: boolean): void {
-  key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', ...(write ? ['kms:GenerateDataKey'] : []));
+  key.grant(grantee, 'kms:Decrypt', ...(write ? ['kms:GenerateDataKey'] : []));
 }
 
 /** How cdk-nag names a resource's ARN in a finding id: `<LogicalId.Arn>`. */

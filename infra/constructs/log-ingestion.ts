@@ -39,7 +39,6 @@ export const ingestRoleName = (stackName: string) => `${stackName}-ingest-object
 /** The wildcards an ingesting function needs, each for its reason. */
 export function acknowledgeDataAccess(fn: Construct, table: ITable, configBucket: IBucket, quarantine: IBucket): void {
   acknowledge(fn, {
-    [`AwsSolutions-IAM5[Resource::${arnToken(table)}/index/*]`]: 'The flag table\'s global secondary indexes (review queue, by dataset, by person).',
     [`AwsSolutions-IAM5[Resource::${arnToken(configBucket)}/*]`]: 'Reads the config bucket\'s objects: ittmon.yaml names the directory, catalog and geo files it needs.',
     [`AwsSolutions-IAM5[Resource::${arnToken(quarantine)}/quarantine/*]`]: 'Writes one quarantine file per log object under the quarantine/ prefix.',
   });

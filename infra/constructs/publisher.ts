@@ -42,6 +42,6 @@ export class Publisher extends Construct {
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'Granted by CDK for sending failed stream batches to the KMS-encrypted DLQ; limited to the monitor\'s key.',
       'AwsSolutions-IAM5[Action::kms:ReEncrypt*]': 'Granted by CDK for sending failed stream batches to the KMS-encrypted DLQ; limited to the monitor\'s key.',
     });
-    allowKey(this.fn, props.key, true);
+    allowKey(this.fn, props.key, false);
   }
 }

@@ -86,14 +86,14 @@ export class ReviewApi extends Construct {
       // Reserved, so that a backfill of the ingest functions cannot starve reviewers.
       ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
-    allowTable(this.fn, props.table, TABLE_REVIEW);
+    allowTable(this.fn, props.table, TABLE_REVIEW, true);
     allow(this.fn, ['s3:GetObject'], [props.configBucket.arnForObjects('*')]);
-    secret.grantRead(this.fn);
+    allow(this.fn, ['secretsmanager:GetSecretValue'], [secret.secretArn]);
     acknowledge(this.fn, {
       [`AwsSolutions-IAM5[Resource::${arnToken(props.table)}/index/*]`]: 'The flag table\'s global secondary indexes (review queue, by dataset, by person).',
       [`AwsSolutions-IAM5[Resource::${arnToken(props.configBucket)}/*]`]: 'Reads the config bucket\'s objects: ittmon.yaml names the directory and catalog it shows.',
     });
-    allowKey(this.fn, props.key, true);
+    allowKey(this.fn, props.key, false);
 
     // Scripts: a bearer access token with the review scopes, checked here and again by the app.
     const authorizer = new HttpJwtAuthorizer('Cognito', this.userPool.userPoolProviderUrl, { jwtAudience: [this.client.userPoolClientId] });

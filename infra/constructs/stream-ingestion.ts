@@ -8,7 +8,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { IttmonFunction } from './function.ts';
-import { acknowledge, allow, allowKey, allowTable, TABLE_INGEST } from './grants.ts';
+import { acknowledge, allow, allowKey, allowTable, TABLE_STREAM } from './grants.ts';
 import { acknowledgeDataAccess } from './log-ingestion.ts';
 
 export interface StreamIngestionProps {
@@ -44,7 +44,7 @@ export class StreamIngestion extends Construct {
       onFailure: new SqsDestination(this.deadLetters), retryAttempts: 2,
       ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
-    allowTable(this.fn, props.table, TABLE_INGEST);
+    allowTable(this.fn, props.table, TABLE_STREAM);
     allow(this.fn, ['s3:GetObject'], [props.configBucket.arnForObjects('*')]);
     allow(this.fn, ['s3:PutObject'], [props.quarantine.arnForObjects('quarantine/*')]);
     allowKey(this.fn, props.key, true);

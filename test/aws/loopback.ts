@@ -1,0 +1,88 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startLocalStore } from '#shared/store/local.ts';
+import { jsonService, s3Loopback } from '../integration/aws.ts';
+
+/** One request as it reached a loopback AWS service, and which function of the stack sent it. */
+export interface WireCall {
+  caller: string;
+  service: 's3' | 'dynamodb' | 'json';
+  method: string;
+  /** Path without the query. */
+  path: string;
+  query: Record<string, string>;
+  /** x-amz-target of JSON-protocol requests (DynamoDB, SQS, EventBridge, Secrets Manager). */
+  target?: string;
+  body?: Record<string, any>;
+  status: number;
+}
+
+/** Who the next requests come from: the harness names the function it is running. */
+export interface Recorder { caller: string; calls: WireCall[] }
+
+/**
+ * Forwards every request to `upstream` unchanged (the Host header too, so signatures still
+ * match) and records it: the services' request log, independent of the SDK that sent it.
+ */
+async function recordingProxy(upstream: string, service: WireCall['service'], recorder: Recorder) {
+  const target = new URL(upstream);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://loopback');
+      const json = /json/.test(String(req.headers['content-type'] ?? '')) && body.length ? JSON.parse(body.toString('utf8')) as Record<string, any> : undefined;
+      const call: WireCall = { caller: recorder.caller, service, method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), status: 0, ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}), ...(json ? { body: json } : {}) };
+      recorder.calls.push(call);
+      const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+        call.status = ur.statusCode ?? 0;
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      });
+      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * The AWS services the functions use, on loopback: S3 (s3rver), DynamoDB (dynalite), and SQS,
+ * EventBridge and Secrets Manager (JSON-protocol stand-ins), each behind a recording proxy.
+ * `env` is what a function needs to reach them instead of AWS.
+ */
+export async function loopbackAws(secrets: Record<string, string>) {
+  const recorder: Recorder = { caller: 'test', calls: [] };
+  const s3 = await s3Loopback();
+  const dynamo = await startLocalStore();
+  const json = await jsonService((target, body) => {
+    if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: (body.Entries as unknown[]).map(() => ({ EventId: randomUUID() })) };
+    if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') };
+    if (target === 'secretsmanager.GetSecretValue') {
+      const id = String(body.SecretId);
+      return id in secrets ?  { ARN: id, Name: id.split(':').at(-1), SecretString: secrets[id] } : {};
+    }
+    return {};
+  });
+  const proxies = { s3: await recordingProxy(s3.endpoint, 's3', recorder), dynamodb: await recordingProxy(dynamo.endpoint, 'dynamodb', recorder), json: await recordingProxy(json.endpoint, 'json', recorder) };
+  const env = {
+    AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
+    AWS_ENDPOINT_URL_S3: proxies.s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SQS: proxies.json.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: proxies.json.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: proxies.json.endpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  return {
+    recorder, s3, dynamo, json, env,
+    close: async () => {
+      for (const p of Object.values(proxies)) await p.close();
+      await s3.close();
+      await dynamo.close();
+      await json.close();
+    },
+  };
+}
+export type LoopbackAws = Awaited<ReturnType<typeof loopbackAws>>;

@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SETTINGS, synthesize } from '#test/aws/assembly.ts';
+import { LocalDeployment } from '#test/aws/deployment.ts';
+import { allowedByLogDeliveryAcl, evaluate, identityGrants, platformRequests, requestsFor, serviceFlows, servicePrincipalGrants, uses, type AccessRequest, type Grant, type Verdict } from '#test/aws/iam.ts';
+import type { DeployedStack } from '#test/aws/stack-model.ts';
+import { JUSTIFIED } from './justified.ts';
+
+let d: LocalDeployment;
+let stack: DeployedStack;
+let recorded: AccessRequest[];
+let platform: AccessRequest[];
+let flows: AccessRequest[];
+let failures: string[];
+
+beforeAll(async () => {
+  // GIVEN the stack as synthesized, deployed on loopback, and every function run from its bundle
+  d = await LocalDeployment.start(await synthesize({ settingsFile: TEST_SETTINGS }));
+  stack = d.stack;
+  failures = await d.exerciseAll();
+  recorded = d.aws.recorder.calls.filter((c) => c.caller !== 'test').flatMap((c) => requestsFor(stack, c));
+  platform = platformRequests(stack);
+  flows = serviceFlows(stack);
+}, 300_000);
+afterAll(async () => d?.close());
+
+/** A readable name for an ARN pattern: the logical id (without CDK's hash) of the resource it names. */
+function label(pattern: string): string {
+  if (pattern === '*') return '*';
+  const owner = Object.values(stack.resources).filter((r) => r.arn && (pattern === r.arn || pattern.startsWith(`${r.arn}/`) || pattern.startsWith(`${r.arn}:`))).sort((a, b) => b.arn!.length - a.arn!.length)[0];
+  const name = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
+  return owner ? `${name(owner.id)}${pattern.slice(owner.arn!.length)}` : pattern.replace(/111122223333/g, '${Account}').replace(/us-east-1/g, '${Region}');
+}
+const who = (id: string) => stack.resources[id]?.type === 'AWS::Lambda::Function' ? (stack.resources[id]!.props.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ?? id).replace(/^ittmon-/, '') : id.replace(/[0-9A-F]{8}$/, '').replace(/[0-9a-f]{32}/, '');
+const line = (v: Verdict) => `${who(v.request.who)} ${v.request.action} ${label(v.request.resource)} — ${v.request.because} (${v.detail})`;
+
+async function verdicts(requests: AccessRequest[]): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  for (const r of requests) out.push(allowedByLogDeliveryAcl(stack, r) ? { request: r, allowed: true, detail: 'ACL' } : await evaluate(stack, r));
+  return out;
+}
+const missing = async (requests: AccessRequest[]) => (await verdicts(requests)).filter((v) => !v.allowed).map(line);
+
+describe('what the functions do is allowed (identity policy AND resource policy, by iam-simulate)', () => {
+  it('recorded the calls of every function, each of which ran to the end', () => {
+    expect(failures).toEqual([]);
+    const callers = new Set(recorded.map((r) => who(r.who)));
+    expect([...callers].sort()).toEqual(['ingest-object', 'ingest-stream', 'publish', 'review-api']);
+  });
+  it('every AWS call the bundles made, with the KMS use it implies', async () => {
+    expect(await missing(recorded)).toEqual([]);
+  });
+  it('what Lambda does with each role: logs, traces, event sources, failure destinations', async () => {
+    expect(await missing(platform)).toEqual([]);
+  });
+});
+
+describe('what AWS services do on the stack\'s behalf is allowed (resource policies, by iam-simulate)', () => {
+  const of = (principal: RegExp, action: RegExp) => () => flows.filter((f) => principal.test(f.principal) && action.test(f.action));
+  const cases: [string, () => AccessRequest[]][] = [
+    ['CloudWatch Logs onto the encrypted log groups (key policy, aws:logs:arn context)', of(/^logs\./, /^kms:/)],
+    ['CloudWatch alarms onto the encrypted topic (topic and key policy)', of(/^cloudwatch\./, /./)],
+    ['S3 notifications onto the encrypted queue (queue and key policy)', of(/^s3\.amazonaws/, /./)],
+    ['EventBridge onto the topic and its own encrypted bus (topic and key policy)', of(/^events\./, /./)],
+    ['S3 server access logging into the log buckets (bucket policy or log-delivery ACL)', of(/^logging\.s3\./, /./)],
+    ['CloudTrail into the created log bucket (bucket policy)', of(/^cloudtrail\./, /./)],
+  ];
+  for (const [name, requests] of cases) {
+    it(name, async () => {
+      expect(requests().length).toBeGreaterThan(0);
+      expect(await missing(requests())).toEqual([]);
+    });
+  }
+});
+
+describe('least privilege', () => {
+  it('every granted permission is used by a call or flow, or justified in test/policy/justified.ts', async () => {
+    const all = [...recorded, ...platform, ...flows];
+    const unused: string[] = [];
+    const grants: Grant[] = [...identityGrants(stack), ...servicePrincipalGrants(stack)];
+    for (const g of grants) {
+      const mine = g.principal ? all.filter((r) => r.principal === g.principal) : all.filter((r) => !r.principal.endsWith('.amazonaws.com') && identityOwner(r) === g.grantee);
+      let used = false;
+      for (const r of mine) if ((used = await uses(stack, g, r))) break;
+      if (!used) unused.push(`${who(grantee(g))} ${g.action} ${label(g.resource)}`);
+    }
+    const keys = [...new Set(unused)].sort();
+    const unjustified = keys.filter((k) => !JUSTIFIED[k]);
+    const stale = Object.keys(JUSTIFIED).filter((k) => !keys.includes(k));
+    const report = [
+      `# ITT Monitor policy report (${new Date().toISOString()})`,
+      `requests evaluated: ${recorded.length} recorded, ${platform.length} Lambda platform, ${flows.length} service flows`,
+      '', `## Granted but unused: ${keys.length} (${unjustified.length} unjustified)`,
+      ...keys.map((k) => `- ${k}${JUSTIFIED[k] ? ` — justified: ${JUSTIFIED[k]}` : ' — UNJUSTIFIED'}`),
+      '', `## Stale justifications: ${stale.length}`, ...stale.map((k) => `- ${k}`),
+    ].join('\n');
+    const file = join(tmpdir(), 'ittmon-policy-report.md');
+    writeFileSync(file, `${report}\n`);
+    console.log(`policy report: ${file}\n${report}`);
+    expect(unjustified).toEqual([]);
+    expect(stale).toEqual([]);
+  }, 120_000);
+});
+
+/** The role (logical id) whose session made a request. */
+function identityOwner(r: AccessRequest): string | undefined {
+  const name = /assumed-role\/([^/]+)\//.exec(r.principal)?.[1];
+  return Object.values(stack.resources).find((x) => x.type === 'AWS::IAM::Role' && x.ref === name)?.id;
+}
+/** The function a role belongs to, for the report; the role itself when no function uses it. */
+function grantee(g: Grant): string {
+  if (g.principal) return g.principal;
+  const role = stack.resources[g.grantee]!;
+  return stack.ofType('AWS::Lambda::Function').find((f) => f.props.Role === role.arn)?.id ?? g.grantee;
+}
