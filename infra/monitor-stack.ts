@@ -92,7 +92,6 @@ export class MonitorStack extends Stack {
     output('AccessLogsBucketName', this.accessLogs.bucket.bucketName, 'Server access logs of the monitor\'s own buckets');
     output('QuarantineBucketName', this.ingestion.quarantine.bucketName, 'Rejected records, under quarantine/');
     output('TopicArn', this.notifications.topic.topicArn, 'Critical flags and alarms');
-    output('ReviewUrl', reviewUrl, 'The review page');
     output('EventBusName', this.publisher.bus.eventBusName, 'Flag events (Raised, Updated, Decided)');
     output('ReplayStateMachineArn', this.replay.stateMachine.stateMachineArn, 'Backfill or look back over a window of a log bucket (README "Look back and backfill")');
     output('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');

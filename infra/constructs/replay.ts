@@ -79,11 +79,9 @@ export class Replay extends Construct {
       tracingEnabled: true,
       logs: { destination: logs, level: LogLevel.ERROR, includeExecutionData: false },
     });
-    props.queue.grantSendMessages(this.stateMachine);
-    props.key.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // The SendMessage task grants sqs:SendMessage on the queue and kms:Decrypt, GenerateDataKey* on its key.
     acknowledge(this.stateMachine, {
-      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'CDK grants GenerateDataKey* to send to the KMS-encrypted ingest queue.',
-      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]': 'CDK\'s queue grant includes ReEncrypt* for the queue\'s key.',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]': 'CDK\'s SQS SendMessage task grants GenerateDataKey* to send to the KMS-encrypted ingest queue.',
       'AwsSolutions-IAM5[Resource::*]': 'Log delivery and X-Ray for Step Functions support no resource-level permissions.',
       'AwsSolutions-SF1': 'Errors only: at ALL, a backfill of millions of objects would log every transition of every child execution.',
     });

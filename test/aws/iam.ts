@@ -392,3 +392,27 @@ export async function uses(stack: DeployedStack, grant: Grant, request: AccessRe
   const v = await evaluate(stack, request, [{ name: 'grant', policy: { Version: '2012-10-17', Statement: [statement] } }], trust);
   return v.allowed;
 }
+
+/**
+ * What a replay (backfill or look-back) does with the state machine's role: the Distributed Map
+ * lists a log bucket and each item sends a message to the ingest queue. The buckets are those that
+ * notify that queue: the ones a replay is for.
+ */
+export function stateMachineRequests(stack: DeployedStack): AccessRequest[] {
+  const out: AccessRequest[] = [];
+  for (const sm of stack.ofType('AWS::StepFunctions::StateMachine')) {
+    const role = Object.values(stack.resources).find((r) => r.type === 'AWS::IAM::Role' && r.arn === sm.props.RoleArn);
+    if (!role) throw new Error(`${sm.id}'s role is not in the template`);
+    const sessionArn = `arn:aws:sts::${ACCOUNT}:assumed-role/${role.ref}/states-execution`;
+    const req = (action: string, resource: string, because: string, context: Record<string, string | string[]> = {}) => out.push({ who: role.id, principal: sessionArn, action, resource, because, context });
+    for (const n of stack.ofType('Custom::S3BucketNotifications')) {
+      for (const q of (n.props.NotificationConfiguration?.QueueConfigurations ?? []) as { QueueArn: string }[]) {
+        req('s3:ListBucket', `arn:aws:s3:::${n.props.BucketName}`, `the replay lists the log bucket ${n.props.BucketName}`, { 's3:prefix': 'AWSLogs/' });
+        req('sqs:SendMessage', q.QueueArn, 'the replay sends each listed object to the ingest queue');
+        const keyArn = keyOf(stack, stack.byArn(q.QueueArn));
+        if (keyArn) out.push(...kms(role.id, sessionArn, keyArn, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs', { 'aws:sqs:arn': q.QueueArn }, 'the replay sends to the encrypted queue'));
+      }
+    }
+  }
+  return out;
+}

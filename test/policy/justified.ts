@@ -8,6 +8,10 @@ const CDK_DLQ = 'CDK\'s SqsDestination/SqsDlq grant (queue.grantSendMessages) fo
 const CDK_S3_NOTIFY = 'CDK\'s SqsDestination for S3 notifications adds these to the queue and key policies for s3.amazonaws.com (limited by aws:SourceArn to the notifying bucket); S3 itself needs only sqs:SendMessage, kms:GenerateDataKey and kms:Decrypt.';
 const CDK_NOTIFICATIONS_HANDLER = 'CDK\'s own custom resource (Custom::S3BucketNotifications) that sets the bucket notification at deploy time; it is not a monitor function and runs only during cdk deploy.';
 
+const SFN_LOGS = 'Step Functions delivers its execution logs through CloudWatch Logs vended delivery, which needs these actions on * (AWS: "IAM policies for logging to CloudWatch Logs"); CDK adds them for the state machine\'s log group.';
+const SFN_XRAY = 'Active tracing of the replay state machine: X-Ray supports no resource-level permissions.';
+const SFN_CHILDREN = 'The Distributed Map starts, describes, stops and redrives its own child executions; CDK grants these on the state machine and its executions.';
+
 export const JUSTIFIED: Record<string, string> = {
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 logs:CreateLogGroup *': CDK_NOTIFICATIONS_HANDLER,
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 s3:PutBucketNotification IngestionLogs': CDK_NOTIFICATIONS_HANDLER,
@@ -27,4 +31,20 @@ export const JUSTIFIED: Record<string, string> = {
   's3.amazonaws.com kms:ReEncrypt* *': CDK_S3_NOTIFY,
   's3.amazonaws.com sqs:GetQueueAttributes IngestionQueue': CDK_S3_NOTIFY,
   's3.amazonaws.com sqs:GetQueueUrl IngestionQueue': CDK_S3_NOTIFY,
+  'ReplayStateMachineRole logs:CreateLogDelivery *': SFN_LOGS,
+  'ReplayStateMachineRole logs:DeleteLogDelivery *': SFN_LOGS,
+  'ReplayStateMachineRole logs:DescribeLogGroups *': SFN_LOGS,
+  'ReplayStateMachineRole logs:DescribeResourcePolicies *': SFN_LOGS,
+  'ReplayStateMachineRole logs:GetLogDelivery *': SFN_LOGS,
+  'ReplayStateMachineRole logs:ListLogDeliveries *': SFN_LOGS,
+  'ReplayStateMachineRole logs:PutResourcePolicy *': SFN_LOGS,
+  'ReplayStateMachineRole logs:UpdateLogDelivery *': SFN_LOGS,
+  'ReplayStateMachineRole xray:GetSamplingRules *': SFN_XRAY,
+  'ReplayStateMachineRole xray:GetSamplingTargets *': SFN_XRAY,
+  'ReplayStateMachineRole xray:PutTelemetryRecords *': SFN_XRAY,
+  'ReplayStateMachineRole xray:PutTraceSegments *': SFN_XRAY,
+  'ReplayStateMachineRole states:StartExecution ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C': SFN_CHILDREN,
+  'ReplayStateMachineRole states:DescribeExecution arn:aws:states:${Region}:${Account}:execution::*': SFN_CHILDREN,
+  'ReplayStateMachineRole states:StopExecution arn:aws:states:${Region}:${Account}:execution::*': SFN_CHILDREN,
+  'ReplayStateMachineRole states:RedriveExecution arn:aws:states:${Region}:${Account}:execution:/*:*': SFN_CHILDREN,
 };

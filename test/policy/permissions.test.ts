@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SETTINGS, synthesize } from '#test/aws/assembly.ts';
 import { LocalDeployment } from '#test/aws/deployment.ts';
-import { allowedByLogDeliveryAcl, evaluate, identityGrants, platformRequests, requestsFor, serviceFlows, servicePrincipalGrants, uses, type AccessRequest, type Grant, type Verdict } from '#test/aws/iam.ts';
+import { allowedByLogDeliveryAcl, evaluate, identityGrants, platformRequests, requestsFor, serviceFlows, servicePrincipalGrants, stateMachineRequests, uses, type AccessRequest, type Grant, type Verdict } from '#test/aws/iam.ts';
 import type { DeployedStack } from '#test/aws/stack-model.ts';
 import { JUSTIFIED } from './justified.ts';
 
@@ -13,6 +13,7 @@ let stack: DeployedStack;
 let recorded: AccessRequest[];
 let platform: AccessRequest[];
 let flows: AccessRequest[];
+let replay: AccessRequest[];
 let failures: string[];
 
 beforeAll(async () => {
@@ -23,6 +24,7 @@ beforeAll(async () => {
   recorded = d.aws.recorder.calls.filter((c) => c.caller !== 'test').flatMap((c) => requestsFor(stack, c));
   platform = platformRequests(stack);
   flows = serviceFlows(stack);
+  replay = stateMachineRequests(stack);
 }, 300_000);
 afterAll(async () => d?.close());
 
@@ -55,6 +57,10 @@ describe('what the functions do is allowed (identity policy AND resource policy,
   it('what Lambda does with each role: logs, traces, event sources, failure destinations', async () => {
     expect(await missing(platform)).toEqual([]);
   });
+  it('what the replay state machine does: list the log bucket, send each object to the encrypted ingest queue', async () => {
+    expect(replay.length).toBeGreaterThan(0);
+    expect(await missing(replay)).toEqual([]);
+  });
 });
 
 describe('what AWS services do on the stack\'s behalf is allowed (resource policies, by iam-simulate)', () => {
@@ -77,7 +83,7 @@ describe('what AWS services do on the stack\'s behalf is allowed (resource polic
 
 describe('least privilege', () => {
   it('every granted permission is used by a call or flow, or justified in test/policy/justified.ts', async () => {
-    const all = [...recorded, ...platform, ...flows];
+    const all = [...recorded, ...platform, ...flows, ...replay];
     const unused: string[] = [];
     const grants: Grant[] = [...identityGrants(stack), ...servicePrincipalGrants(stack)];
     for (const g of grants) {
@@ -91,7 +97,7 @@ describe('least privilege', () => {
     const stale = Object.keys(JUSTIFIED).filter((k) => !keys.includes(k));
     const report = [
       `# ITT Monitor policy report (${new Date().toISOString()})`,
-      `requests evaluated: ${recorded.length} recorded, ${platform.length} Lambda platform, ${flows.length} service flows`,
+      `requests evaluated: ${recorded.length} recorded, ${platform.length} Lambda platform, ${flows.length} service flows, ${replay.length} replay`,
       '', `## Granted but unused: ${keys.length} (${unjustified.length} unjustified)`,
       ...keys.map((k) => `- ${k}${JUSTIFIED[k] ? ` — justified: ${JUSTIFIED[k]}` : ' — UNJUSTIFIED'}`),
       '', `## Stale justifications: ${stale.length}`, ...stale.map((k) => `- ${k}`),
