@@ -32,14 +32,16 @@ describe('FlagAggregator', () => {
     expect(a.flags()[0]).toMatchObject({ eventCount: 1, bytes: 10 });
   });
   it('keeps the first 20 events by time, whatever the arrival order', () => {
-    const a = new FlagAggregator();
-    const times = Array.from({ length: 50 }, (_, i) => `2025-03-01T00:${String(i).padStart(2, '0')}:00Z`).reverse();
-    for (const [i, t] of times.entries()) a.add(ev(`e${i}`, t), dataset, person, [deemed], [], undefined);
-    const [f] = a.flags();
-    expect(f!.eventCount).toBe(50);
-    expect(f!.events).toHaveLength(MAX_FLAG_EVENTS);
-    expect(f!.events[0]!.time).toBe('2025-03-01T00:00:00Z');
-    expect(f!.events.at(-1)!.time).toBe('2025-03-01T00:19:00Z');
+    const times = Array.from({ length: 50 }, (_, i) => `2025-03-01T00:${String(i).padStart(2, '0')}:00Z`);
+    const interleaved = times.flatMap((_, i) => (i % 2 ? [] : [times[i]!, times[times.length - 1 - i]!]));
+    const orders = { ascending: times, descending: [...times].reverse(), interleaved, 'late first': [...times.slice(25), ...times.slice(0, 25)] };
+    for (const [name, order] of Object.entries(orders)) {
+      const a = new FlagAggregator();
+      for (const t of order) a.add(ev(`e${t}`, t), dataset, person, [deemed], [], undefined);
+      const [f] = a.flags();
+      expect(f!.eventCount, name).toBe(50);
+      expect(f!.events.map((e) => e.time), name).toEqual(times.slice(0, MAX_FLAG_EVENTS));
+    }
   });
   it('anonymous actors are keyed by IP; unknown accounts by their native account', () => {
     const a = new FlagAggregator();
