@@ -17,7 +17,7 @@ const VERBS: Record<Action, string> = {
 };
 
 type Tier = 'itar' | 'eccn' | 'ear99';
-const tierOf = (d: DatasetRule): Tier => (d.jurisdiction === 'ITAR' ? 'itar' : d.classification.jurisdiction === 'EAR' && d.classification.eccn === 'EAR99' ? 'ear99' : 'eccn');
+const tierOf = (d: DatasetRule): Tier => (d.jurisdiction === 'ITAR' ? 'itar' : d.classification.display === 'EAR99' ? 'ear99' : 'eccn');
 
 /** DESIGN §3.6: severity of the identity reasons by regime. */
 const SEVERITY: Record<'ANONYMOUS_ACCESS' | 'UNKNOWN_ACCOUNT' | 'NOT_AUTHORIZED', Record<Tier, Severity>> = {
@@ -56,10 +56,13 @@ const answerText = (a: LicenseAnswer) => a.explanation.replace(/\.$/, '');
 const answers = new Map<string, LicenseAnswer>();
 /** licenseRequired is pure and asked the same few questions again and again: remember the answers. */
 function licenseAnswer(dataset: DatasetRule, country: string, home: string): LicenseAnswer {
+  // Stryker disable next-line StringLiteral: any separator and placeholder keep keys distinct (reasons are known names)
   const key = `${dataset.classification.display}|${dataset.reasons?.join(',') ?? ''}|${country}|${home}`;
   let answer = answers.get(key);
+  // Stryker disable next-line ConditionalExpression: asking again gives the same answer
   if (!answer) {
     answer = licenseRequired(dataset.classification, country, { ...(dataset.reasons ? { reasons: dataset.reasons } : {}), home });
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: only bounds the cache's size
     if (answers.size < 10_000) answers.set(key, answer);
   }
   return answer;
@@ -102,7 +105,8 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
       });
     }
     if (!person.usPerson) {
-      const countries = [...new Set([...person.citizenships, ...(person.permanentResidency ? [person.permanentResidency] : [])])].filter((c) => c !== ctx.home);
+      // The home country needs no license (licenseRequired says so): it raises nothing.
+      const countries = new Set([...person.citizenships, ...(person.permanentResidency ? [person.permanentResidency] : [])]);
       const basis = dataset.jurisdiction === 'ITAR' ? 'ITAR §120.50(b), §120.56: a deemed export to every country of citizenship and permanent residency' : 'EAR §734.13(b): a deemed export to the person\'s countries of citizenship and permanent residency';
       for (const country of countries) {
         const answer = licenseAnswer(dataset, country, ctx.home);
@@ -115,7 +119,7 @@ export function assess(event: AccessEvent, dataset: DatasetRule, person: Person 
     }
   }
 
-  if (place && place.country !== ctx.home) {
+  if (place) {
     const answer = licenseAnswer(dataset, place.country, ctx.home);
     if (answer.licenseRequired) {
       const who = person ? `${person.name} (${person.id})` : event.actor.anonymous ? 'An unauthenticated user' : `Account ${account}`;
