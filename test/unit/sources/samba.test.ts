@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { samba } from '#shared/sources/samba/index.ts';
-import { parseWith, realFixture } from '#test/helpers.ts';
+import { parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
@@ -44,7 +44,7 @@ describe('Samba full_audit — with the default prefix %u|%I|%m|%S', () => {
   });
   it('never throws (fuzz)', () => {
     fc.assert(fc.property(fc.array(fc.string({ maxLength: 20 }), { maxLength: 12 }), fc.string({ maxLength: 40 }), (fields, head) => {
-      for (const r of [`${head} smbd_audit: ${fields.join('|')}`, `Oct 15 09:00:01 fs1 smbd_audit: ${fields.join('|')}`, fields.join('|')]) expect(['event', 'skip', 'reject']).toContain(source.parse(r, origin).kind);
+      for (const r of [`${head} smbd_audit: ${fields.join('|')}`, `Oct 15 09:00:01 fs1 smbd_audit: ${fields.join('|')}`, fields.join('|')]) expect(['event', 'skip', 'reject']).toContain(handled(source.parse(r, origin)));
     }), { numRuns: 300 });
   });
 });
