@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCountryOfConcern, licenseRequired } from '#shared/rules/index.ts';
+import { countryGroups, countryName, inCountryGroup, isCountryOfConcern, licenseRequired, resolveCountry } from '#shared/rules/index.ts';
 
 /**
  * Values from the regulation (/work/shared/reference/export-control/): Supp. 1 to part 738 (the chart
@@ -101,5 +101,37 @@ describe('explanations', () => {
   });
   it('the home country', () => {
     expect(licenseRequired('3E001', 'US').explanation).toBe('3E001: United States (US) is the home country; no export license question arises.');
+  });
+});
+
+describe('country names as people write them', () => {
+  it.each([
+    ['United States of America', 'US'], ['USA', 'US'], ['america', 'US'], ['UK', 'GB'], ['Britain', 'GB'], ['Great Britain', 'GB'],
+    ['South Korea', 'KR'], ['Korea, South', 'KR'], ['Republic of Korea', 'KR'], ['North Korea', 'KP'], ['Korea, North', 'KP'], ['DPRK', 'KP'],
+    ['PRC', 'CN'], ["People's Republic of China", 'CN'], ['Mainland China', 'CN'], ['Burma', 'MM'], ['Turkey', 'TR'], ['Türkiye', 'TR'], ['Turkiye', 'TR'],
+    ['Russia', 'RU'], ['Russian Federation', 'RU'], ['Iran', 'IR'], ['Syria', 'SY'], ['Vietnam', 'VN'], ['Viet Nam', 'VN'], ['Laos', 'LA'], ['Macao', 'MO'], ['Macau', 'MO'],
+    ['Czech Republic', 'CZ'], ['Czechia', 'CZ'], ['Ivory Coast', 'CI'], ["Cote d'Ivoire", 'CI'], ['UAE', 'AE'], ['Hong Kong', 'HK'], ['Taiwan', 'TW'],
+    ['DRC', 'CD'], ['Democratic Republic of the Congo', 'CD'], ['Republic of the Congo', 'CG'], ['Vatican City', 'VA'], ['Holy See', 'VA'],
+    ['Bolivia', 'BO'], ['Venezuela', 'VE'], ['Tanzania', 'TZ'], ['Moldova', 'MD'], ['Brunei', 'BN'], ['Cape Verde', 'CV'], ['Swaziland', 'SZ'], ['Kosovo', 'XK'],
+  ])('%s is %s', (name, code) => {
+    expect(resolveCountry(name)).toBe(code);
+    expect(resolveCountry(`  ${name.toUpperCase()} `)).toBe(code);
+  });
+  it('ISO codes in any case; an unknown two-letter code is an error that says what to write', () => {
+    expect(resolveCountry(' de ')).toBe('DE');
+    expect(() => resolveCountry('QQ')).toThrowError(expect.objectContaining({ code: 'UNKNOWN_COUNTRY', message: 'unknown country "QQ"', hint: 'use an ISO 3166-1 alpha-2 code such as CN, GB or IN, or an English country name' }));
+  });
+  it('names of chart rows and ISO names resolve too', () => {
+    expect(resolveCountry('Germany')).toBe('DE');
+    expect(resolveCountry('Congo (Democratic Republic of the)')).toBe('CD');
+    expect(countryName('DE')).toBe('Germany');
+    expect(countryName('ZZ')).toBe('ZZ'); // no name: the code itself
+  });
+  it('Country Groups: membership and the groups of a country', () => {
+    expect(inCountryGroup('CU', 'E:2')).toBe(true);
+    expect(inCountryGroup('CN', 'E:2')).toBe(false);
+    expect(inCountryGroup('CN', 'NO:SUCH')).toBe(false);
+    expect(countryGroups('CU')).toEqual(expect.arrayContaining(['E:2']));
+    expect(countryGroups('CU')).not.toContain('E:1');
   });
 });
