@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Classifier } from '#shared/classify/index.ts';
-import { PathIndex } from '#shared/classify/path-index.ts';
+import { combine, isCaseInsensitive, literalPrefix, PathIndex, resourceKey, splitUri } from '#shared/classify/path-index.ts';
 import type { CatalogEntry, DatasetRule } from '#shared/config/index.ts';
 import { parseClassification } from '#shared/rules/index.ts';
 
@@ -142,5 +142,42 @@ describe('the catalog and learned labels', () => {
     const c = classifier();
     c.learn({ uri: 'smb://FS1/Lab/New.docx', tags: { 'export-control': 'ITAR' } });
     expect(ids(c, 'smb://fs1/lab/new.docx')).toEqual(['tags']);
+  });
+});
+
+describe('URIs and globs', () => {
+  it('a glob is filed under the literal text before its first special character', () => {
+    expect(literalPrefix('a/b?c')).toBe('a/b');
+    expect(literalPrefix('a/[bc]')).toBe('a/');
+    expect(literalPrefix('a/x{1,2}')).toBe('a/x');
+    expect(literalPrefix('a/x\\*')).toBe('a/x');
+    expect(literalPrefix('a/(x)')).toBe('a/');
+    expect(literalPrefix('a/!(x)')).toBe('a/');
+    expect(literalPrefix('a/@(x)')).toBe('a/');
+    expect(literalPrefix('a/b!c+d@e')).toBe('a/b!c+d@e');
+    expect(literalPrefix('plain/path')).toBe('plain/path');
+  });
+  it('splitUri: the scheme lower-cased, or none', () => {
+    expect(splitUri('S3://Bucket/Key')).toEqual(['s3', 'Bucket/Key']);
+    expect(splitUri('no-scheme/x')).toEqual(['', 'no-scheme/x']);
+  });
+  it('Windows files, Samba and web (SharePoint) URIs are case-insensitive; S3, git and Drive are not', () => {
+    expect(['smb', 'file', 'http', 'https', 's3', 'github', 'gdrive', ''].map(isCaseInsensitive)).toEqual([true, true, true, true, false, false, false, false]);
+    expect(resourceKey('file://FS1/Share/A.doc')).toBe('file://fs1/share/a.doc');
+    expect(resourceKey('http://Intranet/A')).toBe('http://intranet/a');
+    expect(resourceKey('s3://B/A')).toBe('s3://B/A');
+  });
+  it('a glob without special characters or scheme matches that text only', () => {
+    const index = new PathIndex([{ glob: 'inventory.csv', owner: 0 }, { glob: 'file://FS1/Exact/Doc.txt', owner: 1 }]);
+    expect(owners(index, 'inventory.csv')).toEqual([0]);
+    expect(owners(index, 'inventory.csv.bak')).toEqual([]);
+    expect(owners(index, 'file://fs1/exact/doc.TXT')).toEqual([1]);
+    expect(owners(index, 's3://fs1/Exact/Doc.txt')).toEqual([]);
+  });
+  it('combine: several globs in one expression, case-folded only when asked; none gives none', () => {
+    const re = combine(['*.h5', 'data/**'], false)!;
+    expect(['a.h5', 'data/x/y', 'A.H5', 'b.txt'].map((t) => re.test(t))).toEqual([true, true, false, false]);
+    expect(combine(['*.h5'], true)!.test('A.H5')).toBe(true);
+    expect(combine([], false)).toBeUndefined();
   });
 });
