@@ -142,6 +142,8 @@ describe('identity reasons', () => {
     expect(at(inGroup)).toEqual([]);
     expect(at(outside)).toEqual([{ code: 'NOT_AUTHORIZED', severity: 'medium', explanation: 'Victor (p-us4) cloned USML XV(e) data (hgv, ITAR): github://acme/hgv, but is not on its Technology Control Plan list (p-us2, group:hgv-team)' }]);
     expect(at(person('hgv-team', 'Named Like The Group', ['US'], { usPerson: true }))).toHaveLength(1); // "group:" names a group, not a person
+    const otherPrefix = { ...tcp, authorized: ['x-tcp:hgv-team'] }; // only "group:" names a group
+    expect(assess(ev(inGroup.accounts[0]!), otherPrefix, inGroup, undefined, ctx()).reasons.map((r) => r.code)).toEqual(['NOT_AUTHORIZED']);
   });
   it('ANONYMOUS_ACCESS says where the request came from, when known', () => {
     expect(run('eccn', null, { ip: '198.51.100.7' }).reasons).toEqual([{ code: 'ANONYMOUS_ACCESS', severity: 'high', explanation: 'An unauthenticated request from 198.51.100.7 cloned 3E001 data (chips, EAR): github://acme/hgv; without an account no one can be screened for an export authorization' }]);
@@ -188,6 +190,13 @@ describe('the same classification under other reasons for control', () => {
     expect(assess(ev('github:p-fr'), rs2, a, undefined, ctx()).reasons).toEqual([]); // RS2: no X for France
     expect(assess(ev('github:p-jp'), rs2, b, undefined, ctx()).reasons).toEqual([]);
     expect(codes(assess(ev('github:p-jp'), full, b, undefined, ctx()))).toEqual([['DEEMED_EXPORT', 'JP', 'high']]);
+  });
+  it('two datasets narrowed to different reasons get different answers', () => {
+    const a = person('p-fr', 'Fran', ['FR']);
+    const ns1 = { ...datasets().eccn, id: 'chips-ns1', reasons: ['NS1'] };
+    const rs2 = { ...datasets().eccn, id: 'chips-rs2', reasons: ['RS2'] };
+    expect(codes(assess(ev('github:p-fr'), ns1, a, undefined, ctx()))).toEqual([['DEEMED_EXPORT', 'FR', 'high']]); // NS1: X for France
+    expect(assess(ev('github:p-fr'), rs2, a, undefined, ctx()).reasons).toEqual([]); // RS2: no X for France
   });
 });
 
