@@ -34,7 +34,8 @@ function fromXml(text: string): WinEvent | string {
 function fromJson(r: JsonObject): WinEvent | undefined {
   const w = isObject(r.winlog) ? r.winlog : undefined;
   if (w && isObject(w.event_data)) {
-    const data = Object.fromEntries(Object.entries(w.event_data).map(([k, v]) => [k, String(v)]));
+    // Only text and numbers: an object (`{"toString":0}` in hostile JSON) cannot even be made a string.
+    const data = Object.fromEntries(Object.entries(w.event_data).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
     const time = str(w.time_created) ?? str(r['@timestamp']);
     return { eventId: Number(w.event_id), ...(time ? { time } : {}), ...(w.record_id !== undefined ? { recordId: String(w.record_id) } : {}), ...(str(w.computer_name) ? { computer: str(w.computer_name)! } : {}), data };
   }
