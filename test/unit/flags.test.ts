@@ -4,7 +4,8 @@ import { FlagAggregator, MAX_FLAG_EVENTS, flagId } from '#shared/flags/index.ts'
 import type { AccessEvent, FlagReason } from '#shared/model/index.ts';
 import { parseClassification } from '#shared/rules/index.ts';
 
-const dataset = { id: 'hgv-cfd', name: 'x', jurisdiction: 'ITAR', classification: parseClassification('IV(i)'), match: { paths: [], names: [], tags: {}, labels: [] } } as DatasetRule;
+// Built per call, not at load: a fixture that fails to build must fail a test, not the file.
+const dataset = (): DatasetRule => ({ id: 'hgv-cfd', name: 'x', jurisdiction: 'ITAR', classification: parseClassification('IV(i)'), match: { paths: [], names: [], tags: {}, labels: [] } });
 const person: Person = { id: 'p-002', name: 'Li Wei', accounts: ['github:lwei'], citizenships: ['CN'], usPerson: false, groups: [] };
 const ev = (id: string, time: string, over: Partial<AccessEvent> = {}): AccessEvent => ({
   id, source: 'github', time, action: 'clone', release: true, actor: { candidates: ['github:lwei'] }, resource: { uri: 'github://acme/hgv' }, bytes: 10, origin: { file: 'f', line: 1 }, ...over,
@@ -15,9 +16,9 @@ const unauthorized: FlagReason = { code: 'NOT_AUTHORIZED', severity: 'medium', e
 describe('FlagAggregator', () => {
   it('one flag per actor × dataset × UTC day, with the deterministic id', () => {
     const a = new FlagAggregator();
-    a.add(ev('1', '2025-03-01T23:59:59Z'), dataset, person, [unauthorized], [], 'US');
-    a.add(ev('2', '2025-03-01T00:00:00Z'), dataset, person, [deemed], [], 'US');
-    a.add(ev('3', '2025-03-02T00:00:00Z'), dataset, person, [deemed], [], 'US');
+    a.add(ev('1', '2025-03-01T23:59:59Z'), dataset(), person, [unauthorized], [], 'US');
+    a.add(ev('2', '2025-03-01T00:00:00Z'), dataset(), person, [deemed], [], 'US');
+    a.add(ev('3', '2025-03-02T00:00:00Z'), dataset(), person, [deemed], [], 'US');
     const flags = a.flags();
     expect(flags.map((f) => [f.day, f.eventCount, f.severity])).toEqual([['2025-03-01', 2, 'critical'], ['2025-03-02', 1, 'critical']]);
     expect(flags[0]!.id).toBe(flagId('p-002', 'hgv-cfd', '2025-03-01'));
@@ -28,29 +29,31 @@ describe('FlagAggregator', () => {
   });
   it('counts distinct event ids and their bytes once', () => {
     const a = new FlagAggregator();
-    for (let i = 0; i < 3; i++) a.add(ev('same', '2025-03-01T01:00:00Z'), dataset, person, [deemed], [], undefined);
+    for (let i = 0; i < 3; i++) a.add(ev('same', '2025-03-01T01:00:00Z'), dataset(), person, [deemed], [], undefined);
     expect(a.flags()[0]).toMatchObject({ eventCount: 1, bytes: 10 });
   });
   it('keeps the first 20 events by time, whatever the arrival order', () => {
-    const a = new FlagAggregator();
-    const times = Array.from({ length: 50 }, (_, i) => `2025-03-01T00:${String(i).padStart(2, '0')}:00Z`).reverse();
-    for (const [i, t] of times.entries()) a.add(ev(`e${i}`, t), dataset, person, [deemed], [], undefined);
-    const [f] = a.flags();
-    expect(f!.eventCount).toBe(50);
-    expect(f!.events).toHaveLength(MAX_FLAG_EVENTS);
-    expect(f!.events[0]!.time).toBe('2025-03-01T00:00:00Z');
-    expect(f!.events.at(-1)!.time).toBe('2025-03-01T00:19:00Z');
+    const times = Array.from({ length: 50 }, (_, i) => `2025-03-01T00:${String(i).padStart(2, '0')}:00Z`);
+    const interleaved = times.flatMap((_, i) => (i % 2 ? [] : [times[i]!, times[times.length - 1 - i]!]));
+    const orders = { ascending: times, descending: [...times].reverse(), interleaved, 'late first': [...times.slice(25), ...times.slice(0, 25)] };
+    for (const [name, order] of Object.entries(orders)) {
+      const a = new FlagAggregator();
+      for (const t of order) a.add(ev(`e${t}`, t), dataset(), person, [deemed], [], undefined);
+      const [f] = a.flags();
+      expect(f!.eventCount, name).toBe(50);
+      expect(f!.events.map((e) => e.time), name).toEqual(times.slice(0, MAX_FLAG_EVENTS));
+    }
   });
   it('anonymous actors are keyed by IP; unknown accounts by their native account', () => {
     const a = new FlagAggregator();
-    a.add(ev('1', '2025-03-01T01:00:00Z', { actor: { candidates: [], anonymous: true }, ip: '1.2.3.4' }), dataset, undefined, [deemed], [], undefined);
-    a.add(ev('2', '2025-03-01T01:00:00Z', { actor: { candidates: [], anonymous: true } }), dataset, undefined, [deemed], [], undefined);
-    a.add(ev('3', '2025-03-01T01:00:00Z', { actor: { candidates: ['github:ghost', 'email:g@x'] } }), dataset, undefined, [deemed], [], undefined);
+    a.add(ev('1', '2025-03-01T01:00:00Z', { actor: { candidates: [], anonymous: true }, ip: '1.2.3.4' }), dataset(), undefined, [deemed], [], undefined);
+    a.add(ev('2', '2025-03-01T01:00:00Z', { actor: { candidates: [], anonymous: true } }), dataset(), undefined, [deemed], [], undefined);
+    a.add(ev('3', '2025-03-01T01:00:00Z', { actor: { candidates: ['github:ghost', 'email:g@x'] } }), dataset(), undefined, [deemed], [], undefined);
     expect(a.flags().map((f) => f.actor.key).sort()).toEqual(['anonymous', 'anonymous:1.2.3.4', 'github:ghost']);
   });
   it('flags whose every finding a license cleared appear only when asked', () => {
     const a = new FlagAggregator();
-    a.add(ev('1', '2025-03-01T01:00:00Z'), dataset, person, [], [{ code: 'DEEMED_EXPORT', country: 'GB', license: 'DSP5-1', explanation: 'c' }], undefined);
+    a.add(ev('1', '2025-03-01T01:00:00Z'), dataset(), person, [], [{ code: 'DEEMED_EXPORT', country: 'GB', license: 'DSP5-1', explanation: 'c' }], undefined);
     expect(a.flags()).toEqual([]);
     expect(a.flags(true)).toEqual([expect.objectContaining({ reasons: [], cleared: [expect.objectContaining({ license: 'DSP5-1' })] })]);
   });

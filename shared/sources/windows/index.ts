@@ -70,7 +70,8 @@ function fromXml(text: string): WinEvent | string {
 function fromJson(r: JsonObject): WinEvent | undefined {
   const w = isObject(r.winlog) ? r.winlog : undefined;
   if (w && isObject(w.event_data)) {
-    const data = Object.fromEntries(Object.entries(w.event_data).map(([k, v]) => [k, String(v)]));
+    // Only text and numbers: an object (`{"toString":0}` in hostile JSON) cannot even be made a string.
+    const data = Object.fromEntries(Object.entries(w.event_data).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
     const time = str(w.time_created) ?? str(r['@timestamp']);
     const outcome = isObject(r.event) ? str(r.event.outcome) : undefined;
     const failed = outcome === 'failure' || (Array.isArray(w.keywords) && w.keywords.includes('Audit Failure'));

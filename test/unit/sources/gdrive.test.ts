@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gdrive } from '#shared/sources/gdrive/index.ts';
-import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+import { events, pantherLogs, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
@@ -31,7 +31,7 @@ describe('Google Drive — API shapes (authored)', () => {
   });
   it('never throws (fuzz)', () => {
     fc.assert(fc.property(fc.anything(), (v) => {
-      for (const r of [activity(v), { ...activity([]), actor: v }, { ...activity([]), id: v }]) expect(['event', 'skip', 'reject']).toContain(gdrive.parse(r as Record<string, unknown>, origin).kind);
+      for (const r of [activity(v), { ...activity([]), actor: v }, { ...activity([]), id: v }]) expect(['event', 'skip', 'reject']).toContain(handled(gdrive.parse(r as Record<string, unknown>, origin)));
     }), { numRuns: 300 });
   });
 });

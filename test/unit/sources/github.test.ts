@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { github } from '#shared/sources/github/index.ts';
-import { events, pantherLogs, parseWith, realFixture } from '#test/helpers.ts';
+import { events, pantherLogs, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
 
@@ -49,7 +49,7 @@ describe('GitHub audit log — behaviour', () => {
   it('never throws (fuzz)', () => {
     fc.assert(fc.property(fc.object({ maxDepth: 2 }), fc.anything(), (obj, v) => {
       for (const r of [obj, { ...rec(), ...obj }, rec({ actor: v }), rec({ '@timestamp': v }), rec({ repo: v, actor_location: v })]) {
-        expect(['event', 'skip', 'reject']).toContain(github.parse(r as Record<string, unknown>, origin).kind);
+        expect(['event', 'skip', 'reject']).toContain(handled(github.parse(r as Record<string, unknown>, origin)));
       }
     }), { numRuns: 300 });
   });

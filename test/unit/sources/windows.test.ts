@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { resourceTags, windows } from '#shared/sources/windows/index.ts';
-import { events, parseWith, realFixture } from '#test/helpers.ts';
+import { events, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const fixture = (name: string) => readFileSync(realFixture(name), 'utf8');
 const origin = { file: 'f', line: 1 };
@@ -63,9 +63,9 @@ describe('Windows — FSx audit logs and other shapes (authored)', () => {
   });
   it('never throws (fuzz)', () => {
     fc.assert(fc.property(fc.string({ maxLength: 300 }), fc.object({ maxDepth: 2 }), (text, obj) => {
-      for (const r of [text, `<Event>${text}</Event>`, fsxEvent({ path: text, mask: text.slice(0, 6) })]) expect(['event', 'skip', 'reject']).toContain(windows.parse(r, origin).kind);
-      expect(['event', 'skip', 'reject']).toContain(windows.parse({ EventID: 4663, ...obj }, origin).kind);
-      expect(['event', 'skip', 'reject']).toContain(windows.parse({ winlog: { event_data: obj } }, origin).kind);
+      for (const r of [text, `<Event>${text}</Event>`, fsxEvent({ path: text, mask: text.slice(0, 6) })]) expect(['event', 'skip', 'reject']).toContain(handled(windows.parse(r, origin)));
+      expect(['event', 'skip', 'reject']).toContain(handled(windows.parse({ EventID: 4663, ...obj }, origin)));
+      expect(['event', 'skip', 'reject']).toContain(handled(windows.parse({ winlog: { event_data: obj } }, origin)));
     }), { numRuns: 300 });
   });
 });
