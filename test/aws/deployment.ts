@@ -10,6 +10,7 @@ import { repoRoot } from '#test/helpers.ts';
 import type { Assembly } from './assembly.ts';
 import { LambdaSandbox } from './lambda-runtime.ts';
 import { loopbackAws, type LoopbackAws } from './loopback.ts';
+import { API_SCOPES, startTestProvider, type TestProvider } from '../e2e/oidc-provider.ts';
 import { ACCOUNT, DeployedStack, REGION, type DeployedResource } from './stack-model.ts';
 
 export type FunctionName = 'ingest-object' | 'ingest-stream' | 'publish' | 'review-api';
@@ -23,6 +24,9 @@ export const DATA_BUCKET = 'nfu-aero-research';
  */
 export class LocalDeployment {
   private readonly sandboxes = new Map<FunctionName, LambdaSandbox>();
+  /** The user pool stands in as a real OpenID provider on loopback; its access tokens per group. */
+  private idp?: TestProvider;
+  private readonly tokens = new Map<string, string>();
   private constructor(readonly stack: DeployedStack, readonly aws: LoopbackAws, readonly assembly: Assembly, readonly store: DynamoFlagStore) {}
 
   static async start(assembly: Assembly): Promise<LocalDeployment> {
@@ -36,6 +40,14 @@ export class LocalDeployment {
     const d = new LocalDeployment(stack, aws, assembly, new DynamoFlagStore(aws.dynamo.client, tables[0]!.ref));
     const config = d.function('ingest-object').props.Environment.Variables.CONFIG_BUCKET as string;
     for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await aws.s3.put(config, f, readFileSync(join(repoRoot, 'examples', f)));
+    // The review function signs reviewers in at the user pool: a real OpenID provider on loopback takes
+    // its place, registered under the client id and callback the template gives the function.
+    const review = d.function('review-api').props.Environment.Variables as Record<string, string>;
+    d.idp = await startTestProvider({
+      clients: [{ id: review.COGNITO_CLIENT_ID!, redirectUris: [`${review.REVIEW_URL!.replace(/\/$/, '')}/auth/callback`], postLogoutUris: [`${review.REVIEW_URL!.replace(/\/$/, '')}/signed-out`] }],
+      accounts: Object.fromEntries(['viewer', 'reviewer', 'admin'].map((g) => [g, { email: `${g}@northfield.edu`, email_verified: true, name: g, groups: [g] }])),
+    });
+    for (const g of ['viewer', 'reviewer', 'admin']) d.tokens.set(g, await d.idp.accessToken(g, API_SCOPES));
     return d;
   }
 
@@ -66,7 +78,9 @@ export class LocalDeployment {
     const fn = this.function(name);
     const asset = this.assembly.assets[fn.id];
     if (!asset) throw new Error(`${fn.id} has no bundled asset in the assembly`);
-    return new LambdaSandbox(this.stack, fn.id, asset, this.aws.env);
+    const env = fn.props.Environment?.Variables as Record<string, string> | undefined;
+    const rewrite = name === 'review-api' && this.idp && env ? { [env.COGNITO_ISSUER!]: this.idp.issuer, [env.COGNITO_DOMAIN_URL!]: this.idp.issuer } : {};
+    return new LambdaSandbox(this.stack, fn.id, asset, this.aws.env, rewrite);
   }
 
   /** Where S3 notifications come from (the created log bucket, or the configured sources) and under which prefix. */
@@ -142,16 +156,16 @@ export class LocalDeployment {
     return { items: Records.length, responses: await this.invoke('publish', [{ Records }]) };
   }
 
-  /** An API Gateway HTTP API (payload 2.0) request that passed the Cognito JWT authorizer. */
+  /** An API Gateway HTTP API (payload 2.0) request; with groups, it carries an access token of a member of those groups. */
   apiEvent(method: string, path: string, groups: string[] | null, body?: unknown): unknown {
     const api = this.stack.ofType('AWS::ApiGatewayV2::Api')[0]!;
     const host = new URL(api.attrs.ApiEndpoint!).host;
-    const claims = groups ? { sub: 'b1f2c3d4', email: 'reviewer@northfield.edu', 'cognito:groups': `[${groups.join(' ')}]`, iss: 'https://cognito-idp', token_use: 'access' } : undefined;
+    const token = groups ? this.tokens.get(groups[0]!) : undefined;
     return {
-      version: '2.0', routeKey: path === '/' ? 'ANY /' : 'ANY /{proxy+}', rawPath: path, rawQueryString: '', cookies: [],
-      headers: { host, 'user-agent': 'Mozilla/5.0', accept: '*/*', ...(body ? { 'content-type': 'application/json' } : {}) },
-      requestContext: { accountId: ACCOUNT, apiId: api.ref, domainName: host, domainPrefix: api.ref, http: { method, path, protocol: 'HTTP/1.1', sourceIp: '10.20.30.40', userAgent: 'Mozilla/5.0' }, requestId: randomUUID(), routeKey: path === '/' ? 'ANY /' : 'ANY /{proxy+}', stage: '$default', time: '29/Nov/2026:09:00:00 +0000', timeEpoch: 1795942800000, ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}) },
-      ...(path === '/' ? {} : { pathParameters: { proxy: path.slice(1) } }),
+      version: '2.0', routeKey: path === '/' ? 'GET /' : `${method} /api/{proxy+}`, rawPath: path, rawQueryString: '', cookies: [],
+      headers: { host, 'user-agent': 'Mozilla/5.0', accept: '*/*', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      requestContext: { accountId: ACCOUNT, apiId: api.ref, domainName: host, domainPrefix: api.ref, http: { method, path, protocol: 'HTTP/1.1', sourceIp: '10.20.30.40', userAgent: 'Mozilla/5.0' }, requestId: randomUUID(), routeKey: path === '/' ? 'GET /' : `${method} /api/{proxy+}`, stage: '$default', time: '29/Nov/2026:09:00:00 +0000', timeEpoch: 1795942800000 },
+      ...(path === '/' ? {} : { pathParameters: { proxy: path.replace(/^\/api\//, '') } }),
       body: body ? JSON.stringify(body) : undefined, isBase64Encoded: false,
     };
   }
@@ -175,6 +189,7 @@ export class LocalDeployment {
 
   async close(): Promise<void> {
     for (const s of this.sandboxes.values()) s.close();
+    await this.idp?.close();
     await this.aws.close();
   }
 }

@@ -53,7 +53,8 @@ export class LambdaSandbox {
   readonly taskRoot: string;
   readonly env: Record<string, string>;
 
-  constructor(readonly stack: DeployedStack, readonly logicalId: string, asset: string, extraEnv: Record<string, string>) {
+  /** `rewrite`: URLs of services the template names that run on loopback in the test (e.g. the user pool's issuer). */
+  constructor(readonly stack: DeployedStack, readonly logicalId: string, asset: string, extraEnv: Record<string, string>, rewrite: Record<string, string> = {}) {
     const fn = stack.resources[logicalId];
     if (!fn || fn.type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a function of the stack`);
     if (fn.props.Runtime !== 'nodejs22.x') throw new Error(`${logicalId} runs ${fn.props.Runtime}; this sandbox is the Node.js 22 runtime`);
@@ -67,7 +68,7 @@ export class LambdaSandbox {
     const templateEnv = (fn.props.Environment?.Variables ?? {}) as Record<string, string>;
     for (const k of Object.keys(extraEnv)) if (k in templateEnv) throw new Error(`the test may not override ${k}, which the template sets`);
     // Paths under /var/task in the template's variables point into this task root instead.
-    const here = (v: string) => v.replaceAll('/var/task', this.taskRoot);
+    const here = (v: string) => Object.entries(rewrite).reduce((t, [from, to]) => (t === from ? to : t), v.replaceAll('/var/task', this.taskRoot));
     const logGroup = `/aws/lambda/${fn.ref}`;
     this.env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'en_US.UTF-8', TZ: ':UTC',
