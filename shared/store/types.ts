@@ -66,6 +66,8 @@ export interface ObjectCounts {
   /** The flags this object contributed to. */
   flagIds?: string[];
   processedAt: string;
+  /** A chunk of a large object: where the next chunk starts (so that a re-run stops at the same place). */
+  next?: { bytes: number; line: number };
 }
 
 export interface FlagChange { before?: StoredFlag; after: StoredFlag }
