@@ -143,17 +143,16 @@ export class DynamoFlagStore implements FlagStore {
     const cid = contributionId(object);
     const key = { pk: flagPk(flag.id), sk: srcSk(object.key, object.etag) };
     const fresh = evidenceItem(object, entry, 'pending', 0);
-    let existing = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-    if (!existing) {
-      const ids = fresh.eventIds as string[] | undefined;
-      const count = ids ? await this.claimEvents(flag.id, ids, cid) : flag.eventCount;
-      try {
-        await this.db.send(new PutCommand({ TableName: this.table, Item: { ...fresh, fresh: count }, ConditionExpression: 'attribute_not_exists(pk)' }));
-        existing = { ...fresh, fresh: count };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        existing = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item!; // the same object, run twice at once
-      }
+    // Claiming again is harmless (a marker of this contribution stays its own), so no read comes first.
+    const ids = fresh.eventIds as string[] | undefined;
+    const count = ids ? await this.claimEvents(flag.id, ids, cid) : flag.eventCount;
+    let existing: Item;
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...fresh, fresh: count }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      existing = { ...fresh, fresh: count };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      existing = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item!; // a re-run of this object
     }
     if (existing.digest !== fresh.digest) {
       // The same object and etag with other content (a chunk re-read to another end): replace and recompute.
