@@ -96,8 +96,9 @@ export class DynamoFlagStore implements FlagStore {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async saveObject(object: SourceObject, entries: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]> {
-    const known = await this.objectCounts(object.key);
+  /** `known`: the object's counts as just read by the caller (saves reading them again). */
+  async saveObject(object: SourceObject, entries: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>, known?: ObjectCounts[]): Promise<FlagChange[]> {
+    known ??= await this.objectCounts(object.key);
     // The counts item is written last: when it is there, every contribution is in (a redelivery costs one read).
     if (known.some((c) => c.etag === object.etag)) return [];
     // An object rewritten with new content (a local log file that grew) replaces its old evidence:

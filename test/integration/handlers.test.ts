@@ -25,6 +25,7 @@ let handlers: {
   ingestStream: (e: CloudWatchLogsEvent) => Promise<void>;
   publish: (e: DynamoDBStreamEvent, c: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
   review: (e: unknown, c: Context) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
+  runTask: typeof import('../../functions/ingest-large/task.ts').runTask;
 };
 
 const context = (remainingMs = 900_000): Context => ({ getRemainingTimeInMillis: () => remainingMs, functionName: 'test', awsRequestId: randomUUID() } as unknown as Context);
@@ -53,12 +54,14 @@ beforeAll(async () => {
     if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
     if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') };
     if (target === 'secretsmanager.GetSecretValue') return { SecretString: 'review-secret', Name: 'x', ARN: 'arn' };
+    if (target === 'AWSStepFunctions.StartExecution') return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:ittmon-large:${String(body.name)}`, startDate: 1 };
     return {};
   });
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
     AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint,
+    LARGE_OBJECT_STATE_MACHINE: 'arn:aws:states:us-east-1:111122223333:stateMachine:ittmon-large', ITTMON_LAMBDA_MAX_COMPRESSED_BYTES: '100000',
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
     TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
     REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
@@ -70,6 +73,7 @@ beforeAll(async () => {
     ingestStream: (await import('../../functions/ingest-stream/handler.ts')).handler as never,
     publish: (await import('../../functions/publish/handler.ts')).handler as never,
     review: (await import('../../functions/review-api/handler.ts')).handler as never,
+    runTask: (await import('../../functions/ingest-large/task.ts')).runTask,
   };
 }, 60_000);
 
@@ -150,6 +154,92 @@ describe('ingest-object (SQS of S3 notifications)', () => {
     const expected = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as Flag).map(summary).sort();
     const stored = (await store.allFlags()).filter((f) => f.day === '2026-10-20').map(summary).sort();
     expect(stored).toEqual(expected);
+  });
+});
+
+/** The example S3 access log moved to another day, with request ids of its own (so its flags are its own). */
+const shiftedLog = (day: string, tag: string) => readFileSync(join(repoRoot, 'examples/logs/s3-access/nfu-aero-research-2026-10-14-00-00-00-5E1A7C9B3D2F4A6E.log'), 'utf8').replace(/14\/Oct\/2026/g, `${day}/Oct/2026`).replace(/EXAMPLE/g, tag);
+const cliFlags = async (text: string) => (await ittmon(['scan', '-', '--config', 'examples/ittmon.yaml', '--json'], { stdin: text })).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Flag).map(summary).sort();
+const storedOn = async (day: string) => (await store.allFlags()).filter((f) => f.day === day).map(summary).sort();
+const callsSince = (n: number, target: string) => aws.calls.slice(n).filter((c) => c.target === target).map((c) => c.body);
+
+describe('ingest-object at scale: compression, large objects, quarantine, deadlines', () => {
+  it('a gzip object without a .gz suffix is never Range-resumed: when it does not fit, it goes whole to the large-object task, which stores the CLI\'s flags', async () => {
+    const text = shiftedLog('24', 'GZNOEXT');
+    await s3.put('nfu-logs', 'AWSLogs/gz-noext/access', gzipSync(text));
+    const sent = aws.calls.length;
+    let remaining = 3;
+    const tight = { ...context(), getRemainingTimeInMillis: () => (remaining-- > 0 ? 900_000 : 1) } as Context;
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-noext/access']), tight)).batchItemFailures).toEqual([]);
+    expect(callsSince(sent, 'AmazonSQS.SendMessage')).toEqual([]); // no continuation with a decompressed offset
+    const [started] = callsSince(sent, 'AWSStepFunctions.StartExecution');
+    expect(started).toMatchObject({ stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:ittmon-large', name: expect.stringMatching(/^obj-[0-9a-f]{64}$/) });
+    const input = JSON.parse(String(started!.input)) as { ref: import('#shared/ingest/index.ts').ObjectRef; why: string };
+    expect(input.why).toMatch(/did not fit/);
+    expect(await storedOn('2026-10-24')).toEqual([]); // nothing half-stored
+    const result = await handlers.runTask(input.ref);
+    expect(result.records).toBe(14);
+    expect(await storedOn('2026-10-24')).toEqual(await cliFlags(text));
+    // The notification redelivered after the task: nothing is read or stored again.
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-noext/access']), tight)).batchItemFailures).toEqual([]);
+  });
+
+  it('a continuation for a compressed object (sent before this fix) is handed off, not sent as a byte Range', async () => {
+    await s3.put('nfu-logs', 'AWSLogs/gz-old/access.log.gz', gzipSync(shiftedLog('25', 'GZOLD')));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'nfu-logs', Key: 'AWSLogs/gz-old/access.log.gz' }));
+    const sent = aws.calls.length;
+    const body = JSON.stringify({ continuation: { ref: { bucket: 'nfu-logs', key: 'AWSLogs/gz-old/access.log.gz', etag: head.ETag!.replace(/"/g, '') }, resume: { bytes: 2000, line: 5 } } });
+    expect((await handlers.ingestObject({ Records: [sqsRecord(body)] }, context())).batchItemFailures).toEqual([]);
+    expect(JSON.parse(String(callsSince(sent, 'AWSStepFunctions.StartExecution')[0]!.input)).why).toMatch(/cannot be resumed/);
+  });
+
+  it('a .gz object over the size limit for one invocation is handed off unread; one under it is read in one go', async () => {
+    const lines = shiftedLog('26', 'GZBIG').trim().split('\n');
+    const big = Array.from({ length: 8000 }, (_, i) => lines[i % lines.length]!.replace(/GZBIG/, randomUUID().replace(/-/g, ''))).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/gz-big/access.log.gz', gzipSync(big));
+    const small = shiftedLog('27', 'GZSMALL');
+    await s3.put('nfu-logs', 'AWSLogs/gz-small/access.log.gz', gzipSync(small));
+    const sent = aws.calls.length;
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-big/access.log.gz', 'AWSLogs/gz-small/access.log.gz']), context())).batchItemFailures).toEqual([]);
+    const handed = callsSince(sent, 'AWSStepFunctions.StartExecution').map((b) => JSON.parse(String(b.input)) as { ref: { key: string }; why: string });
+    expect(handed.map((h) => h.ref.key)).toEqual(['AWSLogs/gz-big/access.log.gz']);
+    expect(handed[0]!.why).toMatch(/over the 100000-byte limit/);
+    expect(await storedOn('2026-10-26')).toEqual([]);
+    expect(callsSince(sent, 'AmazonSQS.SendMessage')).toEqual([]);
+    expect(await storedOn('2026-10-27')).toEqual(await cliFlags(small));
+  });
+
+  it('keeps rejected records with bounded memory: the first 1,000 in full, then counts by reason and samples', async () => {
+    const junk = Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/junk/unknown.txt', junk);
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/junk/unknown.txt']), context())).batchItemFailures).toEqual([]);
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'ittmon-quarantine', Prefix: 'quarantine/nfu-logs/AWSLogs/junk/' }));
+    const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1_001);
+    expect(lines[999]).toMatchObject({ line: 1_000, reason: expect.stringMatching(/not a recognised log format/) });
+    expect(lines[1_000]).toMatchObject({ omitted: 2_000, byReason: { [lines[0].reason]: 2_000 }, samples: [expect.objectContaining({ line: 1_001 }), expect.anything(), expect.anything()] });
+    const [counts] = await store.objectCounts('s3://nfu-logs/AWSLogs/junk/unknown.txt');
+    expect(counts).toMatchObject({ records: 3_000, rejected: 3_000 });
+  });
+
+  it('gives each message of a batch its own deadline: a slow first object does not starve the next, and each keeps its reserve for saving', async () => {
+    const lines = shiftedLog('28', 'SLOW').trim().split('\n');
+    const slow = Array.from({ length: 300 }, (_, i) => lines[i % lines.length]!.replace(/SLOW/, `SLOW${i}`)).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/deadline/slow.log', slow);
+    await s3.put('nfu-logs', 'AWSLogs/deadline/quick.log', shiftedLog('29', 'QUICK'));
+    // Simulated time: each look at the clock costs a second of a 200-second invocation; 60 s reserved per message.
+    let remaining = 200_000;
+    const ticking = { ...context(), getRemainingTimeInMillis: () => (remaining -= 1_000) } as Context;
+    const sent = aws.calls.length;
+    const event = await notification('nfu-logs', ['AWSLogs/deadline/slow.log', 'AWSLogs/deadline/quick.log']);
+    expect((await handlers.ingestObject(event, ticking)).batchItemFailures).toEqual([]);
+    const continuations = callsSince(sent, 'AmazonSQS.SendMessage').map((b) => JSON.parse(String(b.MessageBody)).continuation as { ref: { key: string }; resume?: { line: number } });
+    // The slow object stopped within its half of the time left (about 40 lines), not at the shared margin.
+    expect(continuations.map((c) => c.ref.key)).toEqual(['AWSLogs/deadline/slow.log']);
+    expect(continuations[0]!.resume!.line).toBeLessThan(45);
+    expect(await storedOn('2026-10-29')).toEqual(await cliFlags(shiftedLog('29', 'QUICK')));
+    expect(remaining).toBeGreaterThan(0);
   });
 });
 
