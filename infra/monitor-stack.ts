@@ -7,6 +7,7 @@ import { LogIngestion, type LogSource } from './constructs/log-ingestion.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
 import { Publisher } from './constructs/publisher.ts';
+import { LargeObjects } from './constructs/large-objects.ts';
 import { ReviewApi } from './constructs/review-api.ts';
 import { AccessLogs, ConfigBucket } from './constructs/storage.ts';
 import { StreamIngestion } from './constructs/stream-ingestion.ts';
@@ -31,6 +32,7 @@ export class MonitorStack extends Stack {
   readonly ingestion: LogIngestion;
   readonly streams: StreamIngestion;
   readonly publisher: Publisher;
+  readonly largeObjects: LargeObjects;
   readonly notifications: Notifications;
   readonly review: ReviewApi;
   readonly observability: Observability;
@@ -46,8 +48,9 @@ export class MonitorStack extends Stack {
     const reviewUrl = props.reviewUrl ?? this.review.api.apiEndpoint;
     this.ingestion = new LogIngestion(this, 'Ingestion', { key: this.key, table: this.store.table, configBucket: this.config.bucket, accessLogs: accessLogs.bucket, reviewUrl, ...(props.logSources ? { sources: props.logSources } : {}) });
     this.streams = new StreamIngestion(this, 'Streams', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, logGroups: props.logGroups ?? [] });
+    this.largeObjects = new LargeObjects(this, 'LargeObjects', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, ingest: this.ingestion.fn, deadLetters: this.ingestion.deadLetters });
     this.publisher = new Publisher(this, 'Publisher', { key: this.key, table: this.store.table, reviewUrl });
-    this.notifications = new Notifications(this, 'Notifications', { key: this.key, bus: this.publisher.bus, ...(props.notifyEmail ? { email: props.notifyEmail } : {}) });
+    this.notifications = new Notifications(this, 'Notifications', { key: this.key, bus: this.publisher.bus, deadLetters: this.publisher.targetDeadLetters, ...(props.notifyEmail ? { email: props.notifyEmail } : {}) });
     this.observability = new Observability(this, 'Observability', {
       functions: { IngestObject: this.ingestion.fn, IngestStream: this.streams.fn, Publish: this.publisher.fn, ReviewApi: this.review.fn },
       deadLetterQueues: { Ingest: this.ingestion.deadLetters, Stream: this.streams.deadLetters, Publish: this.publisher.deadLetters },

@@ -1,4 +1,6 @@
+import { Duration } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -16,14 +18,15 @@ export class Notifications extends Construct {
   readonly topic: Topic;
   readonly rule: Rule;
 
-  constructor(scope: Construct, id: string, props: { key: IKey; bus: IEventBus; email?: string }) {
+  constructor(scope: Construct, id: string, props: { key: IKey; bus: IEventBus; email?: string; deadLetters?: IQueue }) {
     super(scope, id);
     this.topic = new Topic(this, 'Topic', { masterKey: props.key, enforceSSL: true, displayName: 'ITT Monitor critical flags' });
     this.rule = new Rule(this, 'Critical', {
       eventBus: props.bus,
       description: 'Critical export-review flags, raised or updated',
       eventPattern: { source: ['ittmon'], detailType: ['Export Review Flag Raised', 'Export Review Flag Updated'], detail: { severity: ['critical'] } },
-      targets: [new SnsTopic(this.topic)],
+      // Retried for a day, then kept in the dead-letter queue (not dropped).
+      targets: [new SnsTopic(this.topic, { retryAttempts: 185, maxEventAge: Duration.hours(24), ...(props.deadLetters ? { deadLetterQueue: props.deadLetters } : {}) })],
     });
     // EventBridge publishes to the encrypted topic only if the key lets it.
     props.key.addToResourcePolicy(new PolicyStatement({ principals: [new ServicePrincipal('events.amazonaws.com')], actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: ['*'] }));

@@ -1,5 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { build } from 'esbuild';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
@@ -209,6 +213,26 @@ describe('ingest-object at scale: compression, large objects, quarantine, deadli
     expect(await storedOn('2026-10-27')).toEqual(await cliFlags(small));
   });
 
+  it('the large-object task runs as its container runs it (node main.mjs, the object in ITTMON_OBJECT) and stores the CLI\'s flags', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ingest-large-'));
+    await build({ entryPoints: [join(repoRoot, 'functions/ingest-large/main.ts')], bundle: true, platform: 'node', target: 'node22', format: 'esm', outfile: join(out, 'main.mjs'), logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    const text = shiftedLog('30', 'TASKBUNDLE');
+    await s3.put('nfu-logs', 'AWSLogs/task/access', gzipSync(text));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'nfu-logs', Key: 'AWSLogs/task/access' }));
+    const env = { ...process.env, ITTMON_GEO_DB: createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb') };
+    const run = (object: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(out, 'main.mjs')], { env: { ...env, ITTMON_OBJECT: object }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect((await run(JSON.stringify({ bucket: 'nfu-logs', key: 'AWSLogs/task/access', etag: head.ETag!.replace(/"/g, '') }))).code).toBe(0);
+    expect(await storedOn('2026-10-30')).toEqual(await cliFlags(text));
+    const bad = await run('{"bucket":"nfu-logs"}');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/ITTMON_OBJECT must be the object as JSON/);
+  });
+
   it('keeps rejected records with bounded memory: the first 1,000 in full, then counts by reason and samples', async () => {
     const junk = Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`).join('\n');
     await s3.put('nfu-logs', 'AWSLogs/junk/unknown.txt', junk);
@@ -272,6 +296,25 @@ describe('publish (DynamoDB stream → EventBridge)', () => {
     const detail = JSON.parse(puts[0]!.Detail);
     expect(detail).toMatchObject({ flagId: flag!.id, link: `https://review.example.edu/flags/${flag!.id}` });
     for (const p of puts) expect(p.Detail).not.toMatch(/Li Wei|Petrova|Tehrani|citizen|github:|arn:aws/);
+  });
+});
+
+describe('publish at scale', () => {
+  it('each event carries the flag\'s revision, higher for every later change; in-flight bookkeeping writes announce nothing', async () => {
+    const [flag] = await store.allFlags();
+    const item = (f: object, extra: object = {}) => marshall({ pk: `FLAG#${(f as Flag).id}`, sk: 'FLAG', type: 'flag', ...f, ...extra }, { removeUndefinedValues: true }) as never;
+    const record = (newImage: unknown, oldImage: unknown, seq: string) => ({ eventID: seq, eventName: oldImage ? 'MODIFY' : 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: seq, NewImage: newImage, ...(oldImage ? { OldImage: oldImage } : {}) } });
+    const raised = { ...flag!, rev: 1, version: 0 };
+    const updated = { ...raised, rev: 2, severity: 'critical' as const, reasons: [...raised.reasons, { code: 'EMBARGOED_DESTINATION', country: 'IR', severity: 'critical' as const, explanation: 'x' }] };
+    const decided = { ...updated, version: 1, status: 'in_review' as const };
+    const sent = aws.calls.length;
+    const res = await handlers.publish({ Records: [
+      record(item(raised), undefined, '11'), record(item(updated), item(raised), '12'),
+      record(item(updated, { bookkeeping: true }), item(updated), '13'), record(item(decided), item(updated, { bookkeeping: true }), '14'),
+    ] } as never, context());
+    expect(res.batchItemFailures).toEqual([]);
+    const puts = callsSince(sent, 'AWSEvents.PutEvents').flatMap((c) => c.Entries as { DetailType: string; Detail: string }[]);
+    expect(puts.map((p) => [p.DetailType, JSON.parse(p.Detail).revision])).toEqual([['Export Review Flag Raised', 1], ['Export Review Flag Updated', 2], ['Export Review Flag Decided', 3]]);
   });
 });
 
