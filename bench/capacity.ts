@@ -10,7 +10,16 @@ const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemComman
  * Asks for ConsumedCapacity on every item call of this client and adds it up. A failed conditional
  * write still costs its write units in AWS but reports none: those are counted apart (failedWrites).
  */
+const meters = new WeakMap<DynamoDBClient, ReturnType<typeof newMeter>>();
 export function meterCapacity(client: DynamoDBClient) {
+  const had = meters.get(client);
+  if (had) return had;
+  const meter = newMeter(client);
+  meters.set(client, meter);
+  return meter;
+}
+
+function newMeter(client: DynamoDBClient) {
   const total: Capacity = { reads: 0, writes: 0, requests: 0, failedWrites: 0 };
   client.middlewareStack.add((next, context) => async (args) => {
     const name = String(context.commandName);

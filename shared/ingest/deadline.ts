@@ -1,7 +1,7 @@
 /**
- * Each message of a batch gets its own deadline: the time left, less a reserve per message still
- * to come (for saving and the continuation), shared fairly. A slow first message cannot eat the
- * time of the rest, and every message keeps its reserve for saving what it read.
+ * Each message of a batch gets its own deadline: a fair share of the time left after the reserve
+ * (for saving what it read and sending its continuation). Messages run one after another, so each
+ * keeps its own reserve when its turn comes, and a slow first message cannot eat the rest's time.
  */
 export interface MessageDeadline {
   /** True once this message must stop reading (saving and sending its continuation still fit). */
@@ -12,7 +12,7 @@ export interface MessageDeadline {
 
 export function messageDeadline(remainingMs: () => number, messagesLeft: number, reserveMs: number): MessageDeadline {
   const at = remainingMs();
-  const budgetMs = Math.floor((at - messagesLeft * reserveMs) / messagesLeft);
+  const budgetMs = Math.floor((at - reserveMs) / messagesLeft);
   const stopBelow = at - budgetMs;
   return { budgetMs, stop: () => remainingMs() < stopBelow };
 }
