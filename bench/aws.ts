@@ -194,7 +194,7 @@ async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, g
   const expected = scan.flags().map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
   const stored = (await store.allFlags()).filter((f) => expected.some((e) => e.startsWith(f.id))).map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
   const hottest = Math.max(...scan.flags().map((f) => f.eventCount));
-  if (JSON.stringify(stored) !== JSON.stringify(expected)) console.error('burst totals differ:', JSON.stringify({ expected: expected.filter((e) => !stored.includes(e)).slice(0, 5), stored: stored.filter((e) => !expected.includes(e)).slice(0, 5) }));
+  if (JSON.stringify(stored) !== JSON.stringify(expected)) console.error('burst totals differ:', JSON.stringify({ sentToQueue: env.sent.length, handedOff: env.handed.length, expected: expected.filter((e) => !stored.includes(e)).slice(0, 5), stored: stored.filter((e) => !expected.includes(e)).slice(0, 5) }));
   return {
     objects, recordsPerObject: records, records: scan.summary.records, seconds: fmt(seconds, 1), objectsPerSecond: fmt(objects / seconds, 1), failed,
     conflicts: store.retry.stats.conflicts - retries.conflicts, throttled: store.retry.stats.throttled - retries.throttled, retries: store.retry.stats.retries - retries.retries,
