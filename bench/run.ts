@@ -185,4 +185,6 @@ function coldLoad(file: string, plain = false): number {
   return best;
 }
 
-await main();
+// `npm run bench -- --aws`: the AWS path at scale instead (bench/aws.ts).
+if (process.argv.includes('--aws')) await (await import('./aws.ts')).main();
+else await main();

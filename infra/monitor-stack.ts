@@ -10,6 +10,7 @@ import { LogIngestion } from './constructs/log-ingestion.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
 import { Publisher } from './constructs/publisher.ts';
+import { LargeObjects } from './constructs/large-objects.ts';
 import { Replay } from './constructs/replay.ts';
 import { ReviewApi } from './constructs/review-api.ts';
 import { AccessLogs, ConfigBucket } from './constructs/storage.ts';
@@ -28,6 +29,7 @@ export class MonitorStack extends Stack {
   readonly ingestion: LogIngestion;
   readonly streams: StreamIngestion;
   readonly publisher: Publisher;
+  readonly largeObjects: LargeObjects;
   readonly notifications: Notifications;
   readonly review: ReviewApi;
   readonly observability: Observability;
@@ -58,6 +60,7 @@ export class MonitorStack extends Stack {
     const logSources = settings.logSources.map((s) => (s.account && s.account === settings.account ? { ...s, account: undefined } : s));
     this.ingestion = new LogIngestion(this, 'Ingestion', { key: this.key, table: this.store.table, configBucket: this.config.bucket, accessLogs: this.accessLogs.bucket, reviewUrl, sources: logSources, dataBuckets: settings.dataBuckets, maxConcurrency: settings.concurrency.ingest });
     this.streams = new StreamIngestion(this, 'Streams', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, logGroups: settings.logGroups, reservedConcurrency: settings.concurrency.stream });
+    this.largeObjects = new LargeObjects(this, 'LargeObjects', { key: this.key, table: this.store.table, configBucket: this.config.bucket, quarantine: this.ingestion.quarantine, reviewUrl, ingest: this.ingestion.fn, deadLetters: this.ingestion.deadLetters });
     this.publisher = new Publisher(this, 'Publisher', { key: this.key, table: this.store.table, reviewUrl });
     this.notifications = new Notifications(this, 'Notifications', { key: this.key, bus: this.publisher.bus, emails: settings.notifications.emails });
     this.observability = new Observability(this, 'Observability', {

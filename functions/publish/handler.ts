@@ -30,11 +30,12 @@ function watchAudit(record: DynamoDBRecord): void {
   logger.error('an audit entry was changed after it was written', { eventName: record.eventName, pk, sk: record.dynamodb?.Keys?.sk?.S, eventID: record.eventID });
 }
 
-/** A change of a flag item → Raised / Updated / Decided on the bus. Other items (evidence, audit) say nothing. */
+/** A change of a flag item → Raised / Updated / Decided on the bus. Other items (evidence, audit, markers) and in-flight bookkeeping say nothing. */
 async function publishRecord(record: DynamoDBRecord): Promise<void> {
   watchAudit(record);
   const after = image(record.dynamodb?.NewImage);
-  if (after?.type !== 'flag') return;
+  // The stream's filter passes only flag changes; this guards a mapping deployed without it.
+  if (after?.type !== 'flag' || after.bookkeeping) return;
   const before = image(record.dynamodb?.OldImage);
   const events = busEventsFor({ ...(before ? { before: flagFromItem(before) } : {}), after: flagFromItem(after) }, env('REVIEW_URL'));
   await (publisher ??= new EventBridgePublisher(clients.events(), env('EVENT_BUS_NAME'))).publish(events);

@@ -34,7 +34,8 @@ export class Notifications extends Construct {
       eventBus: props.bus,
       description: 'Critical export-review flags, raised or updated',
       eventPattern: { source: ['ittmon'], detailType: ['Export Review Flag Raised', 'Export Review Flag Updated'], detail: { severity: ['critical'] } },
-      targets: [new SnsTopic(this.topic, { deadLetterQueue: this.deadLetters })],
+      // Retried for a day, then kept in the dead-letter queue (not dropped).
+      targets: [new SnsTopic(this.topic, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetters })],
     });
     // EventBridge → encrypted topic: the SnsTopic target adds the key statement for events.amazonaws.com
     // (unconditioned: AWS documents that this KMS request carries no aws:SourceArn / SourceAccount).

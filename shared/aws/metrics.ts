@@ -9,7 +9,7 @@ export function countIngest(metrics: Metrics, result: IngestResult): void {
   metrics.addMetric('Rejected', MetricUnit.Count, result.rejected);
   metrics.addMetric('FlagsRaised', MetricUnit.Count, raised.length);
   // Data objects classified without their own tags: denied is alarmed, skipped shows a missing dataBuckets entry.
-  metrics.addMetric('TagLookupsDenied', MetricUnit.Count, result.tagLookupsDenied);
-  metrics.addMetric('TagLookupsSkipped', MetricUnit.Count, result.tagLookupsSkipped);
+  metrics.addMetric('TagLookupsDenied', MetricUnit.Count, result.tagLookupsDenied ?? 0);
+  metrics.addMetric('TagLookupsSkipped', MetricUnit.Count, result.tagLookupsSkipped ?? 0);
   for (const c of raised) metrics.addMetric(`Flags_${c.after.severity}`, MetricUnit.Count, 1);
 }

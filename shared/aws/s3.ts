@@ -2,21 +2,30 @@ import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObject
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Readable } from 'node:stream';
-import type { ObjectReader, ObjectRef, TagLookup } from '#shared/ingest/index.ts';
+import { omittedLine, type ObjectReader, type ObjectRef, type Omitted, type TagLookup } from '#shared/ingest/index.ts';
+import { isGzip } from '#shared/read/decompress.ts';
 import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
 import type { QuarantineSink, SourceObject } from '#shared/store/index.ts';
 
-/** Streams log objects; a byte range when resuming, except for gzip, which must be read from the start. */
+/**
+ * Streams log objects. Resuming a plain object is a byte Range; whether an object is compressed is
+ * told by its first two bytes (the gzip magic number), never by its name, and a compressed one is
+ * never entered in the middle (its resume offsets count decompressed bytes).
+ */
 export class S3ObjectReader implements ObjectReader {
   /** `s3`: one client, or the client for each bucket (buckets in other accounts: see readRoleClients). */
   constructor(private readonly s3: S3Client | ((bucket: string) => S3Client)) {}
 
   async open(ref: ObjectRef, fromByte: number) {
-    const ranged = fromByte > 0 && !/\.gz$/i.test(ref.key);
     const s3 = typeof this.s3 === 'function' ? this.s3(ref.bucket) : this.s3;
-    const res = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag ? `"${ref.etag.replace(/"/g, '')}"` : undefined, ...(ranged ? { Range: `bytes=${fromByte}-` } : {}) }));
+    const get = (range?: string) => s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag ? `"${ref.etag.replace(/"/g, '')}"` : undefined, ...(range ? { Range: range } : {}) }));
+    if (fromByte > 0) {
+      const head = await (await get('bytes=0-1')).Body!.transformToByteArray();
+      if (isGzip(head)) return { body: (async function* () {})(), ranged: false, compressed: true };
+    }
+    const res = await get(fromByte > 0 ? `bytes=${fromByte}-` : undefined);
     if (!res.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
-    return { body: res.Body as Readable, ranged };
+    return { body: res.Body as Readable, ranged: fromByte > 0, ...(fromByte > 0 ? { compressed: false } : {}) };
   }
 }
 
@@ -50,12 +59,12 @@ export function readRoleClients(base: S3Client, roles: ReadRole[], sts: () => ST
 export class S3QuarantineSink implements QuarantineSink {
   constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly prefix = 'quarantine/') {}
 
-  async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
+  async put(object: SourceObject, rejected: Rejected[], omitted?: Omitted): Promise<void> {
     if (!rejected.length) return;
     const key = `${this.prefix}${object.key.replace(/^[a-z0-9]+:\/\//, '')}.${object.etag}.jsonl`;
     await this.s3.send(new PutObjectCommand({
       Bucket: this.bucket, Key: key, ContentType: 'application/x-ndjson',
-      Body: quarantineLines(object, rejected),
+      Body: quarantineLines(object, rejected) + omittedLine(object, omitted),
     }));
   }
 }

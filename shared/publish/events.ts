@@ -14,8 +14,16 @@ export interface FlagDetail {
   reasons: string[];
   countries: string[];
   status: StoredFlag['status'];
+  /**
+   * Monotonic per flag (DESIGN §6): every stored change of evidence (rev) or review (version) raises
+   * it, so a consumer keeps the highest it saw and drops retried duplicates and late arrivals.
+   */
+  revision: number;
   link: string;
 }
+
+/** The flag's revision: evidence revisions plus review versions (each change increments one of them). */
+export const revisionOf = (f: Pick<StoredFlag, 'rev' | 'version'>) => f.rev + f.version;
 
 export interface BusEvent { source: typeof EVENT_SOURCE; detailType: DetailType; detail: FlagDetail; time: string }
 
@@ -27,6 +35,7 @@ function detailOf(f: StoredFlag, linkBase: string): FlagDetail {
     reasons: [...new Set(f.reasons.map((r) => r.code))].sort(),
     countries: [...new Set(f.reasons.flatMap((r) => (r.country ? [r.country] : [])))].sort(),
     status: f.status,
+    revision: revisionOf(f),
     link: `${linkBase.replace(/\/$/, '')}/flags/${f.id}`,
   };
 }

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { severityRank, type Flag } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
 import { resourceKey } from '#shared/classify/path-index.ts';
-import { mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
+import { foldContribution, mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
+import { Retry } from './retry.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
 import {
   allPages, ConflictError, STATUSES, type AuditEntry, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
@@ -24,6 +25,40 @@ const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedEx
 const FLAG_FIELDS = ['id', 'severity', 'dataset', 'classification', 'jurisdiction', 'day', 'actor', 'reasons', 'cleared', 'eventCount', 'bytes', 'firstSeen', 'lastSeen', 'events'] as const;
 const REVIEW_FIELDS = ['status', 'version', 'rev', 'assignee', 'disposition', 'reference', 'justification', 'createdAt', 'updatedAt'] as const;
 const evidenceOf = (f: Flag) => JSON.stringify(FLAG_FIELDS.map((k) => f[k] ?? null));
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Key parts longer than this many UTF-8 bytes are hashed: sort keys may not exceed 1,024 bytes, nor partition keys 2,048. */
+export const MAX_KEY_PART_BYTES = 400;
+/** A key part that fits: itself, or its SHA-256 when long (a CloudWatch group/stream name, a long URI). The item keeps the full text. */
+export const keyPart = (s: string) => (Buffer.byteLength(s) <= MAX_KEY_PART_BYTES ? s : `sha256:${sha256(s)}`);
+const srcSk = (object: string, etag: string) => `SRC#${keyPart(object)}#${keyPart(etag)}`;
+const evtSk = (eventId: string) => `EVT#${keyPart(eventId)}`;
+const objPk = (object: string) => `OBJ#${keyPart(object)}`;
+/** Names one object version's contribution in event markers and the flag's in-flight set. */
+const contributionId = (object: SourceObject) => sha256(`${object.key}\n${object.etag}`).slice(0, 32);
+
+function evidenceItem(object: SourceObject, { flag, eventIds }: FlagEvidence, state: 'pending' | 'applied', fresh: number): Item {
+  const ids = eventIds && eventIds.length <= MAX_CONTRIBUTION_IDS ? { eventIds } : {};
+  return {
+    pk: flagPk(flag.id), sk: srcSk(object.key, object.etag), type: 'evidence', flagId: flag.id, object: object.key, etag: object.etag, flag, ...ids,
+    digest: sha256(JSON.stringify([flag, ids.eventIds ?? null])), state, fresh, expiresAt: expiresAt(flag.lastSeen),
+  };
+}
+
+/** Flag ids per counts item: 2,000 ids of 16 hex characters are about 40 KB, far below the 400 KB item limit. */
+export const FLAG_IDS_PER_ITEM = 2_000;
+
+/** An object's counts item, and further pages of its flag ids when they are many (bounded items). */
+export function countsItems(counts: ObjectCounts, flagIds: string[], perItem = FLAG_IDS_PER_ITEM): Item[] {
+  const { flagIds: _f, ...rest } = counts;
+  const pk = objPk(counts.object);
+  const expires = expiresAt(counts.processedAt);
+  const pages = Math.max(1, Math.ceil(flagIds.length / perItem));
+  return [
+    { ...rest, pk, sk: `COUNTS#${keyPart(counts.etag)}`, type: 'counts', flagIds: flagIds.slice(0, perItem), flagPages: pages, expiresAt: expires },
+    ...Array.from({ length: pages - 1 }, (_, i) => ({ pk, sk: `FLAGIDS#${keyPart(counts.etag)}#${String(i + 1).padStart(6, '0')}`, type: 'flagids', flagIds: flagIds.slice((i + 1) * perItem, (i + 2) * perItem), expiresAt: expires })),
+  ];
+}
 
 function indexKeys(f: StoredFlag): Item {
   return {
@@ -52,91 +87,216 @@ function decodeCursor<T>(cursor: string | undefined): T | undefined {
 
 /**
  * The flag store on DynamoDB (in AWS) or dynalite (on a laptop): one table, no transactions.
- * Evidence is stored per flag per source object and the flag's totals are recomputed from it;
+ * Evidence is stored per flag per source object and folded into the flag's totals (O(1) per object);
  * decisions are written ahead to the audit trail under a key derived from the version, so that
  * of two reviewers acting at once exactly one wins.
  */
 export class DynamoFlagStore implements FlagStore {
   private readonly db: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly table: string, private readonly clock: () => string = () => new Date().toISOString()) {
+  constructor(client: DynamoDBClient, private readonly table: string, private readonly clock: () => string = () => new Date().toISOString(), readonly retry: Retry = new Retry()) {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async saveObject(object: SourceObject, entries: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]> {
-    const changes: FlagChange[] = [];
-    const touched = new Set<string>();
-    for (const { flag, eventIds } of entries) {
-      const ids = eventIds && eventIds.length <= MAX_CONTRIBUTION_IDS ? { eventIds } : {};
-      await this.db.send(new PutCommand({
-        TableName: this.table,
-        Item: { pk: flagPk(flag.id), sk: `SRC#${object.key}#${object.etag}`, type: 'evidence', flagId: flag.id, object: object.key, etag: object.etag, flag, ...ids, expiresAt: expiresAt(flag.lastSeen) },
-      }));
-      touched.add(flag.id);
-    }
-    // An object rewritten with new content (a local log file that grew) replaces its old evidence.
-    for (const old of await this.objectCounts(object.key)) {
-      if (old.etag === object.etag) continue;
+  /** `known`: the object's counts as just read by the caller (saves reading them again). */
+  async saveObject(object: SourceObject, entries: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>, known?: ObjectCounts[]): Promise<FlagChange[]> {
+    known ??= await this.objectCounts(object.key);
+    // The counts item is written last: when it is there, every contribution is in (a redelivery costs one read).
+    if (known.some((c) => c.etag === object.etag)) return [];
+    // An object rewritten with new content (a local log file that grew) replaces its old evidence:
+    // the flags it touched are recomputed from their evidence (rare; S3 log objects never change).
+    const replaced = new Set<string>();
+    for (const old of known) {
       for (const id of old.flagIds ?? []) {
-        await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: `SRC#${object.key}#${old.etag}` } }));
-        touched.add(id);
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: srcSk(old.object, old.etag) } }));
+        replaced.add(id);
       }
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `OBJ#${object.key}`, sk: `COUNTS#${old.etag}` } }));
+      for (const item of countsItems(old, old.flagIds ?? [])) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }));
     }
-    for (const id of [...touched].sort()) {
+    const changes: FlagChange[] = [];
+    for (const entry of entries) {
+      if (replaced.has(entry.flag.id)) {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: evidenceItem(object, entry, 'applied', entry.flag.eventCount) }));
+        continue;
+      }
+      const change = await this.contribute(object, entry);
+      if (change) changes.push(change);
+    }
+    for (const id of [...replaced].sort()) {
       const change = await this.recompute(id);
       if (change) changes.push(change);
     }
-    await this.db.send(new PutCommand({
-      TableName: this.table,
-      Item: { pk: `OBJ#${object.key}`, sk: `COUNTS#${object.etag}`, type: 'counts', object: object.key, etag: object.etag, ...counts, flagIds: entries.map((e) => e.flag.id), expiresAt: expiresAt(counts.processedAt) },
-    }));
+    const { next, ...rest } = counts;
+    for (const item of countsItems({ object: object.key, etag: object.etag, ...rest, ...(next ? { next } : {}) }, entries.map((e) => e.flag.id))) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    }
     return changes;
   }
 
-  /** Recomputes a flag from its contributions; retries when someone else wrote in between. */
+  /**
+   * Folds one object's contribution into its flag with O(1) reads and writes, whatever the flag's
+   * size: (1) claim its events (a marker per event id, first object wins: distinct counts without
+   * reading other evidence); (2) write the evidence item, pending; (3) fold it into the flag with an
+   * optimistic write that also records the contribution as in flight; (4) mark the evidence applied;
+   * (5) forget the in-flight note. A crash anywhere is repaired by running the object again: each
+   * step either finds its work done or redoes it with the same result.
+   */
+  private async contribute(object: SourceObject, entry: FlagEvidence): Promise<FlagChange | undefined> {
+    const { flag } = entry;
+    const cid = contributionId(object);
+    const key = { pk: flagPk(flag.id), sk: srcSk(object.key, object.etag) };
+    const fresh = evidenceItem(object, entry, 'pending', 0);
+    // Claiming again is harmless (a marker of this contribution stays its own), so no read comes first.
+    const ids = fresh.eventIds as string[] | undefined;
+    const count = ids ? await this.claimEvents(flag.id, ids, cid) : flag.eventCount;
+    let existing: Item;
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...fresh, fresh: count }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      existing = { ...fresh, fresh: count };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      existing = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item!; // a re-run of this object
+    }
+    if (existing.digest !== fresh.digest) {
+      // The same object and etag with other content (a chunk re-read to another end): replace and recompute.
+      await this.db.send(new PutCommand({ TableName: this.table, Item: evidenceItem(object, entry, 'applied', flag.eventCount) }));
+      return this.recompute(flag.id);
+    }
+    if (existing.state === 'applied') return undefined;
+    const contribution: Contribution = { flagId: flag.id, object: object.key, etag: object.etag, flag };
+    const { change, noted } = await this.retry.run(`flag ${flag.id}`, () => this.fold(contribution, cid, existing.fresh as number));
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'SET #s = :applied', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':applied': 'applied' } }));
+    if (noted) {
+      await this.retry.run(`flag ${flag.id}`, async () => {
+        await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: flagPk(flag.id), sk: 'FLAG' }, UpdateExpression: 'DELETE inflight :c SET bookkeeping = :t', ExpressionAttributeValues: { ':c': new Set([cid]), ':t': true } }));
+        return true;
+      });
+    }
+    return change;
+  }
+
+  /** One optimistic attempt to fold a contribution into its flag; undefined when someone wrote in between. */
+  private async fold(contribution: Contribution, cid: string, freshEvents: number): Promise<{ change?: FlagChange; noted: boolean } | undefined> {
+    const id = contribution.flagId;
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: 'FLAG' }, ConsistentRead: true }));
+    const inflight = (Item?.inflight as Set<string> | undefined) ?? new Set<string>();
+    if (inflight.has(cid)) return { noted: true }; // folded before a crash: only the bookkeeping is left
+    const now = this.clock();
+    if (!Item) {
+      const created: StoredFlag = { ...contribution.flag, eventCount: freshEvents, status: 'open', version: 0, rev: 1, createdAt: now, updatedAt: now };
+      try {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: { ...toItem(created), inflight: new Set([cid]) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        return { change: { after: created }, noted: true };
+      } catch (e) {
+        if (isConditionFailure(e)) return undefined;
+        throw e;
+      }
+    }
+    const current = flagFromItem(Item);
+    const merged = foldContribution(current, contribution, freshEvents);
+    if (evidenceOf(current) === evidenceOf(merged)) return { noted: false }; // adds nothing: nothing to write
+    const next: StoredFlag = { ...current, ...merged, rev: current.rev + 1, updatedAt: now };
+    if (!merged.cleared) delete next.cleared;
+    try {
+      await this.db.send(new PutCommand({
+        TableName: this.table, Item: { ...toItem(next), inflight: new Set([...inflight, cid]) },
+        ConditionExpression: 'rev = :rev AND version = :version', ExpressionAttributeValues: { ':rev': current.rev, ':version': current.version },
+      }));
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+    return { change: await this.reopenIfDecided(id, current, next, merged), noted: true };
+  }
+
+  /** New evidence after a decision reopens the flag (same id: actor × dataset × day), on the record. */
+  private async reopenIfDecided(id: string, current: StoredFlag, next: StoredFlag, merged: Flag): Promise<FlagChange> {
+    const newEvidence = merged.eventCount > current.eventCount || merged.reasons.length > current.reasons.length;
+    if ((current.status === 'closed' || current.status === 'escalated') && newEvidence) {
+      const change = prepareDecision(next, { action: 'reopen', version: next.version, justification: `new evidence after the decision: ${merged.eventCount - current.eventCount} more event(s)` }, SYSTEM_REVIEWER, this.clock());
+      try {
+        return { before: current, after: (await this.applyDecision(id, next.version, change)).after };
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    }
+    return { before: current, after: next };
+  }
+
+  /**
+   * Claims each event id for this contribution (a marker item per flag and event, first writer
+   * wins; the same contribution may claim again): returns how many are its own, i.e. new to the flag.
+   */
+  private async claimEvents(flagId: string, eventIds: string[], cid: string): Promise<number> {
+    let mine = 0;
+    const queue = [...eventIds];
+    const worker = async () => {
+      for (let eventId = queue.pop(); eventId !== undefined; eventId = queue.pop()) {
+        const claimed = await this.retry.run(`event ${eventId}`, async () => {
+          try {
+            await this.db.send(new PutCommand({
+              TableName: this.table, Item: { pk: flagPk(flagId), sk: evtSk(eventId), type: 'event', owner: cid, expiresAt: expiresAt(this.clock()) },
+              ConditionExpression: 'attribute_not_exists(pk) OR #o = :o', ExpressionAttributeNames: { '#o': 'owner' }, ExpressionAttributeValues: { ':o': cid },
+            }));
+            return 1;
+          } catch (e) {
+            if (isConditionFailure(e)) return 0;
+            throw e;
+          }
+        });
+        mine += claimed;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, eventIds.length) }, worker));
+    return mine;
+  }
+
+  /**
+   * Recomputes a flag from all of its contributions (the rare path: evidence withdrawn or replaced),
+   * and gives each event marker to the first contribution that has the event.
+   */
   private async recompute(id: string): Promise<FlagChange | undefined> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const contributions = await this.evidence(id);
-      const current = await this.getFlag(id);
-      if (!contributions.length) return undefined; // evidence withdrawn: the flag and its record stay
-      const merged = mergeContributions(contributions);
+    const contributions = await this.evidence(id);
+    const owners = new Map<string, string>();
+    for (const c of [...contributions].sort((a, b) => `${a.object}#${a.etag}`.localeCompare(`${b.object}#${b.etag}`))) {
+      for (const e of c.eventIds ?? []) if (!owners.has(e)) owners.set(e, contributionId({ key: c.object, etag: c.etag }));
+    }
+    const markers = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': flagPk(id), ':e': 'EVT#' }, ConsistentRead: true });
+    const had = new Map(markers.map((m) => [m.sk as string, m.owner as string]));
+    for (const [sk] of had) if (![...owners.keys()].some((e) => evtSk(e) === sk)) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: flagPk(id), sk } }));
+    for (const [e, owner] of owners) {
+      if (had.get(evtSk(e)) !== owner) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: flagPk(id), sk: evtSk(e), type: 'event', owner, expiresAt: expiresAt(this.clock()) } }));
+    }
+    if (!contributions.length) return undefined; // evidence withdrawn: the flag and its record stay
+    const merged = mergeContributions(contributions);
+    return this.retry.run(`flag ${id}`, async () => {
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: 'FLAG' }, ConsistentRead: true }));
       const now = this.clock();
-      if (!current) {
+      if (!Item) {
         const created: StoredFlag = { ...merged, status: 'open', version: 0, rev: 1, createdAt: now, updatedAt: now };
         try {
           await this.db.send(new PutCommand({ TableName: this.table, Item: toItem(created), ConditionExpression: 'attribute_not_exists(pk)' }));
-          return { after: created };
+          return { after: created } as FlagChange | null;
         } catch (e) {
-          if (isConditionFailure(e)) continue;
+          if (isConditionFailure(e)) return undefined;
           throw e;
         }
       }
-      if (evidenceOf(current) === evidenceOf(merged)) return undefined;
+      const current = flagFromItem(Item);
+      if (evidenceOf(current) === evidenceOf(merged)) return null;
       const next: StoredFlag = { ...current, ...merged, rev: current.rev + 1, updatedAt: now };
       if (!merged.cleared) delete next.cleared;
       try {
         await this.db.send(new PutCommand({
-          TableName: this.table, Item: toItem(next),
+          TableName: this.table, Item: { ...toItem(next), ...(Item.inflight ? { inflight: Item.inflight } : {}) },
           ConditionExpression: 'rev = :rev AND version = :version', ExpressionAttributeValues: { ':rev': current.rev, ':version': current.version },
         }));
       } catch (e) {
-        if (isConditionFailure(e)) continue;
+        if (isConditionFailure(e)) return undefined;
         throw e;
       }
-      const newEvidence = merged.eventCount > current.eventCount || merged.reasons.length > current.reasons.length;
-      if ((current.status === 'closed' || current.status === 'escalated') && newEvidence) {
-        // New evidence after a decision reopens the flag (same id: actor × dataset × day), on the record.
-        const change = prepareDecision(next, { action: 'reopen', version: next.version, justification: `new evidence after the decision: ${merged.eventCount - current.eventCount} more event(s)` }, SYSTEM_REVIEWER, now);
-        try {
-          return { before: current, after: (await this.applyDecision(id, next.version, change)).after };
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-        }
-      }
-      return { before: current, after: next };
-    }
-    throw new Error(`flag ${id}: too many concurrent writers, giving up after 8 attempts`);
+      return this.reopenIfDecided(id, current, next, merged);
+    }).then((c) => c ?? undefined);
   }
 
   async getFlag(id: string): Promise<StoredFlag | undefined> {
@@ -206,7 +366,8 @@ export class DynamoFlagStore implements FlagStore {
     try {
       await this.db.send(new UpdateCommand({
         TableName: this.table, Key: { pk: flagPk(current.id), sk: 'FLAG' },
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.map((k) => `#${k}`).join(', ')}` : ''}`,
+        // A decision is announced: it clears the in-flight bookkeeping mark the publisher's filter drops.
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE ${[...removes.map((k) => `#${k}`), 'bookkeeping'].join(', ')}`,
         ConditionExpression: '#v = :expected', ExpressionAttributeNames: names, ExpressionAttributeValues: values,
       }));
     } catch (e) {
@@ -293,8 +454,12 @@ export class DynamoFlagStore implements FlagStore {
   }
 
   async objectCounts(object: string): Promise<ObjectCounts[]> {
-    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)', ExpressionAttributeValues: { ':pk': `OBJ#${object}`, ':c': 'COUNTS#' } });
-    return items.map(({ pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest }) => rest as unknown as ObjectCounts);
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)', ExpressionAttributeValues: { ':pk': objPk(object), ':c': 'COUNTS#' }, ConsistentRead: true });
+    return Promise.all(items.filter((i) => i.object === object).map(async ({ pk: _p, sk: _s, type: _t, expiresAt: _e, flagPages, ...rest }) => {
+      if (Number(flagPages ?? 1) <= 1) return rest as unknown as ObjectCounts;
+      const pages = await this.queryAll({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: { ':pk': objPk(object), ':f': `FLAGIDS#${keyPart(String(rest.etag))}#` }, ConsistentRead: true });
+      return { ...rest, flagIds: [...(rest.flagIds as string[]), ...pages.flatMap((p) => p.flagIds as string[])] } as unknown as ObjectCounts;
+    }));
   }
 
   async allObjectCounts(): Promise<ObjectCounts[]> {
@@ -302,14 +467,14 @@ export class DynamoFlagStore implements FlagStore {
     let start: Item | undefined;
     do {
       const res = await this.db.send(new ScanCommand({ TableName: this.table, FilterExpression: '#t = :counts', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':counts': 'counts' }, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      for (const { pk: _p, sk: _s, type: _t, expiresAt: _e, ...rest } of res.Items ?? []) out.push(rest as unknown as ObjectCounts);
+      for (const { pk: _p, sk: _s, type: _t, expiresAt: _e, flagPages: _n, ...rest } of res.Items ?? []) out.push(rest as unknown as ObjectCounts);
       start = res.LastEvaluatedKey;
     } while (start);
     return out.sort((a, b) => a.object.localeCompare(b.object));
   }
 
   async getLabels(uri: string): Promise<{ tags: Record<string, string>; labels: string[] } | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `LABEL#${resourceKey(uri)}`, sk: 'LABELS' } }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `LABEL#${keyPart(resourceKey(uri))}`, sk: 'LABELS' } }));
     return Item ? { tags: (Item.tags as Record<string, string>) ?? {}, labels: (Item.labels as string[]) ?? [] } : undefined;
   }
 
@@ -322,16 +487,16 @@ export class DynamoFlagStore implements FlagStore {
         ? { tags: { ...now.tags, ...given.tags }, labels: [...new Set([...now.labels, ...given.labels])] }
         : { tags: Object.fromEntries(Object.entries(now.tags).filter(([k]) => !(k in given.tags))), labels: now.labels.filter((l) => !given.labels.includes(l)) };
     }
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `LABEL#${resourceKey(uri)}`, sk: 'LABELS', type: 'labels', uri, ...next, updatedAt: at } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `LABEL#${keyPart(resourceKey(uri))}`, sk: 'LABELS', type: 'labels', uri, ...next, updatedAt: at } }));
   }
 
   async getCheckpoint(object: SourceObject): Promise<Checkpoint | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `OBJ#${object.key}`, sk: `CHECKPOINT#${object.etag}` }, ConsistentRead: true }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: objPk(object.key), sk: `CHECKPOINT#${keyPart(object.etag)}` }, ConsistentRead: true }));
     return Item ? { byteOffset: Item.byteOffset as number, line: Item.line as number, updatedAt: Item.updatedAt as string } : undefined;
   }
 
   async putCheckpoint(object: SourceObject, checkpoint: Checkpoint): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `OBJ#${object.key}`, sk: `CHECKPOINT#${object.etag}`, type: 'checkpoint', ...checkpoint, expiresAt: expiresAt(checkpoint.updatedAt) } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: objPk(object.key), sk: `CHECKPOINT#${keyPart(object.etag)}`, type: 'checkpoint', ...checkpoint, expiresAt: expiresAt(checkpoint.updatedAt) } }));
   }
 
   /** Every flag item (for listing a small local store and for tests). */

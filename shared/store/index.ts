@@ -1,4 +1,5 @@
 export { DynamoFlagStore, flagFromItem } from './dynamo.ts';
 export { TABLE, STATUS_SHARDS, createTableInput } from './table.ts';
-export { mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
+export { foldContribution, mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
+export { Retry, DEFAULT_RETRY, isThrottling, type RetryPolicy, type RetryStats } from './retry.ts';
 export * from './types.ts';

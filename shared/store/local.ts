@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quarantineLines, type Rejected } from '#shared/pipeline/index.ts';
 import type { QuarantineSink, SourceObject } from './types.ts';
+import { omittedLine, type Omitted } from '#shared/ingest/rejected.ts';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -58,9 +59,9 @@ export async function startLocalStore(dir?: string, table = LOCAL_TABLE): Promis
 export class FileQuarantineSink implements QuarantineSink {
   constructor(private readonly dir: string) {}
 
-  async put(object: SourceObject, rejected: Rejected[]): Promise<void> {
+  async put(object: SourceObject, rejected: Rejected[], omitted?: Omitted): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `${createHash('sha256').update(object.key).digest('hex').slice(0, 16)}.jsonl`);
-    await writeFile(file, quarantineLines(object, rejected));
+    await writeFile(file, quarantineLines(object, rejected) + omittedLine(object, omitted));
   }
 }

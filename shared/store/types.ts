@@ -69,6 +69,8 @@ export interface ObjectCounts {
   tagLookupsDenied?: number;
   tagLookupsSkipped?: number;
   processedAt: string;
+  /** A chunk of a large object: where the next chunk starts (so that a re-run stops at the same place). */
+  next?: { bytes: number; line: number };
 }
 
 export interface FlagChange { before?: StoredFlag; after: StoredFlag }
@@ -99,12 +101,15 @@ export async function allPages<T>(page: (cursor: string | undefined) => Promise<
 }
 
 /** Where rejected records are kept: a local file, or an S3 prefix. */
-export interface QuarantineSink { put(object: SourceObject, rejected: Rejected[]): Promise<void> }
+export interface QuarantineSink {
+  /** `omitted`: the records beyond those kept in full (counts by reason and samples), as a closing line. */
+  put(object: SourceObject, rejected: Rejected[], omitted?: { kept: number; omitted: number; byReason: Record<string, number>; samples: Rejected[] }): Promise<void>;
+}
 
 /** The flag store port: one implementation (DynamoDB), locally on dynalite. */
 export interface FlagStore {
   /** Saves one object's flags and counts; re-saving the same object and etag changes nothing. */
-  saveObject(object: SourceObject, flags: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>): Promise<FlagChange[]>;
+  saveObject(object: SourceObject, flags: FlagEvidence[], counts: Omit<ObjectCounts, 'object' | 'etag'>, known?: ObjectCounts[]): Promise<FlagChange[]>;
   getFlag(id: string): Promise<StoredFlag | undefined>;
   queryFlags(query: FlagQuery): Promise<Page<StoredFlag>>;
   evidence(id: string): Promise<Contribution[]>;

@@ -20,7 +20,7 @@ beforeAll(() => {
   const other = buildApp(new App({ context: noBundling }), parseStackSettings(SOURCES_YAML));
   other.app.synth();
   withSources = Template.fromStack(other.stack);
-}, 240_000);
+}, 400_000);
 
 describe('cdk-nag', () => {
   it('passes AwsSolutions with every acknowledgement carrying a reason (synth above would have thrown)', () => {
@@ -135,5 +135,30 @@ describe('notifications, review, observability', () => {
     expect(alarms.filter((a) => a.Properties.MetricName === 'IteratorAge')).toHaveLength(1);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^NotificationsTopic/) }]);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('at scale (issue 15)', () => {
+  it('the publisher is invoked for flag changes only: a stream filter on the item type that skips in-flight bookkeeping', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlagStore'), 'StreamArn'] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { type: { S: ['flag'] }, bookkeeping: [{ exists: false }] } } }) }] },
+    });
+  });
+  it('the bus is archived for a year, and the SNS target retries for a day, then keeps events in a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['ittmon'] }, RetentionDays: 365 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^NotificationsTopic') }, RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsDeadLetters'), 'Arn'] } } })],
+    });
+  });
+  it('hands big compressed objects to a state machine that runs the same core as a Fargate task, retried, then kept in the ingest DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LARGE_OBJECT_STATE_MACHINE: { Ref: Match.stringLikeRegexp('^LargeObjectsStateMachine') }, ITTMON_LAMBDA_MAX_COMPRESSED_BYTES: String(2 ** 31) }) } });
+    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:StartExecution', Resource: { Ref: Match.stringLikeRegexp('^LargeObjectsStateMachine') } })]) } });
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.stringify(machine!.Properties.DefinitionString);
+    for (const part of [/ecs:runTask\.sync/, /ITTMON_OBJECT/, /States\.JsonToString\(\$\.ref\)/, /States\.ALL/, /MaxAttempts\\+":2/, /JitterStrategy\\+":\\+"FULL/]) expect(definition).toMatch(part);
+    expect(definition).toMatch(/sqs:sendMessage/);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['FARGATE'], RuntimePlatform: { CpuArchitecture: 'ARM64' }, TaskRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionFunctionServiceRole'), 'Arn'] } });
+    template.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } }), Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })]) } });
   });
 });

@@ -1,5 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { build } from 'esbuild';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { HeadObjectCommand, ListObjectsV2Command, GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
@@ -34,6 +38,7 @@ let handlers: {
   ingestStream: (e: CloudWatchLogsEvent) => Promise<void>;
   publish: (e: DynamoDBStreamEvent, c: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
   review: (e: unknown, c: Context) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
+  runTask: typeof import('../../functions/ingest-large/task.ts').runTask;
 };
 
 const context = (remainingMs = 900_000): Context => ({ getRemainingTimeInMillis: () => remainingMs, functionName: 'test', awsRequestId: randomUUID() } as unknown as Context);
@@ -65,6 +70,7 @@ beforeAll(async () => {
     if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
     if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') };
     if (target === 'secretsmanager.GetSecretValue') return { SecretString: 'review-secret', Name: 'x', ARN: 'arn' };
+    if (target === 'AWSStepFunctions.StartExecution') return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:ittmon-large:${String(body.name)}`, startDate: 1 };
     return {};
   });
   idp = await startTestProvider({
@@ -75,7 +81,8 @@ beforeAll(async () => {
     COGNITO_ISSUER: idp.issuer, COGNITO_CLIENT_ID: 'review-client', COGNITO_DOMAIN_URL: idp.issuer, REVIEW_SCOPE_PREFIX: 'ittmon',
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
     AWS_ENDPOINT_URL_S3: iam.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint,
+    LARGE_OBJECT_STATE_MACHINE: 'arn:aws:states:us-east-1:111122223333:stateMachine:ittmon-large', ITTMON_LAMBDA_MAX_COMPRESSED_BYTES: '100000',
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
     TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
     REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
@@ -89,6 +96,7 @@ beforeAll(async () => {
     ingestStream: (await import('../../functions/ingest-stream/handler.ts')).handler as never,
     publish: (await import('../../functions/publish/handler.ts')).handler as never,
     review: (await import('../../functions/review-api/handler.ts')).handler as never,
+    runTask: (await import('../../functions/ingest-large/task.ts')).runTask,
   };
 }, 60_000);
 
@@ -209,6 +217,112 @@ describe('ingest-object (SQS of S3 notifications)', () => {
   });
 });
 
+/** The example S3 access log moved to another day, with request ids of its own (so its flags are its own). */
+const shiftedLog = (day: string, tag: string) => readFileSync(join(repoRoot, 'examples/logs/s3-access/nfu-aero-research-2026-10-14-00-00-00-5E1A7C9B3D2F4A6E.log'), 'utf8').replace(/14\/Oct\/2026/g, `${day}/Oct/2026`).replace(/EXAMPLE/g, tag);
+const cliFlags = async (text: string) => (await ittmon(['scan', '-', '--config', 'examples/ittmon.yaml', '--json'], { stdin: text })).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Flag).map(summary).sort();
+const storedOn = async (day: string) => (await store.allFlags()).filter((f) => f.day === day).map(summary).sort();
+const callsSince = (n: number, target: string) => aws.calls.slice(n).filter((c) => c.target === target).map((c) => c.body);
+
+describe('ingest-object at scale: compression, large objects, quarantine, deadlines', () => {
+  it('a gzip object without a .gz suffix is never Range-resumed: when it does not fit, it goes whole to the large-object task, which stores the CLI\'s flags', async () => {
+    const text = shiftedLog('24', 'GZNOEXT');
+    await s3.put('nfu-logs', 'AWSLogs/gz-noext/access', gzipSync(text));
+    const sent = aws.calls.length;
+    let remaining = 3;
+    const tight = { ...context(), getRemainingTimeInMillis: () => (remaining-- > 0 ? 900_000 : 1) } as Context;
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-noext/access']), tight)).batchItemFailures).toEqual([]);
+    expect(callsSince(sent, 'AmazonSQS.SendMessage')).toEqual([]); // no continuation with a decompressed offset
+    const [started] = callsSince(sent, 'AWSStepFunctions.StartExecution');
+    expect(started).toMatchObject({ stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:ittmon-large', name: expect.stringMatching(/^obj-[0-9a-f]{64}$/) });
+    const input = JSON.parse(String(started!.input)) as { ref: import('#shared/ingest/index.ts').ObjectRef; why: string };
+    expect(input.why).toMatch(/did not fit/);
+    expect(await storedOn('2026-10-24')).toEqual([]); // nothing half-stored
+    const result = await handlers.runTask(input.ref);
+    expect(result.records).toBe(14);
+    expect(await storedOn('2026-10-24')).toEqual(await cliFlags(text));
+    // The notification redelivered after the task: nothing is read or stored again.
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-noext/access']), tight)).batchItemFailures).toEqual([]);
+  });
+
+  it('a continuation for a compressed object (sent before this fix) is handed off, not sent as a byte Range', async () => {
+    await s3.put('nfu-logs', 'AWSLogs/gz-old/access.log.gz', gzipSync(shiftedLog('25', 'GZOLD')));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'nfu-logs', Key: 'AWSLogs/gz-old/access.log.gz' }));
+    const sent = aws.calls.length;
+    const body = JSON.stringify({ continuation: { ref: { bucket: 'nfu-logs', key: 'AWSLogs/gz-old/access.log.gz', etag: head.ETag!.replace(/"/g, '') }, resume: { bytes: 2000, line: 5 } } });
+    expect((await handlers.ingestObject({ Records: [sqsRecord(body)] }, context())).batchItemFailures).toEqual([]);
+    expect(JSON.parse(String(callsSince(sent, 'AWSStepFunctions.StartExecution')[0]!.input)).why).toMatch(/cannot be resumed/);
+  });
+
+  it('a .gz object over the size limit for one invocation is handed off unread; one under it is read in one go', async () => {
+    const lines = shiftedLog('26', 'GZBIG').trim().split('\n');
+    const big = Array.from({ length: 8000 }, (_, i) => lines[i % lines.length]!.replace(/GZBIG/, randomUUID().replace(/-/g, ''))).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/gz-big/access.log.gz', gzipSync(big));
+    const small = shiftedLog('27', 'GZSMALL');
+    await s3.put('nfu-logs', 'AWSLogs/gz-small/access.log.gz', gzipSync(small));
+    const sent = aws.calls.length;
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/gz-big/access.log.gz', 'AWSLogs/gz-small/access.log.gz']), context())).batchItemFailures).toEqual([]);
+    const handed = callsSince(sent, 'AWSStepFunctions.StartExecution').map((b) => JSON.parse(String(b.input)) as { ref: { key: string }; why: string });
+    expect(handed.map((h) => h.ref.key)).toEqual(['AWSLogs/gz-big/access.log.gz']);
+    expect(handed[0]!.why).toMatch(/over the 100000-byte limit/);
+    expect(await storedOn('2026-10-26')).toEqual([]);
+    expect(callsSince(sent, 'AmazonSQS.SendMessage')).toEqual([]);
+    expect(await storedOn('2026-10-27')).toEqual(await cliFlags(small));
+  });
+
+  it('the large-object task runs as its container runs it (node main.mjs, the object in ITTMON_OBJECT) and stores the CLI\'s flags', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ingest-large-'));
+    await build({ entryPoints: [join(repoRoot, 'functions/ingest-large/main.ts')], bundle: true, platform: 'node', target: 'node22', format: 'esm', outfile: join(out, 'main.mjs'), logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    const text = shiftedLog('30', 'TASKBUNDLE');
+    await s3.put('nfu-logs', 'AWSLogs/task/access', gzipSync(text));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'nfu-logs', Key: 'AWSLogs/task/access' }));
+    const env = { ...process.env, ITTMON_GEO_DB: createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb') };
+    const run = (object: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(out, 'main.mjs')], { env: { ...env, ITTMON_OBJECT: object }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect((await run(JSON.stringify({ bucket: 'nfu-logs', key: 'AWSLogs/task/access', etag: head.ETag!.replace(/"/g, '') }))).code).toBe(0);
+    expect(await storedOn('2026-10-30')).toEqual(await cliFlags(text));
+    const bad = await run('{"bucket":"nfu-logs"}');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/ITTMON_OBJECT must be the object as JSON/);
+  });
+
+  it('keeps rejected records with bounded memory: the first 1,000 in full, then counts by reason and samples', async () => {
+    const junk = Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/junk/unknown.txt', junk);
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/junk/unknown.txt']), context())).batchItemFailures).toEqual([]);
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'ittmon-quarantine', Prefix: 'quarantine/nfu-logs/AWSLogs/junk/' }));
+    const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1_001);
+    expect(lines[999]).toMatchObject({ line: 1_000, reason: expect.stringMatching(/not a recognised log format/) });
+    expect(lines[1_000]).toMatchObject({ omitted: 2_000, byReason: { [lines[0].reason]: 2_000 }, samples: [expect.objectContaining({ line: 1_001 }), expect.anything(), expect.anything()] });
+    const [counts] = await store.objectCounts('s3://nfu-logs/AWSLogs/junk/unknown.txt');
+    expect(counts).toMatchObject({ records: 3_000, rejected: 3_000 });
+  });
+
+  it('gives each message of a batch its own deadline: a slow first object does not starve the next, and each keeps its reserve for saving', async () => {
+    const lines = shiftedLog('28', 'SLOW').trim().split('\n');
+    const slow = Array.from({ length: 300 }, (_, i) => lines[i % lines.length]!.replace(/SLOW/, `SLOW${i}`)).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/deadline/slow.log', slow);
+    await s3.put('nfu-logs', 'AWSLogs/deadline/quick.log', shiftedLog('29', 'QUICK'));
+    // Simulated time: each look at the clock costs a second of a 200-second invocation; 60 s reserved per message.
+    let remaining = 200_000;
+    const ticking = { ...context(), getRemainingTimeInMillis: () => (remaining -= 1_000) } as Context;
+    const sent = aws.calls.length;
+    const event = await notification('nfu-logs', ['AWSLogs/deadline/slow.log', 'AWSLogs/deadline/quick.log']);
+    expect((await handlers.ingestObject(event, ticking)).batchItemFailures).toEqual([]);
+    const continuations = callsSince(sent, 'AmazonSQS.SendMessage').map((b) => JSON.parse(String(b.MessageBody)).continuation as { ref: { key: string }; resume?: { line: number } });
+    // The slow object stopped within its half of the time left after the reserve (about 70 lines), not at the shared margin (140).
+    expect(continuations.map((c) => c.ref.key)).toEqual(['AWSLogs/deadline/slow.log']);
+    expect(continuations[0]!.resume!.line).toBeLessThan(75);
+    expect(await storedOn('2026-10-29')).toEqual(await cliFlags(shiftedLog('29', 'QUICK')));
+    expect(remaining).toBeGreaterThan(0);
+  });
+});
+
 describe('ingest-stream (CloudWatch Logs subscription)', () => {
   it('stores flags from CloudTrail events sent through CloudWatch Logs; a control message is a no-op', async () => {
     const trail = JSON.parse(readFileSync(join(repoRoot, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'), 'utf8')).Records as { eventTime: string }[];
@@ -265,6 +379,25 @@ describe('publish (DynamoDB stream → EventBridge)', () => {
       spy.mockRestore();
       if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED; else process.env.POWERTOOLS_METRICS_DISABLED = before;
     }
+  });
+});
+
+describe('publish at scale', () => {
+  it('each event carries the flag\'s revision, higher for every later change; in-flight bookkeeping writes announce nothing', async () => {
+    const [flag] = await store.allFlags();
+    const item = (f: object, extra: object = {}) => marshall({ pk: `FLAG#${(f as Flag).id}`, sk: 'FLAG', type: 'flag', ...f, ...extra }, { removeUndefinedValues: true }) as never;
+    const record = (newImage: unknown, oldImage: unknown, seq: string) => ({ eventID: seq, eventName: oldImage ? 'MODIFY' : 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: seq, NewImage: newImage, ...(oldImage ? { OldImage: oldImage } : {}) } });
+    const raised = { ...flag!, rev: 1, version: 0 };
+    const updated = { ...raised, rev: 2, severity: 'critical' as const, reasons: [...raised.reasons, { code: 'EMBARGOED_DESTINATION', country: 'IR', severity: 'critical' as const, explanation: 'x' }] };
+    const decided = { ...updated, version: 1, status: 'in_review' as const };
+    const sent = aws.calls.length;
+    const res = await handlers.publish({ Records: [
+      record(item(raised), undefined, '11'), record(item(updated), item(raised), '12'),
+      record(item(updated, { bookkeeping: true }), item(updated), '13'), record(item(decided), item(updated, { bookkeeping: true }), '14'),
+    ] } as never, context());
+    expect(res.batchItemFailures).toEqual([]);
+    const puts = callsSince(sent, 'AWSEvents.PutEvents').flatMap((c) => c.Entries as { DetailType: string; Detail: string }[]);
+    expect(puts.map((p) => [p.DetailType, JSON.parse(p.Detail).revision])).toEqual([['Export Review Flag Raised', 1], ['Export Review Flag Updated', 2], ['Export Review Flag Decided', 3]]);
   });
 });
 

@@ -18,7 +18,7 @@ describe('bus events', () => {
     const [e] = busEventsFor({ after: stored() }, 'https://review.example.edu/');
     expect(e).toEqual({
       source: 'ittmon', detailType: 'Export Review Flag Raised', time: '2026-10-14T10:00:00.000Z',
-      detail: { flagId: 'abcd1234abcd1234', severity: 'high', dataset: 'hgv-cfd', classification: 'USML IV(i)', day: '2026-10-14', reasons: ['DEEMED_EXPORT'], countries: ['CN'], status: 'open', link: 'https://review.example.edu/flags/abcd1234abcd1234' },
+      detail: { flagId: 'abcd1234abcd1234', severity: 'high', dataset: 'hgv-cfd', classification: 'USML IV(i)', day: '2026-10-14', reasons: ['DEEMED_EXPORT'], countries: ['CN'], status: 'open', revision: 1, link: 'https://review.example.edu/flags/abcd1234abcd1234' },
     });
     expect(JSON.stringify(e)).not.toMatch(/Li Wei|lwei|p-002|citizen/);
   });

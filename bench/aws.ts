@@ -1,0 +1,316 @@
+/**
+ * `npm run bench -- --aws`: the AWS path at scale, against DynamoDB Local (DYNAMODB_LOCAL_ENDPOINT;
+ * dynalite otherwise) and a loopback S3 (s3rver). Capacity units are DynamoDB's own figures
+ * (ReturnConsumedCapacity: TOTAL). Writes bench/results-aws.json.
+ * Sizes: BENCH_HOT_OBJECTS (10,000), BENCH_BURST_OBJECTS (10,000), BENCH_LARGE_MB (1,024; 0 skips).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createGzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { build } from 'esbuild';
+import { loadPolicy } from '#shared/config/index.ts';
+import { loadGeoDatabase } from '#shared/geo/index.ts';
+import { Scan } from '#shared/pipeline/index.ts';
+import type { Flag } from '#shared/model/index.ts';
+import { flagId } from '#shared/flags/index.ts';
+import { DynamoFlagStore } from '#shared/store/index.ts';
+import { ensureTable, startLocalStore } from '#shared/store/local.ts';
+import { clients, flagStore, resetRuntime } from '#shared/aws/runtime.ts';
+import { jsonService, s3Loopback } from '../test/integration/aws.ts';
+import { meterCapacity, type Capacity } from './capacity.ts';
+import { generators, patterns, peopleCsv, rng } from './corpus.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const HOT = Number(process.env.BENCH_HOT_OBJECTS ?? 10_000);
+const BURST = Number(process.env.BENCH_BURST_OBJECTS ?? 10_000);
+const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const fmt = (n: number, d = 2) => Number(n.toFixed(d));
+const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+
+/** Public on-demand prices, us-east-1, USD (checked 2026-11; free tiers ignored). */
+export const PRICES = {
+  lambdaGbSecondArm: 0.0000133334, lambdaRequest: 0.2 / 1e6,
+  sqsRequest: 0.4 / 1e6, s3Get: 0.4 / 1e6, s3Put: 5 / 1e6,
+  dynamoWriteUnit: 0.625 / 1e6, dynamoReadUnit: 0.125 / 1e6,
+  eventBridgeEvent: 1 / 1e6,
+};
+
+function table(rows: (string | number)[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+async function dynamo(): Promise<{ endpoint: string; engine: string; close: () => Promise<void> }> {
+  if (process.env.DYNAMODB_LOCAL_ENDPOINT) return { endpoint: process.env.DYNAMODB_LOCAL_ENDPOINT, engine: 'DynamoDB Local', close: async () => {} };
+  const l = await startLocalStore();
+  return { endpoint: l.endpoint, engine: 'dynalite (set DYNAMODB_LOCAL_ENDPOINT for DynamoDB Local)', close: l.close };
+}
+/** DynamoDB Local keeps tables per access key: every client here uses the handler's (s3rver's fixed pair). */
+const benchClient = (endpoint: string) => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, maxAttempts: 3 });
+async function newTable(endpoint: string): Promise<{ client: DynamoDBClient; table: string }> {
+  const client = benchClient(endpoint);
+  const table = `bench-${randomUUID().slice(0, 8)}`;
+  await ensureTable(client, table);
+  return { client, table };
+}
+
+const ittmonYaml = JSON.stringify({ home: 'US', directory: 'people.csv', datasets: [{ id: 'd', name: 'd', jurisdiction: 'EAR', classification: '3E001', match: { paths: patterns(100) }, authorized: ['group:tcp'] }] });
+const S3_GEN = generators['s3-access']!.gen;
+
+/** 1. A hot flag fed by HOT objects vs flags fed by one: capacity per object, from DynamoDB. */
+async function hotFlag(endpoint: string) {
+  const { client, table } = await newTable(endpoint);
+  const meter = meterCapacity(client);
+  const store = new DynamoFlagStore(client, table);
+  const event = (n: number) => ({ id: `hot-ev-${n}`, source: 's3-access' as const, time: `2026-11-01T${String(n % 24).padStart(2, '0')}:00:00.000Z`, action: 'download', resource: `s3://b/k-${n}` });
+  const flag = (actor: string, n: number): Flag => ({ id: flagId(actor, 'd', '2026-11-01'), severity: 'high', dataset: 'd', classification: '3E001', jurisdiction: 'EAR', day: '2026-11-01', actor: { key: actor, accounts: [`aws:${actor}`] }, reasons: [{ code: 'DEEMED_EXPORT', country: 'CN', severity: 'high', explanation: 'deemed export to CN' }], eventCount: 1, bytes: 10, firstSeen: event(n).time, lastSeen: event(n).time, events: [event(n)] } as Flag);
+  const counts = { records: 1, events: 1, skipped: 0, rejected: 0, flags: 1, processedAt: '2026-11-01T00:00:00.000Z' };
+  const sum = (a: Capacity, b: Capacity) => ({ reads: a.reads + b.reads, writes: a.writes + b.writes, requests: a.requests + b.requests, failedWrites: a.failedWrites + b.failedWrites });
+  let single: Capacity = { reads: 0, writes: 0, requests: 0, failedWrites: 0 };
+  for (let n = 0; n < 100; n++) single = sum(single, (await meter.measure(() => store.saveObject({ key: `one-${n}`, etag: 'e' }, [{ flag: flag(`solo-${n}`, n), eventIds: [`solo-${n}`] }], counts))).used);
+  const zero = (): Capacity => ({ reads: 0, writes: 0, requests: 0, failedWrites: 0 });
+  let first = zero();
+  let last = zero();
+  const t = performance.now();
+  for (let n = 1; n <= HOT; n++) {
+    const f = flag('hot', n);
+    const { used } = await meter.measure(() => store.saveObject({ key: `hot-${n}`, etag: 'e' }, [{ flag: f, eventIds: [f.events[0]!.id] }], counts));
+    if (n <= 100) first = sum(first, used);
+    if (n > HOT - 100) last = sum(last, used);
+  }
+  const windows = { first100: first, last100: last };
+  const per = (c: Capacity, n: number) => ({ rru: fmt(c.reads / n), wru: fmt(c.writes / n), requests: fmt(c.requests / n, 1) });
+  const stored = await store.getFlag(flag('hot', 1).id);
+  const result = { objects: HOT, eventCount: stored?.eventCount, seconds: fmt((performance.now() - t) / 1000, 1), oneObjectFlags: per(single, 100), hotFirst100: per(windows.first100!, 100), hotLast100: per(windows.last100!, 100) };
+  client.destroy();
+  return result;
+}
+
+/** A log object of `records` S3 access lines; one in `hotEvery` objects also touches one of three hot flags. */
+function smallObject(r: () => number, index: number, records: number, hotLines: string[]): string {
+  const lines = Array.from({ length: records }, (_, i) => S3_GEN(r, index * records + i).replace(/ REQ(\d+) /, ` REQ${index}-${i} `));
+  const hot = hotLines[index % hotLines.length]!.replace(/ REQ(\d+) /, ` REQHOT${index} `);
+  lines[0] = hot;
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lines of the corpus that raise flags (found by scanning it once), to make hot flags from. */
+async function flaggedLines(policy: Awaited<ReturnType<typeof loadPolicy>>, geo: Buffer): Promise<string[]> {
+  const r = rng(11);
+  const lines = Array.from({ length: 200_000 }, (_, i) => S3_GEN(r, i));
+  const scan = new Scan(policy, { geoDatabase: geo });
+  await scan.add(Readable.from([Buffer.from(`${lines.join('\n')}\n`)]), 'probe.log');
+  const byFlag = scan.flags().filter((f) => f.reasons.length).map((f) => f.events[0]!);
+  const found = byFlag.slice(0, 3).map((e) => lines.find((l) => l.includes(` ${e.resource.replace(/^s3:\/\/[^/]+\//, '')} `))!).filter(Boolean);
+  if (!found.length) throw new Error('the corpus raised no flags: cannot make hot flags');
+  return found;
+}
+
+interface Env { s3: Awaited<ReturnType<typeof s3Loopback>>; stub: Awaited<ReturnType<typeof jsonService>>; endpoint: string; table: string; configDir: string; sent: string[]; handed: string[] }
+
+async function handlerEnv(endpoint: string): Promise<Env> {
+  const s3 = await s3Loopback();
+  for (const b of ['ittmon-config', 'logs', 'ittmon-quarantine']) await s3.bucket(b);
+  const configDir = mkdtempSync(join(tmpdir(), 'bench-config-'));
+  writeFileSync(join(configDir, 'ittmon.yaml'), ittmonYaml);
+  writeFileSync(join(configDir, 'people.csv'), peopleCsv(100_000));
+  await s3.upload('ittmon-config', configDir);
+  const sent: string[] = [];
+  const handed: string[] = [];
+  const stub = await jsonService((target, body) => {
+    if (target === 'AmazonSQS.SendMessage') { sent.push(String(body.MessageBody)); return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') }; }
+    if (target === 'AWSStepFunctions.StartExecution') { handed.push(String(body.input)); return { executionArn: 'arn', startDate: 1 }; }
+    if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [] };
+    return {};
+  });
+  const { table } = await newTable(endpoint);
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_ENDPOINT_URL_SQS: stub.endpoint, AWS_ENDPOINT_URL_SFN: stub.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: stub.endpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
+    TABLE_NAME: table, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${stub.endpoint}/1/ingest`, REVIEW_URL: 'https://review.example.edu',
+    LARGE_OBJECT_STATE_MACHINE: 'arn:aws:states:us-east-1:1:stateMachine:large',
+    POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
+  });
+  resetRuntime();
+  return { s3, stub, endpoint, table, configDir, sent, handed };
+}
+
+const sqs = (bodies: string[]): SQSEvent => ({ Records: bodies.map((body) => ({ messageId: randomUUID(), receiptHandle: 'r', body, attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:ingest', awsRegion: 'us-east-1' })) });
+const notify = (key: string, etag: string, size: number) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', eventTime: new Date().toISOString(), s3: { bucket: { name: 'logs' }, object: { key, eTag: etag, size } } }] });
+const lambdaContext = (seconds: number) => { const ends = Date.now() + seconds * 1000; return { getRemainingTimeInMillis: () => ends - Date.now(), functionName: 'bench', awsRequestId: randomUUID() } as unknown as Context; };
+
+/** 2. A burst of small objects through the handler, at most CONCURRENCY invocations at once (batches of 5). */
+async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, geo: Buffer, hotLines: string[], records: number, objects: number) {
+  const r = rng(21);
+  const bodies: string[] = [];
+  const texts: string[] = [];
+  for (let i = 0; i < objects; i++) {
+    const text = smallObject(r, i, records, hotLines);
+    texts.push(text);
+    const key = `burst-${records}/${String(i).padStart(6, '0')}.log`;
+    const res = await env.s3.client.send(new PutObjectCommand({ Bucket: 'logs', Key: key, Body: text }));
+    bodies.push(notify(key, res.ETag!.replace(/"/g, ''), Buffer.byteLength(text)));
+  }
+  // Each burst on a table of its own: the hot flags are the same ids in every burst.
+  const fresh = await newTable(env.endpoint);
+  env.table = fresh.table;
+  process.env.TABLE_NAME = fresh.table;
+  resetRuntime();
+  // One module instance per concurrent invocation, as each Lambda container has its own (the
+  // batch processor keeps per-invocation state); the clients and the store are shared here.
+  const handlers = await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => (await import(new URL(`../functions/ingest-object/handler.ts?container=${w}-${records}`, import.meta.url).href) as typeof import('../functions/ingest-object/handler.ts')).handler));
+  const meter = meterCapacity(clients.dynamo());
+  const store = flagStore();
+  const retries = { ...store.retry.stats };
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  const batches: string[][] = [];
+  for (let i = 0; i < bodies.length; i += 5) batches.push(bodies.slice(i, i + 5));
+  let failed = 0;
+  const { used } = await meter.measure(async () => {
+    const worker = async (handler: (typeof handlers)[number]) => {
+      for (let b = batches.shift(); b; b = batches.shift()) failed += (await handler(sqs(b), lambdaContext(300))).batchItemFailures.length;
+    };
+    await Promise.all(handlers.map(worker));
+  });
+  const seconds = (performance.now() - t) / 1000;
+  const cpuSeconds = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
+  // The CLI's core over the same objects: totals must be equal (no contribution lost or doubled).
+  const scan = new Scan(policy, { geoDatabase: geo });
+  for (const [i, text] of texts.entries()) await scan.add(Readable.from([Buffer.from(text)]), `s3://logs/burst-${records}/${String(i).padStart(6, '0')}.log`);
+  const expected = scan.flags().map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
+  const stored = (await store.allFlags()).filter((f) => expected.some((e) => e.startsWith(f.id))).map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
+  const hottest = Math.max(...scan.flags().map((f) => f.eventCount));
+  if (JSON.stringify(stored) !== JSON.stringify(expected)) console.error('burst totals differ:', JSON.stringify({ sentToQueue: env.sent.length, handedOff: env.handed.length, expected: expected.filter((e) => !stored.includes(e)).slice(0, 5), stored: stored.filter((e) => !expected.includes(e)).slice(0, 5) }));
+  return {
+    objects, recordsPerObject: records, records: scan.summary.records, seconds: fmt(seconds, 1), objectsPerSecond: fmt(objects / seconds, 1), failed,
+    conflicts: store.retry.stats.conflicts - retries.conflicts, throttled: store.retry.stats.throttled - retries.throttled, retries: store.retry.stats.retries - retries.retries,
+    flags: expected.length, hottestFlagEvents: hottest, totalsEqualCli: JSON.stringify(stored) === JSON.stringify(expected),
+    rruPerObject: fmt(used.reads / objects), wruPerObject: fmt(used.writes / objects), dynamoRequestsPerObject: fmt(used.requests / objects, 1),
+    cpuMsPerObject: fmt((cpuSeconds * 1000) / objects, 2), flagEventsPerObject: fmt(scan.flags().length ? expected.length / objects : 0, 4),
+  };
+}
+
+/** 3. A large object (plain, then gzip) through the handler in its own process, then the CLI on the same bytes. */
+async function large(env: Env, mb: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-large-'));
+  const plain = join(dir, 'big.log');
+  const r = rng(31);
+  let i = 0;
+  const target = mb * 1024 * 1024;
+  await pipeline(Readable.from((function* () {
+    let sent = 0;
+    while (sent < target) {
+      const lines: string[] = [];
+      for (let n = 0; n < 5000; n++) lines.push(S3_GEN(r, i++));
+      const buf = Buffer.from(`${lines.join('\n')}\n`);
+      sent += buf.length;
+      yield buf;
+    }
+  })()), createWriteStream(plain));
+  const gz = join(dir, 'big-log');
+  await pipeline(createReadStream(plain), createGzip({ level: 1 }), createWriteStream(gz));
+  mkdirSync(join(HERE, 'out'), { recursive: true });
+  await build({ entryPoints: [join(HERE, 'aws-large.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: join(HERE, 'out', 'aws-large.mjs'), logLevel: 'error', external: ['@aws-sdk/*'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  const cli = await promisify(execFile)(process.execPath, [join(ROOT, 'cli/bin.mjs'), 'scan', plain, '--config', join(env.configDir, 'ittmon.yaml'), '--json'], { maxBuffer: 1 << 28, env: { ...process.env, NODE_OPTIONS: '' } }).then((x) => x.stdout);
+  const cliFlags = cli.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Flag).map((f) => `${f.id} ${f.severity} ${f.eventCount} ${f.bytes}`).sort();
+  const rows: Record<string, unknown> = {};
+  for (const [name, file, invocationSeconds] of [['plain', plain, 60], ['gzip (no .gz suffix)', gz, 900]] as const) {
+    const key = `large/${name.split(' ')[0]}`;
+    const size = statSync(file).size;
+    await env.s3.client.send(new PutObjectCommand({ Bucket: 'logs', Key: key, Body: createReadStream(file), ContentLength: size }));
+    const etag = (await env.s3.client.send(new HeadObjectCommand({ Bucket: 'logs', Key: key }))).ETag!.replace(/"/g, '');
+    // Each chunk gets `invocationSeconds` of simulated Lambda time, 10 s of it kept back for saving.
+    const child = spawn(process.execPath, [join(HERE, 'out', 'aws-large.mjs'), 'logs', key, etag, String(size), String(invocationSeconds)], { env: { ...process.env, ITTMON_SAFETY_MS: '10000' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    await new Promise((res) => child.on('close', res));
+    const run = JSON.parse(stdout.trim().split('\n').at(-1)!) as { invocations: number; handedOff: number; seconds: number; peakRssMB: number; maxRssMB: number };
+    const store = new DynamoFlagStore(benchClient(env.endpoint), env.table);
+    const stored = (await store.allFlags()).filter((f) => cliFlags.some((c) => c.startsWith(f.id))).map((f) => `${f.id} ${f.severity} ${f.eventCount} ${f.bytes}`).sort();
+    rows[name] = { objectMB: fmt(size / 1048576, 0), contentMB: mb, ...run, mbPerSecond: fmt(mb / run.seconds, 1), flags: cliFlags.length, flagsEqualCli: JSON.stringify(stored) === JSON.stringify(cliFlags) };
+    // The next object's flags are the same ids: start it on an empty table.
+    const fresh = await newTable(env.endpoint);
+    env.table = fresh.table;
+    process.env.TABLE_NAME = fresh.table;
+  }
+  return rows;
+}
+
+/** 4. Cost per million records from the measured figures and public prices. */
+function cost(perObject: { rpo: number; rru: number; wru: number; dynamoRequests: number; cpuMs: number; flagEvents: number }[]) {
+  const DYNAMO_LATENCY_MS = 5; // per request in-region: the time Lambda waits (billed)
+  return perObject.map((m) => {
+    const objects = 1e6 / m.rpo;
+    const lambdaSeconds = (m.cpuMs + m.dynamoRequests * DYNAMO_LATENCY_MS + 30 /* S3 GET first byte */) / 1000;
+    const parts = {
+      lambda: objects * (PRICES.lambdaRequest / 5 + lambdaSeconds * 1 * PRICES.lambdaGbSecondArm), // batches of 5 messages, 1,024 MB
+      sqs: objects * 1.4 * PRICES.sqsRequest, // S3's send, plus receive and delete shared by a batch of 5
+      s3: objects * PRICES.s3Get,
+      dynamodb: objects * (m.rru * PRICES.dynamoReadUnit + m.wru * PRICES.dynamoWriteUnit),
+      eventbridge: objects * m.flagEvents * PRICES.eventBridgeEvent,
+    };
+    const total = Object.values(parts).reduce((a, b) => a + b, 0);
+    return { recordsPerObject: m.rpo, ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fmt(v, 4)])), total: fmt(total, 4) } as Record<string, number>;
+  });
+}
+
+export async function main(): Promise<void> {
+  const db = await dynamo();
+  console.log(`ITT Monitor AWS benchmark — ${db.engine}, loopback S3 (s3rver), Node ${process.version}\n`);
+  out.engine = db.engine;
+  const geo = loadGeoDatabase();
+  const files: Record<string, string> = { 'ittmon.yaml': ittmonYaml, 'people.csv': peopleCsv(100_000) };
+  const policy = await loadPolicy('ittmon.yaml', async (p) => files[p]!);
+
+  const hot = await hotFlag(db.endpoint);
+  out.hotFlag = hot;
+  console.log(`DynamoDB capacity per object (target: the same whatever the flag's size), ${HOT.toLocaleString()} objects on one flag in ${hot.seconds} s, eventCount ${hot.eventCount}`);
+  console.log(`${table([['flag', 'RRU/object', 'WRU/object', 'requests/object'], ['fed by one object (100 flags)', hot.oneObjectFlags.rru, hot.oneObjectFlags.wru, hot.oneObjectFlags.requests], ['hot: objects 1-100', hot.hotFirst100.rru, hot.hotFirst100.wru, hot.hotFirst100.requests], [`hot: objects ${HOT - 99}-${HOT}`, hot.hotLast100.rru, hot.hotLast100.wru, hot.hotLast100.requests]])}\n`);
+
+  const env = await handlerEnv(db.endpoint);
+  const hotLines = await flaggedLines(policy, geo);
+  const bursts = [];
+  for (const [rpo, objects] of [[1, BURST], [100, Math.max(10, Math.round(BURST / 10))], [10_000, 10]] as const) {
+    const b = await burst(env, policy, geo, hotLines, rpo, objects);
+    bursts.push(b);
+  }
+  out.bursts = bursts;
+  console.log(`Bursts through the ingest handler, ${CONCURRENCY} invocations at most, batches of 5 (every object also feeds one of ${hotLines.length} hot flags)`);
+  console.log(`${table([['records/object', 'objects', 'seconds', 'objects/s', 'conflicts', 'throttled', 'retries', 'failed', 'totals = CLI', 'RRU/object', 'WRU/object', 'CPU ms/object'],
+    ...bursts.map((b): (string | number)[] => [b.recordsPerObject, b.objects, b.seconds, b.objectsPerSecond, b.conflicts, b.throttled, b.retries, b.failed, String(b.totalsEqualCli), b.rruPerObject, b.wruPerObject, b.cpuMsPerObject])])}\n`);
+  const per = bursts.map((b) => ({ rpo: b.recordsPerObject, rru: b.rruPerObject, wru: b.wruPerObject, dynamoRequests: b.dynamoRequestsPerObject, cpuMs: b.cpuMsPerObject, flagEvents: b.flagEventsPerObject }));
+  out.dynamoPerMillionRecords = bursts.map((b) => ({ recordsPerObject: b.recordsPerObject, rru: fmt((b.rruPerObject * 1e6) / b.recordsPerObject, 0), wru: fmt((b.wruPerObject * 1e6) / b.recordsPerObject, 0) }));
+  console.log('DynamoDB capacity per million records');
+  console.log(`${table([['records/object', 'RRU', 'WRU'], ...(out.dynamoPerMillionRecords as { recordsPerObject: number; rru: number; wru: number }[]).map((d) => [d.recordsPerObject, d.rru, d.wru])])}\n`);
+
+  const costs = cost(per);
+  out.costPerMillionRecords = { prices: PRICES, assumptions: 'arm64 at 1,024 MB; billed time = measured CPU + 5 ms per DynamoDB request + 30 ms per S3 GET; SQS batches of 5; every hot flag event counted as one bus event; no free tiers; S3 log delivery and storage not included', rows: costs };
+  console.log('Cost per million records on AWS (USD, on-demand, us-east-1)');
+  console.log(`${table([['records/object', 'Lambda', 'SQS', 'S3', 'DynamoDB', 'EventBridge', 'total'], ...costs.map((c): (string | number)[] => [c.recordsPerObject!, c.lambda!, c.sqs!, c.s3!, c.dynamodb!, c.eventbridge!, c.total!])])}\n`);
+
+  if (LARGE_MB > 0) {
+    const big = await large(env, LARGE_MB);
+    out.largeObjects = big;
+    console.log(`Large objects: ${LARGE_MB} MB of content through the handler in its own process (plain: 60-s invocations resumed by byte Range; gzip: one 900-s invocation), against the CLI`);
+    console.log(`${table([['object', 'object MB', 'invocations', 'handed off', 'seconds', 'MB/s', 'peak RSS MB', 'flags', 'flags = CLI'], ...Object.entries(big).map(([k, v]) => { const x = v as Record<string, number | boolean>; return [k, x.objectMB as number, x.invocations as number, x.handedOff as number, x.seconds as number, x.mbPerSecond as number, x.maxRssMB as number, x.flags as number, String(x.flagsEqualCli)]; })])}\n`);
+  }
+  await env.s3.close();
+  await env.stub.close();
+  await db.close();
+  writeFileSync(join(HERE, 'results-aws.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log('wrote bench/results-aws.json');
+}
