@@ -97,7 +97,7 @@ describe('licenseRequired — vectors derived from the regulation', () => {
     expect(answer.licenseRequired).toBe(required);
     expect(answer.countryOfConcern).toBe(concern);
     // The explanation states the answer and cites the section the vector rests on.
-    expect(answer.explanation).toMatch(required ? /needs authorization \(22 CFR 120\.50, 125\.2\)|: license required — / : /: no license required by the Commerce Country Chart|is the home country; no export license question arises/);
+    expect(answer.explanation).toMatch(required ? /needs authorization \(22 CFR 120\.50, 125\.2\)|: license required — / : /: no license required by its License Requirements \([^)]+ checked\) or part 746;|is the home country; no export license question arises/);
     for (const section of why.match(/§7\d\d\.\d+/g) ?? []) expect(answer.explanation).toContain(section);
     if (answer.jurisdiction === 'ITAR' && concern) expect(answer.explanation).toContain('is a proscribed country under 22 CFR 126.1');
   });

@@ -44,6 +44,12 @@ const run = (ds: keyof ReturnType<typeof datasets>, who: Person | string | null,
   const account = p ? p.accounts[0]! : (who as string | null);
   return assess(ev(account, opts.time, opts.ip ? { ip: opts.ip } : {}), datasets()[ds], p, opts.place, ctx(opts.c));
 };
+/** An EAR finding's explanation: the finding, pinned exactly, then the license-exception hint (issue 14). */
+const expectFindingThenHint = (explanation: string, finding: string, hint: RegExp) => {
+  expect(explanation.slice(0, finding.length)).toBe(finding);
+  expect(explanation.slice(finding.length)).toMatch(hint);
+};
+const noException = /^\. [Nn]o license exception of TSR, STA, TMP, GOV or ENC is available$/;
 const codes = (a: ReturnType<typeof run>) => a.reasons.map((r) => [r.code, r.country ?? null, r.severity]);
 const clears = (a: ReturnType<typeof run>) => a.cleared.map((c) => [c.code, c.country, c.license]);
 
@@ -156,20 +162,25 @@ describe('identity reasons', () => {
 });
 
 describe('explanations a reviewer can check against the regulation', () => {
-  it('DEEMED_EXPORT under the ITAR cites §120.50(b) and §120.56, and §126.1 for a proscribed country', () => {
+  it('DEEMED_EXPORT under the ITAR cites §120.50(b) (every country of current or former citizenship), and §126.1 for a proscribed country', () => {
     const [cn, ru] = run('itar', people.dual).reasons;
-    expect(cn!.explanation).toBe('Dmitri Chen (p-cn-ru, citizen of CN and RU) cloned USML XV(e) data (hgv, ITAR): github://acme/hgv — ITAR §120.50(b), §120.56: a deemed export to every country of citizenship and permanent residency; USML XV(e) is ITAR technical data: releasing it to China (CN) needs authorization (22 CFR 120.50, 125.2); China (CN) is a proscribed country under 22 CFR 126.1 (policy of denial)');
+    expect(cn!.explanation).toBe('Dmitri Chen (p-cn-ru, citizen of CN and RU) cloned USML XV(e) data (hgv, ITAR): github://acme/hgv — ITAR §120.50(b): a deemed export to every country of current or former citizenship and of permanent residency; USML XV(e) is ITAR technical data: releasing it to China (CN) needs authorization (22 CFR 120.50, 125.2); China (CN) is a proscribed country under 22 CFR 126.1 (policy of denial)');
     expect(ru!.explanation).toMatch(/; USML XV\(e\) is ITAR technical data: releasing it to Russia \(RU\) needs authorization \(22 CFR 120\.50, 125\.2\); Russia \(RU\) is a proscribed country/);
   });
   it('DEEMED_EXPORT under the EAR cites §734.13(b); a person with no citizenship on file is described as such', () => {
     const [de] = run('eccn', people.stateless).reasons;
-    expect(de!.explanation).toBe('Sam Nobody (p-none, citizen of no country on file, permanent resident of DE) cloned 3E001 data (chips, EAR): github://acme/hgv — EAR §734.13(b): a deemed export to the person\'s countries of citizenship and permanent residency; 3E001 to Germany (DE): license required — NS1 and MT1 require a license for DE (Supp. 1 to part 738)');
+    // §734.13(b) names the most recent country; the default policy (ear_deemed_export: all) judges every one and says so (issue 14).
+    const sentence = 'Sam Nobody (p-none, citizen of no country on file, permanent resident of DE) cloned 3E001 data (chips, EAR): github://acme/hgv — EAR §734.13(b): a deemed export to the person\'s most recent country of citizenship or permanent residency; this policy judges every citizenship and permanent residency (ear_deemed_export: all); 3E001 to Germany (DE) (deemed export): license required — NS1 and MT1 require a license for DE (Supp. No. 1 to part 738)';
+    // MT1 rules out every license exception (§740.2(a)(5)(i)); the hint follows the finding.
+    expectFindingThenHint(de!.explanation, sentence, noException);
   });
   it('a cleared DEEMED_EXPORT keeps the explanation and names the license and its expiry', () => {
-    expect(run('itar', people.george).cleared[0]!.explanation).toBe('George Brit (p-gb, citizen of GB) cloned USML XV(e) data (hgv, ITAR): github://acme/hgv — ITAR §120.50(b), §120.56: a deemed export to every country of citizenship and permanent residency; USML XV(e) is ITAR technical data: releasing it to United Kingdom (GB) needs authorization (22 CFR 120.50, 125.2). Cleared by license DSP5-GB (expires 2026-06-30)');
+    expect(run('itar', people.george).cleared[0]!.explanation).toBe('George Brit (p-gb, citizen of GB) cloned USML XV(e) data (hgv, ITAR): github://acme/hgv — ITAR §120.50(b): a deemed export to every country of current or former citizenship and of permanent residency; USML XV(e) is ITAR technical data: releasing it to United Kingdom (GB) needs authorization (22 CFR 120.50, 125.2). Cleared by license DSP5-GB (expires 2026-06-30)');
   });
   it('FOREIGN_LOCATION names who, from where (an IP, or the source\'s own report), and the regulation', () => {
-    expect(run('eccn', 'github:ghost', { place: { country: 'CN' }, ip: '198.51.100.9' }).reasons[1]!.explanation).toBe('Account github:ghost cloned 3E001 data (chips, EAR): github://acme/hgv from an IP address placed in CN (198.51.100.9): an export to CN wherever the person is a citizen; 3E001 to China (CN): license required — NS1, MT1 and NP1 require a license for CN (Supp. 1 to part 738)');
+    // A release from China is an export, not a deemed export: the §742.6(a)(6) RS rows reach it too (issue 14, prose rows).
+    const fromChina = 'Account github:ghost cloned 3E001 data (chips, EAR): github://acme/hgv from an IP address placed in CN (198.51.100.9): an export to CN wherever the person is a citizen; 3E001 to China (CN): license required — NS1, MT1, NP1 and RS2 require a license for CN (Supp. No. 1 to part 738); RS (§742.6(a)(6)(iii)): a license is required to or within Country Groups D:1, D:4 or D:5, excluding destinations also in Country Group A:5 or A:6 — China is one; RS (§742.6(a)(6)(i)(B)): a license is required to or within Macao SAR China or Country Group D:5 — China is one';
+    expectFindingThenHint(run('eccn', 'github:ghost', { place: { country: 'CN' }, ip: '198.51.100.9' }).reasons[1]!.explanation, fromChina, noException);
     expect(run('ear99', null, { place: { country: 'CU' } }).reasons[1]).toEqual({ code: 'FOREIGN_LOCATION', country: 'CU', severity: 'critical', explanation: expect.stringMatching(/^An unauthenticated user cloned EAR99 data \(manuals, EAR\): github:\/\/acme\/hgv from CU, as the source reports: an export to CU wherever the person is a citizen; EAR99 to Cuba \(CU\): license required — .*§746\.2/) });
     expect(run('itar', people.una, { place: { country: 'FR' } }).reasons[0]!.explanation).toMatch(/^Una States \(p-us\) cloned USML XV\(e\) data \(hgv, ITAR\): github:\/\/acme\/hgv from FR, as the source reports/);
   });

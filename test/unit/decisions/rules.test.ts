@@ -5,7 +5,7 @@ import { countryGroups, countryName, inCountryGroup, isCountryOfConcern, license
  * Values from the regulation (/work/shared/reference/export-control/): Supp. 1 to part 738 (the chart
  * and its footnotes, eCFR 2026-07-23), §746.1(b), §772.1 "United States", 22 CFR 126.1.
  */
-describe('the UN column: chart footnote 1 (§746.1(b), §746.3)', () => {
+describe('the UN column: chart footnote 1 (§746.1(b))', () => {
   // Footnote 1 marks these seven rows of the chart, and no others.
   const footnote1 = ['CD', 'ER', 'IQ', 'LB', 'LY', 'SO', 'SD'];
   const un = (country: string) => licenseRequired('6E001', country, { reasons: ['UN'] });
@@ -13,11 +13,15 @@ describe('the UN column: chart footnote 1 (§746.1(b), §746.3)', () => {
   it.each(footnote1)('UN-controlled items to %s need a license (footnote 1)', (country) => {
     const a = un(country);
     expect(a.licenseRequired).toBe(true);
-    expect(a.reasons).toEqual([{ column: 'UN', required: true, basis: expect.stringMatching(/^§746\.1\(b\), §746\.3: /) }]);
+    // §746.1(b) is the UN rule for every footnote-1 row; §746.3 is Iraq's own section, not the basis for the others.
+    expect(a.reasons).toEqual([{
+      column: 'UN', required: true, citation: '§746.1(b)',
+      basis: `footnote 1 of the Country Chart (§746.1(b)): a license is required to the destinations marked with footnote 1 in the Country Chart — ${countryName(country)} is one`,
+    }]);
   });
   it.each(['DE', 'GB', 'CA', 'IN', 'CN', 'SS'])('UN-controlled items to %s need no license for UN reasons (no footnote 1)', (country) => {
     expect(un(country).licenseRequired).toBe(false);
-    expect(un(country).reasons).toEqual([expect.objectContaining({ column: 'UN', required: false })]);
+    expect(un(country).reasons).toEqual([expect.objectContaining({ column: 'UN', required: false, citation: '§746.1(b)', basis: expect.stringMatching(new RegExp(`footnote 1 in the Country Chart — ${countryName(country)} is not$`)) })]);
   });
   it('the embargoed destinations with no chart marks (Cuba, Iran, North Korea, Syria) need one too', () => {
     for (const country of ['CU', 'IR', 'KP', 'SY']) expect(un(country).reasons[0], country).toMatchObject({ column: 'UN', required: true });
@@ -55,7 +59,7 @@ describe('rows that take another row (§738.3(b), footnote 5)', () => {
   it('Liechtenstein takes the Swiss row: no X in CB2, an X in NS1 — values from the chart, not from Switzerland\'s answer', () => {
     expect(licenseRequired('2E301', 'LI').licenseRequired).toBe(false); // CB2: Switzerland has no X
     const ns1 = licenseRequired('3E001', 'LI').reasons[0]!;
-    expect(ns1).toEqual({ column: 'NS1', required: true, basis: expect.stringMatching(/^X in NS1 for Switzerland \(Footnote 5 and §738\.3\(b\)/) });
+    expect(ns1).toEqual({ column: 'NS1', required: true, citation: 'Supp. No. 1 to part 738', basis: 'X in NS1 for Switzerland (Footnote 5 and §738.3(b): Liechtenstein takes the Switzerland row) (Supp. No. 1 to part 738)' });
   });
   it('the Cayman Islands take the United Kingdom row: no X in NS1 (the AUKUS change), an X in CB1', () => {
     expect(licenseRequired('3E001', 'KY').licenseRequired).toBe(false);
@@ -75,8 +79,9 @@ describe('countries of concern', () => {
 });
 
 describe('special reasons for control', () => {
-  it('EI (§742.15): every destination except Canada, Canada itself included in the exception only', () => {
-    expect(licenseRequired('5E002', 'GB', { reasons: ['EI'] }).reasons).toEqual([{ column: 'EI', required: true, basis: expect.stringMatching(/^§742\.15: /) }]);
+  it('EI (§742.15(a)): every destination except Canada, Canada itself included in the exception only', () => {
+    expect(licenseRequired('5E002', 'GB', { reasons: ['EI'] }).reasons).toEqual([{ column: 'EI', required: true, citation: '§742.15(a)', basis: 'EI (§742.15(a)): a license is required to every destination except Canada — United Kingdom is one' }]);
+    expect(licenseRequired('5E002', 'CA', { reasons: ['EI'] }).reasons).toEqual([{ column: 'EI', required: false, citation: '§742.15(a)', basis: 'EI (§742.15(a)): a license is required to every destination except Canada — Canada is not' }]);
     expect(licenseRequired('5E002', 'CA', { reasons: ['EI'] }).licenseRequired).toBe(false);
   });
   it('SL (§742.13): every destination, Canada included', () => {
@@ -92,11 +97,20 @@ describe('explanations', () => {
     expect(licenseRequired('XV(e)', 'VE').reasons.map((r) => r.column)).toEqual(['ITAR', '§126.1']);
     expect(licenseRequired('XV(e)', 'GB').reasons.map((r) => r.column)).toEqual(['ITAR']);
   });
-  it('no license: the columns checked, and what is not evaluated', () => {
-    expect(licenseRequired('3E001', 'CA').explanation).toBe('3E001 to Canada (CA): no license required by the Commerce Country Chart (NS1, MT1, NP1, AT1 checked) or part 746; part 744 end-user and end-use rules are not evaluated.');
+  it('no license: the rows checked, chart columns and prose rows alike, and what is not evaluated', () => {
+    // 3E001's License Requirements (Supp. No. 1 to part 774, and eccn-corrections.json): NS1, MT1, NP1, three RS prose rows (§742.6(a)(6)), RS2, AT1.
+    expect(licenseRequired('3E001', 'CA').explanation).toBe('3E001 to Canada (CA): no license required by its License Requirements (NS1, MT1, NP1, RS, RS2, AT1 checked) or part 746; part 744 end-user and end-use rules are not evaluated.');
+    expect(licenseRequired('3E001', 'CA').reasons.map((r) => [r.column, r.required, r.citation])).toEqual([
+      ['NS1', false, 'Supp. No. 1 to part 738'], ['MT1', false, 'Supp. No. 1 to part 738'], ['NP1', false, 'Supp. No. 1 to part 738'],
+      ['RS', false, '§742.6(a)(6)(ii)'], ['RS', false, '§742.6(a)(6)(iii)'], ['RS', false, '§742.6(a)(6)(i)(B)'],
+      ['RS2', false, 'Supp. No. 1 to part 738'], ['AT1', false, 'Supp. No. 1 to part 738'],
+    ]);
+    // The second case: with a paragraph, only the rows that reach it are checked. 9E515.f leaves RS1, NS2, RS2 and the .y row
+    // (§742.6(a)(7)) for §742.6(a)(9), every destination except Australia, Canada and the United Kingdom.
+    expect(licenseRequired('9E515.f', 'CA').explanation).toBe('9E515.f to Canada (CA): no license required by its License Requirements (NS1, RS, MT1, AT1 checked) or part 746; part 744 end-user and end-use rules are not evaluated.');
   });
   it('one column needs a license: "requires"; an embargo and a country of concern are named', () => {
-    expect(licenseRequired('2D202', 'IL').explanation).toBe('2D202 to Israel (IL): license required — NP1 requires a license for IL (Supp. 1 to part 738).');
+    expect(licenseRequired('2D202', 'IL').explanation).toBe('2D202 to Israel (IL): license required — NP1 requires a license for IL (Supp. No. 1 to part 738).');
     expect(licenseRequired('EAR99', 'CU').explanation).toBe('EAR99 to Cuba (CU): license required — §746.2: Cuba, a license for EAR99 items too; Cuba (CU) is a country of concern (Country Group E).');
   });
   it('the home country', () => {
