@@ -13,10 +13,13 @@ export function allow(grantee: IGrantable, actions: string[], resources: string[
 export const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
 /** Review: flags read, decisions written (audit entry put, flag updated); nothing deleted. */
 export const TABLE_REVIEW = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-/** Ingest: evidence put, flags recomputed (put), an object's old evidence deleted when its content changed; no updates. */
-export const TABLE_INGEST = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:DeleteItem'];
-/** Stream ingest: a CloudWatch Logs batch is stored once under its own key (a replay rewrites it), so nothing is deleted. */
-export const TABLE_STREAM = [...TABLE_READ, 'dynamodb:PutItem'];
+/**
+ * Ingest: evidence put, flags folded (put), the in-flight note of a fold cleared and evidence marked
+ * applied (update), an object's old evidence deleted when its content changed. Audit items: denied.
+ */
+export const TABLE_INGEST = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** Stream ingest: as ingest, but a CloudWatch Logs batch is stored once under its own key, so nothing is deleted. */
+export const TABLE_STREAM = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /**
  * Table access, and the audit trail append-only at the IAM level: audit entries live in their own

@@ -1,4 +1,4 @@
-import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, Token, type CfnElement } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -86,7 +86,10 @@ export class Replay extends Construct {
       'AwsSolutions-SF1': 'Errors only: at ALL, a backfill of millions of objects would log every transition of every child execution.',
     });
     // The Distributed Map runs its children as executions of this state machine, whose names it picks.
-    const children = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement)}"}]}]}`;
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const children = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(this.stateMachine.node.defaultChild as CfnElement)}"}]}]}`;
     acknowledge(this.stateMachine, {
       [`AwsSolutions-IAM5[Resource::${children}:*]`]: 'The Distributed Map describes and stops the child executions it starts; their names are its own.',
       [`AwsSolutions-IAM5[Resource::${children}/*:*]`]: 'The Distributed Map describes and stops the child executions it starts; their names are its own.',

@@ -400,7 +400,8 @@ export async function uses(stack: DeployedStack, grant: Grant, request: AccessRe
  */
 export function stateMachineRequests(stack: DeployedStack): AccessRequest[] {
   const out: AccessRequest[] = [];
-  for (const sm of stack.ofType('AWS::StepFunctions::StateMachine')) {
+  // The replay is the state machine whose Distributed Map lists S3 (listObjectsV2).
+  for (const sm of stack.ofType('AWS::StepFunctions::StateMachine').filter((m) => JSON.stringify(m.props.DefinitionString ?? '').includes('s3:listObjectsV2'))) {
     const role = Object.values(stack.resources).find((r) => r.type === 'AWS::IAM::Role' && r.arn === sm.props.RoleArn);
     if (!role) throw new Error(`${sm.id}'s role is not in the template`);
     const sessionArn = `arn:aws:sts::${ACCOUNT}:assumed-role/${role.ref}/states-execution`;

@@ -57,6 +57,14 @@ function physical(id: string, r: CfnResource): { ref: string; attrs: Attrs } {
       const name = named(r, 'Name', `${id}-${fakeId(id, 12)}`);
       return { ref: `${p}:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`, attrs: { Id: name } };
     }
+    // The large-object task's network: ids only, nothing the policy tests evaluate.
+    case 'AWS::EC2::VPC': return { ref: `vpc-${fakeId(id, 17)}`, attrs: { CidrBlock: '10.0.0.0/16', DefaultSecurityGroup: `sg-${fakeId(`${id}d`, 17)}` } };
+    case 'AWS::EC2::Subnet': return { ref: `subnet-${fakeId(id, 17)}`, attrs: { SubnetId: `subnet-${fakeId(id, 17)}`, AvailabilityZone: `${REGION}a` } };
+    case 'AWS::EC2::SecurityGroup': return { ref: `sg-${fakeId(id, 17)}`, attrs: { GroupId: `sg-${fakeId(id, 17)}`, VpcId: 'vpc-0' } };
+    case 'AWS::EC2::RouteTable': return { ref: `rtb-${fakeId(id, 17)}`, attrs: { RouteTableId: `rtb-${fakeId(id, 17)}` } };
+    case 'AWS::EC2::InternetGateway': return { ref: `igw-${fakeId(id, 17)}`, attrs: { InternetGatewayId: `igw-${fakeId(id, 17)}` } };
+    case 'AWS::ECS::Cluster': { const name = named(r, 'ClusterName', gen); return { ref: name, attrs: { Arn: `${p}:ecs:${REGION}:${ACCOUNT}:cluster/${name}` } }; }
+    case 'AWS::ECS::TaskDefinition': { const arn = `${p}:ecs:${REGION}:${ACCOUNT}:task-definition/${id}:1`; return { ref: arn, attrs: { TaskDefinitionArn: arn } }; }
     case 'AWS::Logs::LogGroup': {
       const name = named(r, 'LogGroupName', gen);
       return { ref: name, attrs: { Arn: `${p}:logs:${REGION}:${ACCOUNT}:log-group:${name}:*` } };
@@ -125,6 +133,7 @@ function evaluate(value: unknown, refs: Record<string, string>, attrs: Record<st
       case 'Fn::Join': return (ev(arg[1]) as unknown[]).join(arg[0]);
       case 'Fn::Select': return ev(arg[1])[Number(ev(arg[0]))];
       case 'Fn::Split': return String(ev(arg[1])).split(arg[0]);
+      case 'Fn::GetAZs': return [`${REGION}a`, `${REGION}b`, `${REGION}c`]; // the VPC of the large-object task
       case 'Fn::Sub': {
         const [text, vars] = typeof arg === 'string' ? [arg, {}] : [arg[0] as string, ev(arg[1]) as Record<string, string>];
         return text.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => (name in vars ? vars[name]! : name.includes('.') ? att(name.split('.')[0]!, name.split('.').slice(1).join('.')) : ref(name)));
