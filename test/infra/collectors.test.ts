@@ -97,7 +97,7 @@ describe('collectors', () => {
 
 describe('replay (backfill and look-back)', () => {
   const definition = () => {
-    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).find((m) => JSON.stringify(m).includes('listObjectsV2'))!;
     const body = (sm.Properties as { DefinitionString: unknown }).DefinitionString;
     // The definition is a Fn::Join of strings and tokens: render tokens as placeholders, then parse.
     const text = typeof body === 'string' ? body : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
@@ -122,7 +122,8 @@ describe('replay (backfill and look-back)', () => {
   });
 
   it('may list the log buckets and send to the ingest queue, nothing else on data', () => {
-    const role = Object.entries(template.findResources('AWS::IAM::Role')).find(([, r]) => JSON.stringify(r).includes('states.amazonaws.com'))![0];
+    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).find((m) => JSON.stringify(m).includes('listObjectsV2'))!;
+    const role = (sm.Properties as { RoleArn: { 'Fn::GetAtt': string[] } }).RoleArn['Fn::GetAtt'][0]!;
     const actions = statementsOf(role).flatMap((s) => [s.Action].flat() as string[]);
     expect(actions).toEqual(expect.arrayContaining(['s3:ListBucket', 'sqs:SendMessage']));
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:ListBucket']);

@@ -139,10 +139,13 @@ describe('notifications, review, observability', () => {
 });
 
 describe('at scale (issue 15)', () => {
-  it('the publisher is invoked for flag changes only: a stream filter on the item type that skips in-flight bookkeeping', () => {
+  it('the publisher is invoked for flag changes (not in-flight bookkeeping) and for audit entries changed or removed, nothing else', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlagStore'), 'StreamArn'] },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { type: { S: ['flag'] }, bookkeeping: [{ exists: false }] } } }) }] },
+      FilterCriteria: { Filters: [
+        { Pattern: JSON.stringify({ dynamodb: { NewImage: { type: { S: ['flag'] }, bookkeeping: [{ exists: false }] } } }) },
+        { Pattern: JSON.stringify({ eventName: ['MODIFY', 'REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'AUDIT#' }] } } } }) },
+      ] },
     });
   });
   it('the bus is archived for a year, and the SNS target retries for a day, then keeps events in a dead-letter queue', () => {
