@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { loadPolicy, type LoadOptions, type Policy } from '#shared/config/index.ts';
+import { ConfigError, loadPolicy, type LoadOptions, type Policy } from '#shared/config/index.ts';
 import type { ParseOutcome } from '#shared/model/index.ts';
 import { readRecords } from '#shared/read/records.ts';
 import type { ReadItem } from '#shared/read/envelopes.ts';
@@ -49,6 +49,17 @@ export function policyFrom(files: Record<string, string>, config = 'ittmon.yaml'
     if (text === undefined) throw new Error(`ENOENT: no such file ${path}`);
     return text;
   }, options);
+}
+
+/** The problems a configuration of in-memory files is refused with (one per line); none: it loads. */
+export async function configProblems(files: Record<string, string>): Promise<string[]> {
+  try {
+    await policyFrom(files);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  return [];
 }
 
 export const PEOPLE_HEADER = 'id,name,email,accounts,citizenships,permanent_residency,us_person,groups';

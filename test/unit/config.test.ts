@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '#shared/config/index.ts';
-import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
+import { PEOPLE_HEADER, configProblems, policyFrom } from '#test/helpers.ts';
 
 const people = `${PEOPLE_HEADER}
 p-001,Alice Moreno,alice@x.edu,github:amoreno,US,,,hgv-team
@@ -22,15 +22,7 @@ licenses:
   - { id: L1, datasets: [asic], countries: [China], expires: 2027-12-31 }
 `;
 
-async function problems(files: Record<string, string>): Promise<string[]> {
-  try {
-    await policyFrom(files);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('loadPolicy', () => {
   it('loads a good configuration; unquoted ECCNs stay ECCNs; country names become codes', async () => {

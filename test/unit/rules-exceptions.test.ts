@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { assess } from '#shared/assess/index.ts';
-import { ConfigError, type DatasetRule, type Policy } from '#shared/config/index.ts';
+import type { DatasetRule, Policy } from '#shared/config/index.ts';
 import type { AccessEvent } from '#shared/model/index.ts';
 import { exceptionEligibility, licenseRequired, parseClassification } from '#shared/rules/index.ts';
-import { PEOPLE_HEADER, policyFrom } from '#test/helpers.ts';
+import { PEOPLE_HEADER, configProblems, policyFrom } from '#test/helpers.ts';
 
 const hint = (c: string, country: string, code: string, deemed = false) => licenseRequired(c, country, { deemed }).hints.find((h) => h.exception === code)!;
 
@@ -68,15 +68,7 @@ datasets:
 licenses:
 ${licenses || '  []'}
 `;
-async function problems(files: Record<string, string>): Promise<string[]> {
-  try {
-    await policyFrom(files);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('licenses[].exception in ittmon.yaml', () => {
   it('check accepts an eligible exception with its assurance', async () => {
