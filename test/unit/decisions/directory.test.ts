@@ -34,3 +34,21 @@ describe('Directory', () => {
     expect(directory().people).toEqual([li, ana, noEmail]);
   });
 });
+
+describe('Directory.identify: one person, several, or no one', () => {
+  it('a person whose e-mail is also one of their accounts is one person, not an ambiguity with themselves', () => {
+    const dual: Person = { ...ana, accounts: ['github:aruiz', 'email:ANA@northfield.edu'] };
+    const d = new Directory([dual, li]);
+    expect(d.identify(['email:ana@northfield.edu'])).toEqual({ kind: 'person', person: dual });
+    expect(d.resolve(['email:ana@northfield.edu'])).toBe(dual);
+  });
+  it('two candidates that name the same person (login and e-mail) are that person', () => {
+    expect(directory().identify(['github:lwei', 'email:li.wei@northfield.edu'])).toEqual({ kind: 'person', person: li });
+    expect(directory().identify(['email:li.wei@northfield.edu', 'samba:LWEI', 'github:lwei'])).toEqual({ kind: 'person', person: li });
+  });
+  it('candidates that name two people are ambiguous, naming exactly both, by id, in either candidate order', () => {
+    expect(directory().identify(['github:lwei', 'email:ana@northfield.edu'])).toEqual({ kind: 'ambiguous', people: [ana, li] });
+    expect(directory().identify(['email:ana@northfield.edu', 'github:lwei', 'windows:corp\\bo'])).toEqual({ kind: 'ambiguous', people: [ana, li, noEmail] });
+    expect(directory().resolve(['github:lwei', 'email:ana@northfield.edu'])).toBeUndefined();
+  });
+});
