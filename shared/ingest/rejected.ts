@@ -18,16 +18,20 @@ export class RejectedRecords {
 
   constructor(private readonly keep = QUARANTINE_KEEP) {}
 
+  private count = 0;
+
   add(r: Rejected): void {
+    this.count += r.records ?? 1;
     if (this.kept.length < this.keep) { this.kept.push(r); return; }
-    this.omitted += 1;
+    this.omitted += r.records ?? 1;
     const had = this.byReason.get(r.reason) ?? { count: 0, samples: [] };
-    had.count += 1;
+    had.count += r.records ?? 1;
     if (had.samples.length < SAMPLES_PER_REASON) had.samples.push(r);
     this.byReason.set(r.reason, had);
   }
 
-  get total(): number { return this.kept.length + this.omitted; }
+  /** The rejected records, counting an entry that stands for several as that many. */
+  get total(): number { return this.count; }
 
   /** What was not kept one by one, or undefined when everything was. */
   overflow(): Omitted | undefined {

@@ -34,7 +34,24 @@ function compile(policy: Policy, geoDatabase: Buffer | undefined): CompiledPolic
 }
 
 /** A record that could not be read, kept with the reason (quarantine). */
-export interface Rejected { file: string; line: number; index?: number; source?: SourceName; reason: string; raw?: string }
+export interface Rejected {
+  file: string; line: number; index?: number; source?: SourceName; reason: string; raw?: string;
+  /** How many records this entry stands for, when more than one (lines counted but not kept). */
+  records?: number;
+}
+
+/** Unknown lines held with bounded memory: the first HELD_MAX in full, then only their count. */
+const HELD_MAX = 1_000;
+class HeldLines {
+  readonly held: Rejected[] = [];
+  count = 0;
+  hold(r: Rejected): void {
+    this.count += 1;
+    if (this.held.length < HELD_MAX) this.held.push(r);
+  }
+}
+
+const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 /** What one object contributed to a scan. */
 export interface ObjectResult {
@@ -85,6 +102,8 @@ export class Scan {
   private readonly sources: readonly LogSource[];
   private readonly forced: LogSource | undefined;
   private readonly unrecognised: string;
+  /** Records in no known format, held until the file shows a known line or ends (undefined: not judging this file). */
+  private unknownLines: HeldLines | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
     const compiled = compile(policy, options.geoDatabase);
@@ -106,16 +125,33 @@ export class Scan {
     this.summary.files += 1;
     this.objectAggregator = new FlagAggregator();
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
-    for await (const batch of readRecordBatches(chunks, file, { ...this.options, ...read })) {
+    const progress = read.progress ?? { bytes: 0, line: 0, stopped: false };
+    // Read from its first line, a file is judged whole: if no line of it is in a known format, it
+    // is one rejected record ("unrecognised file"), not thousands of rejected lines.
+    this.unknownLines = (read.start?.line ?? 0) === 0 && !this.forced ? new HeldLines() : undefined;
+    for await (const batch of readRecordBatches(chunks, file, { ...this.options, ...read, progress })) {
       for (const item of batch) {
-        this.summary.records += 1;
         if (item.kind === 'record') {
           const pending = this.record(item.record, item.origin); // a promise only when labels are looked up or kept
           if (pending) await pending;
-        } else if (item.kind === 'skip') this.skipped(item.reason);
-        else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
+        } else {
+          this.summary.records += 1;
+          if (item.kind === 'skip') this.skipped(item.reason);
+          else this.rejected({ ...item.origin, reason: item.reason, ...(item.raw ? { raw: item.raw } : {}) });
+        }
       }
     }
+    const unknown = this.unknownLines;
+    this.unknownLines = undefined;
+    if (unknown?.count && !progress.stopped) {
+      const first = unknown.held[0]!;
+      this.summary.records += 1;
+      this.rejected({
+        file, line: first.line,
+        reason: `unrecognised file: ${progress.bytes} bytes, ${plural(unknown.count, 'record')} and none in a known log format (tried ${this.sources.map((s) => s.name).join(', ')})`,
+        ...(first.raw ? { raw: first.raw } : {}),
+      });
+    } else if (unknown) this.releaseHeld(unknown, file);
     return {
       flags: this.objectAggregator.entries(),
       counts: {
@@ -135,9 +171,20 @@ export class Scan {
   private record(record: RawRecord, origin: Origin): Promise<void> | undefined {
     const source = this.forced ?? this.detect(record);
     if (!source) {
-      this.rejected({ ...origin, reason: this.unrecognised, raw: rawText(record) });
+      const rejected = { ...origin, reason: this.unrecognised, raw: rawText(record) };
+      if (this.unknownLines) this.unknownLines.hold(rejected);
+      else {
+        this.summary.records += 1;
+        this.rejected(rejected);
+      }
       return undefined;
     }
+    if (this.unknownLines) {
+      // A line in a known format: the file is a log after all, and its unknown lines are rejected one by one.
+      this.releaseHeld(this.unknownLines, origin.file);
+      this.unknownLines = undefined;
+    }
+    this.summary.records += 1;
     const outcome = source.parse(record, origin);
     this.summary.bySource[source.name] = (this.summary.bySource[source.name] ?? 0) + 1;
     if (outcome.kind === 'skip') this.skipped(outcome.reason);
@@ -197,6 +244,19 @@ export class Scan {
     }
   }
 
+  /** The unknown lines held while a file has shown no line in a known format, now rejected one by one. */
+  private releaseHeld(unknown: HeldLines, file: string): void {
+    for (const r of unknown.held) {
+      this.summary.records += 1;
+      this.rejected(r);
+    }
+    const notKept = unknown.count - unknown.held.length;
+    if (notKept > 0) {
+      this.summary.records += notKept;
+      this.rejected({ file, line: unknown.held.at(-1)!.line + 1, records: notKept, reason: `${this.unrecognised}: ${plural(notKept, 'more record')} before the first known one, counted but not kept` });
+    }
+  }
+
   private skipped(reason: string): void {
     const key = reasonCategory(reason);
     this.summary.skipped[key] = (this.summary.skipped[key] ?? 0) + 1;
@@ -204,7 +264,7 @@ export class Scan {
 
   private rejected(r: Rejected): void {
     const key = reasonCategory(r.reason);
-    this.summary.rejected[key] = (this.summary.rejected[key] ?? 0) + 1;
+    this.summary.rejected[key] = (this.summary.rejected[key] ?? 0) + (r.records ?? 1);
     this.options.onReject?.(r);
   }
 }

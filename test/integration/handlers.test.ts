@@ -290,17 +290,30 @@ describe('ingest-object at scale: compression, large objects, quarantine, deadli
   });
 
   it('keeps rejected records with bounded memory: the first 1,000 in full, then counts by reason and samples', async () => {
-    const junk = Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`).join('\n');
+    // A log line first, so that the junk after it is rejected line by line (a file of junk alone is one record).
+    const junk = [shiftedLog('26', 'JUNK').split('\n')[0], ...Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`)].join('\n');
     await s3.put('nfu-logs', 'AWSLogs/junk/unknown.txt', junk);
     expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/junk/unknown.txt']), context())).batchItemFailures).toEqual([]);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'ittmon-quarantine', Prefix: 'quarantine/nfu-logs/AWSLogs/junk/' }));
     const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1_001);
-    expect(lines[999]).toMatchObject({ line: 1_000, reason: expect.stringMatching(/not a recognised log format/) });
-    expect(lines[1_000]).toMatchObject({ omitted: 2_000, byReason: { [lines[0].reason]: 2_000 }, samples: [expect.objectContaining({ line: 1_001 }), expect.anything(), expect.anything()] });
+    expect(lines[999]).toMatchObject({ line: 1_001, reason: expect.stringMatching(/not a recognised log format/) });
+    expect(lines[1_000]).toMatchObject({ omitted: 2_000, byReason: { [lines[0].reason]: 2_000 }, samples: [expect.objectContaining({ line: 1_002 }), expect.anything(), expect.anything()] });
     const [counts] = await store.objectCounts('s3://nfu-logs/AWSLogs/junk/unknown.txt');
-    expect(counts).toMatchObject({ records: 3_000, rejected: 3_000 });
+    expect(counts).toMatchObject({ records: 3_001, rejected: 3_000 });
+  });
+
+  it('rejects an object in no known format once, as an unrecognised file with its size, not line by line', async () => {
+    const junk = Array.from({ length: 3_000 }, (_, i) => `#### not a log line ${i} ####`).join('\n');
+    await s3.put('nfu-logs', 'AWSLogs/junk/all-junk.txt', junk);
+    expect((await handlers.ingestObject(await notification('nfu-logs', ['AWSLogs/junk/all-junk.txt']), context())).batchItemFailures).toEqual([]);
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'ittmon-quarantine', Prefix: 'quarantine/nfu-logs/AWSLogs/junk/all-junk' }));
+    const text = await (await s3.client.send(new GetObjectCommand({ Bucket: 'ittmon-quarantine', Key: listed.Contents![0]!.Key! }))).Body!.transformToString();
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ line: 1, reason: expect.stringMatching(new RegExp(`^unrecognised file: ${Buffer.byteLength(junk)} bytes, 3,000 records and none in a known log format`)) })]);
+    const [counts] = await store.objectCounts('s3://nfu-logs/AWSLogs/junk/all-junk.txt');
+    expect(counts).toMatchObject({ records: 1, rejected: 1 });
   });
 
   it('gives each message of a batch its own deadline: a slow first object does not starve the next, and each keeps its reserve for saving', async () => {

@@ -172,7 +172,7 @@ describe('ittmon scan — bad input never crashes the scan', () => {
     expect(reasonsFor('truncated.log.gz')).toEqual(expect.arrayContaining([expect.stringMatching(/unreadable after line \d+: .*(truncated or corrupt)/)]));
     expect(reasonsFor('garbage.bin')).toEqual([expect.stringMatching(/^binary file \(4096 bytes\): not text/)]); // once, as binary
     expect(reasonsFor('huge-line.log')).toEqual([expect.stringMatching(/^not a recognised log format/)]);
-    expect(reasonsFor('package.json')).toEqual([expect.stringMatching(/^not a recognised log format/)]);
+    expect(reasonsFor('package.json')).toEqual([expect.stringMatching(/^unrecognised file: \d+ bytes, 1 record and none in a known log format/)]); // once, as a file
     expect(reasonsFor('bad-utf8.log')).toEqual([expect.stringMatching(/^not a recognised log format/)]); // the line of invalid bytes
     const flags = jsonFlags((await ittmon(['scan', join(dir, 'logs/bad-utf8.log'), '--config', 'examples/ittmon.yaml', '--json'])).stdout);
     expect(flags[0]!.events[0]!.resource).toBe('s3://nfu-aero-research/hgv/runs/mach8-case12/heat\ufffd\ufffd summary.xlsx'); // the good line still counts
