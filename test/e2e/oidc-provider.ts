@@ -1,10 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** A person who can sign in at the test provider (login = the account id; any password). */
-export interface TestAccount { email: string; email_verified: boolean; name: string; groups: string[] }
+export interface TestAccount {
+  email: string; email_verified: boolean; name: string; groups: string[];
+  /**
+   * false: the access token carries no e-mail, as Cognito's access tokens do not (only sub, groups,
+   * scope, client_id, username); who holds it is asked at the userinfo endpoint.
+   */
+  emailInAccessToken?: boolean;
+}
 
 export const API_RESOURCE = 'https://review-api.example.edu';
 export const API_SCOPES = 'ittmon/review.read ittmon/review.decide';
@@ -29,7 +36,7 @@ export async function startTestProvider(o: { clients: { id: string; redirectUris
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'test-signing-key', alg: 'RS256', use: 'sig' };
   const claimsOf = (id: string) => {
     const a = o.accounts[id];
@@ -59,7 +66,14 @@ export async function startTestProvider(o: { clients: { id: string; redirectUris
       await grant.save();
       return grant;
     },
-    extraTokenClaims: async (_ctx, token) => ('accountId' in token && token.kind === 'AccessToken' ? { ...claimsOf(token.accountId as string), token_use: 'access' } : undefined),
+    extraTokenClaims: async (_ctx, token) => {
+      if (!('accountId' in token) || token.kind !== 'AccessToken') return undefined;
+      const id = token.accountId as string;
+      const claims = claimsOf(id);
+      if (!claims) return undefined;
+      if (o.accounts[id]!.emailInAccessToken === false) return { 'cognito:groups': claims['cognito:groups'], username: id, token_use: 'access' };
+      return { ...claims, token_use: 'access' };
+    },
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: { enabled: true },
@@ -72,7 +86,24 @@ export async function startTestProvider(o: { clients: { id: string; redirectUris
     },
   };
   const provider = new Provider(issuer, configuration);
-  server.on('request', provider.callback());
+  const oidcCallback = provider.callback();
+  server.on('request', (req, res) => {
+    // Cognito's userInfo endpoint answers for its own JWT access tokens; oidc-provider refuses
+    // userinfo for tokens issued to a resource server. So here, as Cognito documents it: a valid
+    // access token gets the holder's sub, e-mail, email_verified and name (never the groups).
+    if (new URL(req.url ?? '/', issuer).pathname === '/me') {
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      void (bearer ? jwtVerify(bearer, publicKey, { issuer }) : Promise.reject(new Error('no token'))).then(
+        ({ payload }) => {
+          const claims = payload.token_use === 'access' ? claimsOf(String(payload.sub)) : undefined;
+          if (!claims) throw new Error('not an access token of a known user');
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sub: claims.sub, email: claims.email, email_verified: claims.email_verified, name: claims.name, username: claims.sub }));
+        },
+      ).catch(() => { res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"invalid_token"}'); });
+      return;
+    }
+    oidcCallback(req, res);
+  });
   return {
     issuer, provider,
     async accessToken(accountId, scope, clientId = o.clients[0]!.id) {

@@ -17,6 +17,9 @@ const accounts = {
   marco: { email: 'marco.bianchi@northfield.edu', email_verified: true, name: 'Marco Bianchi', groups: ['reviewer'] },
   eve: { email: 'eve@northfield.edu', email_verified: false, name: 'Eve Unverified', groups: ['reviewer'] },
   nogroup: { email: 'nora@northfield.edu', email_verified: true, name: 'Nora No-Group', groups: [] },
+  // Cognito-like access tokens, without the e-mail: the review app asks the userinfo endpoint.
+  carl: { email: 'Carl.Cognito@northfield.edu', email_verified: true, name: 'Carl Cognito', groups: ['reviewer'], emailInAccessToken: false },
+  dana: { email: 'dana@northfield.edu', email_verified: false, name: 'Dana Unverified', groups: ['admin'], emailInAccessToken: false },
 };
 
 run('sign-in against a real OpenID provider, in headless Chromium', { timeout: 90_000 }, () => {
@@ -266,6 +269,28 @@ run('sign-in against a real OpenID provider, in headless Chromium', { timeout: 9
     expect((await api(unverified)).status()).toBe(403);
     const none = await ctx.request.get(`${base}/api/flags`);
     expect([none.status(), none.headers()['www-authenticate']]).toEqual([401, 'Bearer']);
+    await ctx.close();
+  });
+
+  it('an access token without an e-mail (as Cognito issues them) is resolved at the userinfo endpoint: one id, roles from the token, e-mail verified', async () => {
+    const ctx = await browser.newContext();
+    await offline(ctx);
+    const api = (token: string, path = '/api/me') => ctx.request.get(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const carl = await provider.accessToken('carl', API_SCOPES);
+    expect(JSON.parse(Buffer.from(carl.split('.')[1]!, 'base64url').toString())).not.toHaveProperty('email'); // the case under test
+    const me = await api(carl);
+    expect(me.status()).toBe(200);
+    expect(await me.json()).toMatchObject({ id: 'carl.cognito@northfield.edu', roles: ['reviewer'] }); // the id a browser sign-in gives
+    expect((await api(carl, '/api/flags?limit=1')).status()).toBe(200);
+    // Roles come from the token's groups, not from userinfo (Cognito's userinfo has none): Dana is
+    // an admin by her token, but her e-mail is unverified, which userinfo says.
+    const dana = await api(await provider.accessToken('dana', API_SCOPES));
+    expect(dana.status()).toBe(403);
+    // A well-signed token for no one the provider knows: userinfo refuses it, and so do we.
+    const now = Math.floor(Date.now() / 1000);
+    const ghost = await provider.sign({ iss: provider.issuer, sub: 'ghost', client_id: CLIENT, aud: 'https://review-api.example.edu', token_use: 'access', scope: API_SCOPES, 'cognito:groups': ['admin'], iat: now, exp: now + 600 }, 'at+jwt');
+    const refused = await api(ghost);
+    expect([refused.status(), (await refused.json()).message]).toEqual([401, 'the provider did not confirm who holds this access token (userinfo failed): ask for the "openid email" scopes']);
     await ctx.close();
   });
 
