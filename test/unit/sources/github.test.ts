@@ -124,3 +124,26 @@ describe('GitHub audit log — documented behaviour, second cases', () => {
     expect(github.detect({ action: 'Clone', '@timestamp': 1 })).toBe(false);
   });
 });
+
+describe('GitHub audit log — what is decided first, and what is bounded', () => {
+  const rec = (over: Record<string, unknown> = {}) => ({ '@timestamp': 1792080000000, action: 'git.clone', actor: 'lwei', repo: 'nfu-aero/hgv-solver', _document_id: 'd1', ...over });
+  it('an action that is not a read is skipped even when the rest of the record is incomplete (never quarantined)', () => {
+    expect(github.parse({ action: 'git.push' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: git.push' });
+    expect(github.parse({ action: 'repo.access', repo: 'x' }, origin)).toEqual({ kind: 'skip', reason: 'repo.access is a visibility change, not a read' });
+    expect(github.parse({ action: 'git.clone' }, origin)).toEqual({ kind: 'reject', reason: 'GitHub audit record needs action and @timestamp (or created_at)' });
+  });
+  it('a text line is refused as not JSON; an actor-less clone names no account', () => {
+    expect(github.parse('git.clone lwei nfu-aero/hgv-solver', origin)).toEqual({ kind: 'reject', reason: 'GitHub audit records are JSON objects' });
+    expect(github.parse(rec({ actor: undefined }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('a topic event keeps its _document_id, or a hash, like a read', () => {
+    expect(github.parse(rec({ action: 'repo.add_topic', topic: 'itar' }), origin)).toMatchObject({ kind: 'event', event: { id: 'd1', source: 'github' } });
+    const hashed = github.parse(rec({ action: 'repo.add_topic', topic: 'itar', _document_id: undefined }), origin);
+    expect(hashed.kind === 'event' && hashed.event.id).toMatch(/^[0-9a-f]{40}$/);
+  });
+  it('actor_location without a country code places nothing; a hostile code is cut to 8 characters in the note', () => {
+    const city = github.parse(rec({ actor_location: { city: 'Berlin' } }), origin);
+    expect(city.kind === 'event' && ['sourceCountry' in city.event, 'notes' in city.event]).toEqual([false, false]);
+    expect(github.parse(rec({ actor_location: { country_code: 'XX-LONG-CODE-AND-MORE' } }), origin)).toMatchObject({ kind: 'event', event: { notes: ['location unknown: actor_location.country_code "XX-LONG-" is not an ISO 3166 country'] } });
+  });
+});

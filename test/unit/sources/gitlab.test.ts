@@ -73,6 +73,9 @@ describe('GitLab audit events — documented behaviour, second cases', () => {
     expect(gitlab.detect({ action: 'git.clone', actor: 'lwei', '@timestamp': 1 })).toBe(false);
     expect(gitlab.detect('repository_git_operation author_id')).toBe(false);
   });
+  it('a text line is refused as not JSON', () => {
+    expect(gitlab.parse('repository_git_operation lwei nfu/hgv-solver', origin)).toEqual({ kind: 'reject', reason: 'GitLab audit records are JSON objects' });
+  });
   it('the author\'s name: meta.user (audit_json.log), details.author_name, author_name — in that order', () => {
     expect(gl({ 'meta.user': 'root', author_name: 'Administrator' }, { author_name: 'Admin' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['gitlab:root', 'gitlab-id:42'], display: 'root' } } });
     expect(gl({ author_name: 'Administrator' }, { author_name: 'Admin' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['gitlab:Admin', 'gitlab-id:42'] } } });
