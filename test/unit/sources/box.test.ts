@@ -121,3 +121,11 @@ describe('Box — documented behaviour, second cases', () => {
     expect(none.kind === 'event' && 'ip' in none.event).toBe(false);
   });
 });
+
+describe('Box — what is decided first', () => {
+  it('an event that is not a read is skipped even when the rest is incomplete; a text line is refused as not JSON', () => {
+    expect(box.parse({ type: 'event', event_type: 'LOGIN' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: LOGIN' });
+    expect(box.parse({ type: 'event', event_type: 'DOWNLOAD' }, origin)).toEqual({ kind: 'reject', reason: 'Box DOWNLOAD event needs event_id and created_at' });
+    expect(box.parse('DOWNLOAD li.wei@northfield.edu HGV-mesh.step', origin)).toEqual({ kind: 'reject', reason: 'Box events are JSON objects' });
+  });
+});

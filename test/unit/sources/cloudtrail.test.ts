@@ -201,3 +201,9 @@ describe('CloudTrail — documented behaviour, second cases', () => {
     expect(ct({ eventCategory: 'Insight' })).toEqual({ kind: 'skip', reason: 'CloudTrail Insights record: unusual API activity, not an access' });
   });
 });
+
+describe('CloudTrail — text', () => {
+  it('a text line is refused as not JSON', () => {
+    expect(cloudtrail.parse('GetObject b/k 10.1.2.3', origin)).toEqual({ kind: 'reject', reason: 'CloudTrail records are JSON objects' });
+  });
+});

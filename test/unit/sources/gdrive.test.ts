@@ -100,3 +100,9 @@ describe('Google Drive — documented behaviour, second cases', () => {
     expect(parsed(activity([label('label_added', [{ name: 'label_title', value: 'Export Control' }, { name: 'doc_title', value: 'Case 12.pdf' }])]))).toMatchObject({ kind: 'event', event: { resource: { name: 'Case 12.pdf' } } });
   });
 });
+
+describe('Google Drive — text', () => {
+  it('a text line is refused as not JSON', () => {
+    expect(gdrive.parse('download li.wei@northfield.edu d1', origin)).toEqual({ kind: 'reject', reason: 'Google Drive audit records are JSON objects' });
+  });
+});

@@ -125,3 +125,11 @@ describe('Microsoft 365 — documented behaviour, second cases', () => {
     expect(notEmail.kind === 'event' && notEmail.event.actor.external).toBeUndefined();
   });
 });
+
+describe('Microsoft 365 — what is decided first', () => {
+  it('an operation that is not a read is skipped even when the rest is incomplete; a text line is refused as not JSON', () => {
+    expect(source.parse({ Operation: 'UserLoggedIn' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: UserLoggedIn' });
+    expect(source.parse({ Operation: 'FileDownloaded' }, origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit record needs Id and CreationTime' });
+    expect(source.parse('FileDownloaded li.wei@northfield.edu', origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit records are JSON objects' });
+  });
+});
