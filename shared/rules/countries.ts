@@ -3,14 +3,15 @@ import chart from './data/country-chart.json' with { type: 'json' };
 import groups from './data/country-groups.json' with { type: 'json' };
 import { RulesError } from './errors.ts';
 
-const names: Record<string, string> = iso.codes;
+/** ICU's short names, except Macau: the EAR's name for it (Supp. No. 1 to part 740, §742.6(a)(6)(i)(B)), which its rules quote. */
+const names: Record<string, string> = { ...iso.codes, MO: chart.rows.MO.name };
 
 /** Everyday and regulatory names that differ from the ISO short name. */
 const aliases: Record<string, string> = {
   'united states of america': 'US', usa: 'US', america: 'US', uk: 'GB', britain: 'GB', 'great britain': 'GB',
   'south korea': 'KR', 'korea, south': 'KR', 'republic of korea': 'KR', 'north korea': 'KP', 'korea, north': 'KP', dprk: 'KP',
   prc: 'CN', 'people\'s republic of china': 'CN', 'mainland china': 'CN', burma: 'MM', turkey: 'TR', 'türkiye': 'TR', turkiye: 'TR',
-  russia: 'RU', 'russian federation': 'RU', iran: 'IR', syria: 'SY', vietnam: 'VN', 'viet nam': 'VN', laos: 'LA', macao: 'MO', macau: 'MO',
+  russia: 'RU', 'russian federation': 'RU', iran: 'IR', syria: 'SY', vietnam: 'VN', 'viet nam': 'VN', laos: 'LA', macao: 'MO', 'macao sar china': 'MO',
   'czech republic': 'CZ', czechia: 'CZ', 'ivory coast': 'CI', 'cote d\'ivoire': 'CI', uae: 'AE', 'hong kong': 'HK', taiwan: 'TW',
   drc: 'CD', 'democratic republic of the congo': 'CD', 'republic of the congo': 'CG', 'vatican city': 'VA', 'holy see': 'VA',
   bolivia: 'BO', venezuela: 'VE', tanzania: 'TZ', moldova: 'MD', brunei: 'BN', 'cape verde': 'CV', swaziland: 'SZ', kosovo: 'XK',

@@ -106,6 +106,6 @@ export function exceptionHints(c: Classification, country: string, requirements:
 /** A sentence for a flag: the exceptions that may be available, and what they need. */
 export function hintText(hints: readonly ExceptionHint[]): string {
   const open = hints.filter((h) => h.eligible);
-  if (!open.length) return 'no license exception of TSR, STA, TMP, GOV or ENC is available';
-  return `license exceptions that may be available (a hint, not a clearance): ${open.map((h) => `${h.exception} (${h.section}) if ${h.conditions}`).join('; ')}`;
+  if (!open.length) return 'No license exception of TSR, STA, TMP, GOV or ENC is available';
+  return `License exceptions that may be available (a hint, not a clearance): ${open.map((h) => `${h.exception} (${h.section}) if ${h.conditions}`).join('; ')}`;
 }

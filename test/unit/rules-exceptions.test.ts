@@ -102,12 +102,12 @@ describe('a finding is cleared by an exception only where it is eligible', () =>
     expect(ok.cleared[0]!.explanation).toMatch(/Cleared by License Exception TSR \(TSR-JP, assurance WA-1/);
     const sat = assess(event('jun', 's3://b/sat/x'), policy.datasets[1]!, jp, undefined, policy);
     expect(sat.reasons.map((r) => r.code)).toEqual(['DEEMED_EXPORT']);
-    expect(sat.reasons[0]!.explanation).toMatch(/no license exception of TSR, STA, TMP, GOV or ENC is available/);
+    expect(sat.reasons[0]!.explanation).toMatch(/\. No license exception of TSR, STA, TMP, GOV or ENC is available$/);
   });
   it('a hint never clears: without a licenses entry the finding stays, with its hints', async () => {
     const policy = await policyFrom({ 'ittmon.yaml': config(''), 'people.csv': people });
     const a = assess(event('jun', 's3://b/asic/x'), policy.datasets[0]!, policy.people.find((p) => p.id === 'p-jp'), undefined, policy);
-    expect(a.reasons[0]!.explanation).toMatch(/TSR \(§740\.6\) if a written assurance/);
+    expect(a.reasons[0]!.explanation).toMatch(/\. License exceptions that may be available \(a hint, not a clearance\): TSR \(§740\.6\) if a written assurance/);
     expect(a.cleared).toEqual([]);
   });
   it('an exception made ineligible after check (an AWS reload) is refused by name at scan time', () => {

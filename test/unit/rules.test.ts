@@ -108,7 +108,7 @@ describe('licenseRequired — details', () => {
     const a = licenseRequired('3E001', 'CN');
     expect(a.reasons.map((r) => [r.column, r.required])).toEqual([['NS1', true], ['MT1', true], ['NP1', true], ['RS', false], ['RS', true], ['RS', true], ['RS2', true], ['AT1', false]]);
     expect(a.reasons[0]!.basis).toContain('X in NS1 for China');
-    expect(a.reasons[3]!.basis).toMatch(/when exported from Macao SAR China or Country Group D:5 — China is not/);
+    expect(a.reasons[3]!.basis).toMatch(/when exported from Macau or Country Group D:5 — China is not/);
     expect(a.explanation).toMatch(/^3E001 to China \(CN\): license required — NS1, MT1, NP1 and RS2 require a license for CN \(Supp\. No\. 1 to part 738\); RS \(§742\.6\(a\)\(6\)\(iii\)\)/);
   });
   it('explicit reasons override the ECCN table', () => {

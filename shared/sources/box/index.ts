@@ -69,8 +69,7 @@ export const box = defineSource({
       if (!item || (!label && type !== 'METADATA_INSTANCE_DELETE')) return skip(`not a classification change: ${type}`);
       return event({ ...base, action: 'label', release: false, labelChange: 'replace', resource: { uri: `box://${item.id}`, ...(item.name ? { name: item.name } : {}), labels: label ? [label] : [] } });
     }
-    const action = READS[type];
-    if (!action) return skip(`not a read: ${type}`);
+    const action = READS[type]!; // every other event type was skipped above
     if (!item) return reject(`${type} without the file (source.item_id or source.id)`);
     // A copy releases the item copied. The user stream's ITEM_COPY names only the new copy (a file
     // object created by this event, Box adding " (1)" to its name in the same folder): the original

@@ -50,7 +50,7 @@ function s3Target(record: JsonObject, name: string): { bucket: string; key: stri
   if (bucket && key) return { bucket, key };
   const arn = Array.isArray(record.resources) ? record.resources.find((r) => isObject(r) && (r.type === 'AWS::S3::Object' || r.type === 'AWS::S3Express::Object')) : undefined;
   const objectArn = isObject(arn) ? str(arn.ARN) : undefined;
-  const m = objectArn ? /^arn:aws[\w-]*:s3(?:::|express:[^:]*:[^:]*:bucket\/)([^/]+)\/(.+)$/.exec(objectArn) : null;
+  const m = objectArn ? /^arn:aws[\w-]*:s3(?::::|express:[^:]*:[^:]*:bucket\/)([^/]+)\/(.+)$/.exec(objectArn) : null;
   return m ? { bucket: m[1]!, key: m[2]! } : `${name} without bucketName and key`;
 }
 

@@ -18,8 +18,7 @@ function timeOf(record: JsonObject): string | undefined {
 function actorOf(record: JsonObject): Actor {
   // A personal security-log export names the account it belongs to in `user`, often without `actor`.
   const login = str(record.actor) ?? str(record.user);
-  const access = str(record.programmatic_access_type)?.toLowerCase() ?? '';
-  if (access.includes('deploy')) return { candidates: login ? [`github:${login}`] : ['github:deploy-key'], service: true, display: 'deploy key' };
+  if (str(record.programmatic_access_type)?.toLowerCase().includes('deploy')) return { candidates: login ? [`github:${login}`] : ['github:deploy-key'], service: true, display: 'deploy key' };
   if (!login) return { candidates: [], anonymous: true };
   const actor: Actor = { candidates: [`github:${login}`, ...emailCandidate(str(record.external_identity_nameid))], display: login };
   if (login.endsWith('[bot]')) actor.service = true;
@@ -45,8 +44,7 @@ export const github = defineSource({
       if (!repo || !label) return reject(`${name} without repo or topic`);
       return event({ id: str(record._document_id) ?? hashId(record), source: 'github', time, action: 'label', release: false, labelChange: topic, actor: actorOf(record), resource: { uri: `github://${repo}`, labels: [label] }, origin });
     }
-    const action = READS[name];
-    if (!action) return skip(NOT_READS[name] ?? `not a read: ${name}`);
+    const action = READS[name]!; // every other action was skipped above
     if (!repo || !repo.includes('/')) return reject(`${name} without repo "org/name"`);
     const ip = cleanIp(record.actor_ip);
     const code = isObject(record.actor_location) ? str(record.actor_location.country_code)?.toUpperCase() : undefined;

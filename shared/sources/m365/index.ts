@@ -68,8 +68,7 @@ export function m365(settings: SourceSettings['m365'] = {}): LogSource {
         const labels = operation === 'FileSensitivityLabelRemoved' || !label ? [] : [labelName(label)];
         return event({ ...base, action: 'label', release: false, labelChange: 'replace', resource: { uri, name, labels } });
       }
-      const action = READS[operation];
-      if (!action) return skip(`not a read: ${operation}`);
+      const action = READS[operation]!; // every other operation was skipped above
       const label = str(r.SensitivityLabelId);
       return event({ ...base, action, release: true, resource: { uri, name, ...(label ? { labels: [labelName(label)] } : {}) } });
     },

@@ -123,7 +123,7 @@ describe('country names as people write them', () => {
     ['United States of America', 'US'], ['USA', 'US'], ['america', 'US'], ['UK', 'GB'], ['Britain', 'GB'], ['Great Britain', 'GB'],
     ['South Korea', 'KR'], ['Korea, South', 'KR'], ['Republic of Korea', 'KR'], ['North Korea', 'KP'], ['Korea, North', 'KP'], ['DPRK', 'KP'],
     ['PRC', 'CN'], ["People's Republic of China", 'CN'], ['Mainland China', 'CN'], ['Burma', 'MM'], ['Turkey', 'TR'], ['Türkiye', 'TR'], ['Turkiye', 'TR'],
-    ['Russia', 'RU'], ['Russian Federation', 'RU'], ['Iran', 'IR'], ['Syria', 'SY'], ['Vietnam', 'VN'], ['Viet Nam', 'VN'], ['Laos', 'LA'], ['Macao', 'MO'], ['Macau', 'MO'],
+    ['Russia', 'RU'], ['Russian Federation', 'RU'], ['Iran', 'IR'], ['Syria', 'SY'], ['Vietnam', 'VN'], ['Viet Nam', 'VN'], ['Laos', 'LA'], ['Macao', 'MO'], ['Macau', 'MO'], ['Macao SAR China', 'MO'],
     ['Czech Republic', 'CZ'], ['Czechia', 'CZ'], ['Ivory Coast', 'CI'], ["Cote d'Ivoire", 'CI'], ['UAE', 'AE'], ['Hong Kong', 'HK'], ['Taiwan', 'TW'],
     ['DRC', 'CD'], ['Democratic Republic of the Congo', 'CD'], ['Republic of the Congo', 'CG'], ['Vatican City', 'VA'], ['Holy See', 'VA'],
     ['Bolivia', 'BO'], ['Venezuela', 'VE'], ['Tanzania', 'TZ'], ['Moldova', 'MD'], ['Brunei', 'BN'], ['Cape Verde', 'CV'], ['Swaziland', 'SZ'], ['Kosovo', 'XK'],

@@ -65,3 +65,67 @@ describe('Box copy events (test/fixtures/variants/box-copy.jsonl)', () => {
     ]);
   });
 });
+
+// Behaviour from Box's event documentation (reference/log-sources/07-box-events.md), each with its second case.
+const userCopy = (name: string, createdAt: string) => ({
+  type: 'event', event_id: 'u-1', event_type: 'ITEM_COPY', created_at: '2026-10-15T02:01:54-07:00',
+  created_by: { type: 'user', id: '2230002', name: 'Ana Ortiz', login: 'ana@example.org' },
+  source: { type: 'file', id: '1190077', name, created_at: createdAt },
+});
+describe('Box — documented behaviour, second cases', () => {
+  it('created_at carries the local offset: a positive offset is subtracted as a negative one is added', () => {
+    expect(box.parse(admin({ created_at: '2026-10-15T14:30:00+05:30' }), origin)).toMatchObject({ kind: 'event', event: { time: '2026-10-15T09:00:00.000Z' } });
+    expect(box.parse(admin({ created_at: '2026-10-14T23:00:00-10:00' }), origin)).toMatchObject({ kind: 'event', event: { time: '2026-10-15T09:00:00.000Z' } });
+  });
+  it('the account is the Box user id and the login (an e-mail); either alone is enough', () => {
+    expect(box.parse(admin(), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['box:4242', 'email:li.wei@northfield.edu'], display: 'li.wei@northfield.edu' } } });
+    const idOnly = box.parse(admin({ created_by: { type: 'user', id: 4243, name: 'Ana Ortiz' } }), origin);
+    expect(idOnly).toMatchObject({ kind: 'event', event: { actor: { candidates: ['box:4243'], display: 'Ana Ortiz' } } });
+    const loginOnly = box.parse(admin({ created_by: { type: 'user', login: 'ana@example.org' } }), origin);
+    expect(loginOnly).toMatchObject({ kind: 'event', event: { actor: { candidates: ['email:ana@example.org'], display: 'ana@example.org' } } });
+    expect(box.parse(admin({ created_by: { type: 'user', id: null, login: '' } }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('an anonymous shared-link user is anonymous by id 2 or by the name "Anonymous User"', () => {
+    expect(box.parse(admin({ created_by: { type: 'user', id: '2', name: 'Someone', login: 'x@example.org' } }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+    expect(box.parse(admin({ created_by: { type: 'user', id: '77', name: 'Anonymous User', login: '' } }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('the enterprise stream\'s COPY and the user stream\'s ITEM_OPEN name the file; without one the read is refused with the field to supply', () => {
+    expect(box.parse(admin({ event_type: 'COPY' }), origin)).toMatchObject({ kind: 'event', event: { action: 'copy', release: true, resource: { uri: 'box://99', name: 'HGV-mesh.step' } } });
+    expect(box.parse(admin({ event_type: 'ITEM_DOWNLOAD', source: { type: 'file', id: 501, name: 'loads.csv' } }), origin)).toMatchObject({ kind: 'event', event: { action: 'download', resource: { uri: 'box://501', name: 'loads.csv' } } });
+    expect(box.parse(admin({ source: { item_type: 'file', item_name: 'x' } }), origin)).toEqual({ kind: 'reject', reason: 'DOWNLOAD without the file (source.item_id or source.id)' });
+    expect(box.parse(admin({ event_type: 'ITEM_PREVIEW', source: { type: 'web_link', id: '5' } }), origin)).toEqual({ kind: 'reject', reason: 'ITEM_PREVIEW without the file (source.item_id or source.id)' });
+    expect(box.parse(admin({ event_id: undefined }), origin)).toEqual({ kind: 'reject', reason: 'Box DOWNLOAD event needs event_id and created_at' });
+  });
+  it('the user stream names only a new copy: " (1)" is taken off its name, with or without an extension; a file copied long before keeps its name', () => {
+    const now = '2026-10-15T02:01:53-07:00';
+    expect(box.parse(userCopy('HGV-case12 (1).h5', now), origin)).toMatchObject({ kind: 'event', event: { resource: { uri: 'box://1190077', name: 'HGV-case12.h5' }, notes: [expect.stringMatching(/matched by its name/)] } });
+    expect(box.parse(userCopy('HGV-notes (2)', now), origin)).toMatchObject({ kind: 'event', event: { resource: { name: 'HGV-notes' } } });
+    const old = box.parse(userCopy('HGV-case12 (1).h5', '2026-10-14T02:01:53-07:00'), origin);
+    expect(old).toMatchObject({ kind: 'event', event: { resource: { name: 'HGV-case12 (1).h5' } } });
+    expect(old.kind === 'event' && old.event.notes).toBeUndefined();
+    // The enterprise stream names the item copied itself: no note, the name as it is.
+    const admin1 = box.parse(admin({ event_type: 'COPY', source: { item_type: 'file', item_id: '99', item_name: 'HGV (1).step' } }), origin);
+    expect(admin1.kind === 'event' && [admin1.event.resource.name, admin1.event.notes]).toEqual(['HGV (1).step', undefined]);
+  });
+  it('classification metadata: the Box Shield key found however deep the template payload nests it; its deletion clears the label', () => {
+    const nested = box.parse(admin({ event_type: 'METADATA_INSTANCE_UPDATE', additional_details: { metadata: { template: { fields: { Box__Security__Classification__Key: 'EAR-9E003' } } } } }), origin);
+    expect(nested).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'replace', release: false, resource: { uri: 'box://99', name: 'HGV-mesh.step', labels: ['EAR-9E003'] } } });
+    const deleted = box.parse(admin({ event_type: 'METADATA_INSTANCE_DELETE', additional_details: { metadata: { templateKey: 'securityClassification-6VMVochwUWo' } } }), origin);
+    expect(deleted).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'replace', resource: { uri: 'box://99', labels: [] } } });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_CREATE', additional_details: '{not json' }), origin)).toEqual({ kind: 'skip', reason: 'not a classification change: METADATA_INSTANCE_CREATE' });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_DELETE', source: {} }), origin)).toEqual({ kind: 'skip', reason: 'not a classification change: METADATA_INSTANCE_DELETE' });
+  });
+  it('the IP is kept from the enterprise stream; the user stream has none', () => {
+    expect(box.parse(admin({ ip_address: '2001:db8::7' }), origin)).toMatchObject({ kind: 'event', event: { ip: '2001:db8::7' } });
+    const none = box.parse(admin({ ip_address: undefined }), origin);
+    expect(none.kind === 'event' && 'ip' in none.event).toBe(false);
+  });
+});
+
+describe('Box — what is decided first', () => {
+  it('an event that is not a read is skipped even when the rest is incomplete; a text line is refused as not JSON', () => {
+    expect(box.parse({ type: 'event', event_type: 'LOGIN' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: LOGIN' });
+    expect(box.parse({ type: 'event', event_type: 'DOWNLOAD' }, origin)).toEqual({ kind: 'reject', reason: 'Box DOWNLOAD event needs event_id and created_at' });
+    expect(box.parse('DOWNLOAD li.wei@northfield.edu HGV-mesh.step', origin)).toEqual({ kind: 'reject', reason: 'Box events are JSON objects' });
+  });
+});

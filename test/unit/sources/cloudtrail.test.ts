@@ -144,3 +144,66 @@ describe('CloudTrail — Insights, EventBridge delivery and S3 Express One Zone 
     expect(cloudtrail.parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { resource: { uri: 's3://b--usw2-az1--x-s3/a/b.txt' } } });
   });
 });
+
+// Behaviour from the CloudTrail record contents (reference/log-sources/02-cloudtrail.md), each with its second case.
+const ct = (over: Record<string, unknown> = {}) => cloudtrail.parse(base(over), origin);
+const cc = (over: Record<string, unknown> = {}) => ct({ eventSource: 'codecommit.amazonaws.com', eventName: 'GitPull', requestParameters: {}, additionalEventData: { repositoryName: 'radhard-sram', dataTransferred: true }, ...over });
+describe('CloudTrail — documented behaviour, second cases', () => {
+  it('bytesTransferredOut is the size of a read, never of a copy (the copy moves no bytes out of AWS)', () => {
+    expect(ct()).toMatchObject({ kind: 'event', event: { action: 'download', bytes: 10 } });
+    expect(ct({ eventName: 'GetObjectTorrent', additionalEventData: { bytesTransferredOut: 0 } })).toMatchObject({ kind: 'event', event: { action: 'download', bytes: 0 } });
+    const none = ct({ additionalEventData: {} });
+    expect(none.kind === 'event' && 'bytes' in none.event).toBe(false);
+    const copy = ct({ eventName: 'UploadPartCopy', requestParameters: { bucketName: 'dest', key: 'k', 'x-amz-copy-source': '/src-bucket/runs/case12.h5' } });
+    expect(copy).toMatchObject({ kind: 'event', event: { action: 'copy', resource: { uri: 's3://src-bucket/runs/case12.h5', name: 'case12.h5' } } });
+    expect(copy.kind === 'event' && 'bytes' in copy.event).toBe(false);
+  });
+  it('a copy without a source, or with a source that is not bucket/key, is skipped with that reason', () => {
+    expect(ct({ eventName: 'UploadPartCopy', requestParameters: { bucketName: 'dest', key: 'k' } })).toEqual({ kind: 'skip', reason: 'UploadPartCopy without x-amz-copy-source: the object read is not known' });
+    expect(ct({ eventName: 'CopyObject', requestParameters: { 'x-amz-copy-source': 'just-a-bucket' } })).toEqual({ kind: 'skip', reason: 'CopyObject copy source "just-a-bucket" is not bucket/key' });
+    expect(ct({ eventName: 'CopyObject', requestParameters: { 'x-amz-copy-source': '/key-without-bucket' } })).toEqual({ kind: 'skip', reason: 'CopyObject copy source "/key-without-bucket" is not bucket/key' });
+  });
+  it('the object from bucketName and key, else from the AWS::S3::Object resource ARN; with neither the read is skipped', () => {
+    expect(ct({ requestParameters: {}, resources: [{ type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::other' }, { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::b2/x/y.step' }] })).toMatchObject({ kind: 'event', event: { resource: { uri: 's3://b2/x/y.step', name: 'y.step' } } });
+    expect(ct({ requestParameters: { bucketName: 'b' }, resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws-us-gov:s3:::gov-b/z.h5' }] })).toMatchObject({ kind: 'event', event: { resource: { uri: 's3://gov-b/z.h5' } } });
+    expect(ct({ requestParameters: { key: 'k' } })).toEqual({ kind: 'skip', reason: 'GetObject without bucketName and key' });
+  });
+  it('DeleteObjectTagging leaves the object without tags; a single tag (not a list) is read; a failed or object-less tagging is not a label', () => {
+    expect(ct({ eventName: 'DeleteObjectTagging', requestParameters: { bucketName: 'b', key: 'dir/k.step' } })).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'replace', release: false, resource: { uri: 's3://b/dir/k.step', name: 'k.step', tags: {} } } });
+    expect(ct({ eventName: 'PutObjectTagging', requestParameters: { bucketName: 'b', key: 'k', Tagging: { TagSet: { Tag: { Key: 'export-control', Value: 'EAR' } } } } })).toMatchObject({ kind: 'event', event: { resource: { tags: { 'export-control': 'EAR' } } } });
+    expect(ct({ eventName: 'PutObjectTagging', requestParameters: { bucketName: 'b', key: 'k', Tagging: { TagSet: { Tag: [{ Key: 'empty' }] } } } })).toMatchObject({ kind: 'event', event: { resource: { tags: { empty: '' } } } });
+    expect(ct({ eventName: 'PutObjectTagging', errorCode: 'AccessDenied' })).toEqual({ kind: 'skip', reason: 'request failed: s3 PutObjectTagging AccessDenied' });
+    expect(ct({ eventName: 'DeleteObjectTagging', requestParameters: { bucketName: 'b' } })).toEqual({ kind: 'reject', reason: 'DeleteObjectTagging without bucketName and key' });
+  });
+  it('CodeCommit: the repository from additionalEventData, requestParameters or the resource ARN (which also gives the region)', () => {
+    expect(cc()).toMatchObject({ kind: 'event', event: { action: 'clone', resource: { uri: 'codecommit://us-east-1/radhard-sram', name: 'radhard-sram' } } });
+    const byArn = cc({ awsRegion: undefined, additionalEventData: { dataTransferred: true }, resources: [{ type: 'AWS::CodeCommit::Repository', ARN: 'arn:aws:codecommit:eu-west-1:111122223333:hgv-solver' }] });
+    expect(byArn).toMatchObject({ kind: 'event', event: { resource: { uri: 'codecommit://eu-west-1/hgv-solver' } } });
+    expect(cc({ eventName: 'GetFolder', additionalEventData: {}, requestParameters: { repositoryName: 'r2', folderPath: 'rtl/core' } })).toMatchObject({ kind: 'event', event: { action: 'view', resource: { uri: 'codecommit://us-east-1/r2', name: 'core' } } });
+    expect(cc({ additionalEventData: { dataTransferred: true } })).toEqual({ kind: 'reject', reason: 'codecommit GitPull without repository name or region' });
+    expect(cc({ awsRegion: undefined })).toEqual({ kind: 'reject', reason: 'codecommit GitPull without repository name or region' });
+  });
+  it('CodeCommit: a push and a failed pull are not reads', () => {
+    expect(cc({ eventName: 'GitPush' })).toEqual({ kind: 'skip', reason: 'not a read: codecommit GitPush' });
+    expect(cc({ errorCode: 'RepositoryDoesNotExistException' })).toEqual({ kind: 'skip', reason: 'request failed: codecommit GitPull RepositoryDoesNotExistException' });
+  });
+  it('identity: Identity Center\'s onBehalfOf user, an e-mail userName, the principal when there is no ARN; a call invoked by a service is the service', () => {
+    expect(ct({ userIdentity: { type: 'IdentityCenterUser', onBehalfOf: { userId: '9067-abc', identityStoreArn: 'arn:aws:identitystore::1:identitystore/d-1' } } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws-sso:9067-abc'] } } });
+    expect(ct({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/li.wei@northfield.edu', userName: 'li.wei@northfield.edu' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:arn:aws:iam::1:user/li.wei@northfield.edu', 'email:li.wei@northfield.edu'] } } });
+    expect(ct({ userIdentity: { type: 'FederatedUser', principalId: '111122223333:lwei' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:111122223333:lwei'] } } });
+    expect(ct({ userIdentity: { type: 'AWSAccount', accountId: '444455556666' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:444455556666'] } } });
+    expect(ct({ userIdentity: { type: 'Unknown' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+    expect(ct({ userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/R/s', invokedBy: 'athena.amazonaws.com' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:athena.amazonaws.com'], service: true } } });
+    expect(ct({ userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/R/s', invokedBy: 'AWS Internal' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:arn:aws:sts::1:assumed-role/R/s'] } } });
+    expect(ct({ userIdentity: { type: 'AWSService' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['aws:service'], service: true } } });
+  });
+  it('an Insight by eventCategory alone is skipped too', () => {
+    expect(ct({ eventCategory: 'Insight' })).toEqual({ kind: 'skip', reason: 'CloudTrail Insights record: unusual API activity, not an access' });
+  });
+});
+
+describe('CloudTrail — text', () => {
+  it('a text line is refused as not JSON', () => {
+    expect(cloudtrail.parse('GetObject b/k 10.1.2.3', origin)).toEqual({ kind: 'reject', reason: 'CloudTrail records are JSON objects' });
+  });
+});

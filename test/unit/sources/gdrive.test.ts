@@ -50,3 +50,59 @@ describe('Google Drive label events (test/fixtures/variants/gdrive-labels.jsonl)
     expect(gdrive.parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { labelChange: 'add', resource: { uri: 'gdrive://d2', labels: ['Export Control', 'Export Control: EAR 9E003'] } } });
   });
 });
+
+// Behaviour from the Reports API activity schema (reference/log-sources/06-google-workspace-drive.md), each with its second case.
+const access = (name: string, doc = 'd1', extra: { name: string; value?: unknown }[] = []) => ({ type: 'access', name, parameters: [{ name: 'doc_id', value: doc }, ...extra] });
+const label = (name: string, params: { name: string; value?: unknown; multiValue?: unknown }[], doc = 'd9') => ({ type: 'label_change', name, parameters: [{ name: 'doc_id', value: doc }, ...params] });
+const parsed = (r: unknown) => gdrive.parse(r as Record<string, unknown>, origin);
+describe('Google Drive — documented behaviour, second cases', () => {
+  it('the strongest read of an activity wins whatever the order: download over view, print over preview', () => {
+    for (const order of [[access('view'), access('download')], [access('download'), access('view')]]) expect(parsed(activity(order))).toMatchObject({ kind: 'event', event: { action: 'download' } });
+    for (const order of [[access('preview'), access('print')], [access('print'), access('preview')]]) expect(parsed(activity(order))).toMatchObject({ kind: 'event', event: { action: 'download' } });
+    for (const order of [[access('preview'), access('view')], [access('view'), access('preview')]]) expect(parsed(activity(order))).toMatchObject({ kind: 'event', event: { action: 'view' } });
+    expect(parsed(activity([access('preview')]))).toMatchObject({ kind: 'event', event: { action: 'preview' } });
+  });
+  it('the event id is id.time with uniqueQualifier; without a qualifier, a hash of the record', () => {
+    expect(parsed(activity([access('view')]))).toMatchObject({ kind: 'event', event: { id: '2026-10-15T09:00:00.000Z:-42' } });
+    const r = { ...activity([access('view')]), id: { time: '2026-10-15T09:00:00.000Z', applicationName: 'drive' } };
+    const out = parsed(r);
+    expect(out.kind === 'event' && out.event.id).toMatch(/^[0-9a-f]{40}$/);
+    const other = parsed({ ...r, ipAddress: '10.1.1.2' });
+    expect(other.kind === 'event' && out.kind === 'event' && other.event.id !== out.event.id).toBe(true);
+  });
+  it('the actor: a user by e-mail; a service key by its key; no e-mail and no key is anonymous', () => {
+    expect(parsed(activity([access('view')]))).toMatchObject({ kind: 'event', event: { actor: { candidates: ['google:li.wei@northfield.edu', 'email:li.wei@northfield.edu'], display: 'li.wei@northfield.edu' } } });
+    expect(parsed({ ...activity([access('view')]), actor: { callerType: 'KEY', key: 'SYSTEM' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['google-key:SYSTEM'], service: true } } });
+    expect(parsed({ ...activity([access('view')]), actor: { callerType: 'KEY' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['google-key:key'], service: true } } });
+    expect(parsed({ ...activity([access('view')]), actor: { callerType: 'USER', profileId: '1' } })).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('ipAddress may be absent; id.time is required; a read needs doc_id', () => {
+    const noIp = parsed({ ...activity([access('view')]), ipAddress: undefined });
+    expect(noIp.kind === 'event' && 'ip' in noIp.event).toBe(false);
+    expect(parsed({ ...activity([access('view')]), id: { uniqueQualifier: '1', applicationName: 'drive' } })).toEqual({ kind: 'reject', reason: 'Google Drive activity needs id.time' });
+    expect(parsed(activity([{ type: 'access', name: 'print', parameters: [{ name: 'doc_title', value: 'x' }] }]))).toEqual({ kind: 'reject', reason: 'print without doc_id' });
+    expect(parsed(activity([]))).toEqual({ kind: 'skip', reason: 'not a read: no events' });
+  });
+  it('label_added with several values (multiValue) learns each as "Title: value"; a field cleared (old_value) is not learned as set', () => {
+    const out = parsed(activity([label('label_field_changed', [{ name: 'label_title', value: 'Export Control' }, { name: 'old_value', value: 'EAR99' }, { name: 'new_value', multiValue: ['ITAR', 'EAR 9E003'] }])]));
+    expect(out).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'add', resource: { uri: 'gdrive://d9', labels: ['Export Control', 'Export Control: ITAR', 'Export Control: EAR 9E003'] } } });
+    const byName = parsed(activity([label('label_added', [{ name: 'label_name', value: 'Project Phoenix' }])]));
+    expect(byName).toMatchObject({ kind: 'event', event: { labelChange: 'add', resource: { labels: ['Project Phoenix'] } } });
+  });
+  it('label_removed takes away the title and the values it names, old and new', () => {
+    const out = parsed(activity([label('label_removed', [{ name: 'label_title', value: 'Export Control' }, { name: 'old_value', value: 'ITAR' }])]));
+    expect(out).toMatchObject({ kind: 'event', event: { labelChange: 'remove', resource: { labels: ['Export Control', 'Export Control: ITAR'] } } });
+    expect(parsed(activity([label('label_removed', [{ name: 'label_title', value: 'Export Control' }, { name: 'new_value', value: 'EAR99' }])]))).toMatchObject({ kind: 'event', event: { resource: { labels: ['Export Control', 'Export Control: EAR99'] } } });
+  });
+  it('a label event needs doc_id and a label title, and names the document by its title when given', () => {
+    expect(parsed(activity([label('label_added', [{ name: 'label_title', value: 'Export Control' }], '')]))).toEqual({ kind: 'reject', reason: 'label_added without doc_id' });
+    expect(parsed(activity([label('label_removed', [{ name: 'new_value', value: 'x' }])]))).toEqual({ kind: 'reject', reason: 'label_removed without label_title' });
+    expect(parsed(activity([label('label_added', [{ name: 'label_title', value: 'Export Control' }, { name: 'doc_title', value: 'Case 12.pdf' }])]))).toMatchObject({ kind: 'event', event: { resource: { name: 'Case 12.pdf' } } });
+  });
+});
+
+describe('Google Drive — text', () => {
+  it('a text line is refused as not JSON', () => {
+    expect(gdrive.parse('download li.wei@northfield.edu d1', origin)).toEqual({ kind: 'reject', reason: 'Google Drive audit records are JSON objects' });
+  });
+});

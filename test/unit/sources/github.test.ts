@@ -69,3 +69,81 @@ describe('GitHub — a personal security-log export (no actor, org or business)'
     ]);
   });
 });
+
+// Behaviour from the audit-log event fields (reference/log-sources/03-github-audit.md), each with its second case.
+describe('GitHub audit log — documented behaviour, second cases', () => {
+  const rec = (over: Record<string, unknown> = {}) => ({ '@timestamp': 1792080000000, action: 'git.clone', actor: 'lwei', repo: 'nfu-aero/hgv-solver', _document_id: 'd1', ...over });
+  const gh = (over: Record<string, unknown> = {}) => github.parse(rec(over), origin);
+  it('the time is @timestamp or created_at (epoch ms), or Panther\'s zone-less at_sign_timestamp; without one the record is refused', () => {
+    expect(gh()).toMatchObject({ kind: 'event', event: { time: '2026-10-15T16:00:00.000Z' } });
+    expect(gh({ '@timestamp': undefined, created_at: 1792083600000 })).toMatchObject({ kind: 'event', event: { time: '2026-10-15T17:00:00.000Z' } });
+    expect(gh({ '@timestamp': undefined, at_sign_timestamp: '2026-10-15 02:00:00.000' })).toMatchObject({ kind: 'event', event: { time: '2026-10-15T02:00:00.000Z' } });
+    expect(gh({ '@timestamp': undefined })).toEqual({ kind: 'reject', reason: 'GitHub audit record needs action and @timestamp (or created_at)' });
+  });
+  it('the repository is repo or repository, "org/name"; the name is the part after the org', () => {
+    expect(gh({ repo: undefined, repository: 'acme/sram-rtl' })).toMatchObject({ kind: 'event', event: { resource: { uri: 'github://acme/sram-rtl', name: 'sram-rtl' } } });
+    expect(gh({ repo: 'hgv-solver' })).toEqual({ kind: 'reject', reason: 'git.clone without repo "org/name"' });
+  });
+  it('the id is _document_id, else a hash of the record (two records, two ids)', () => {
+    expect(gh()).toMatchObject({ kind: 'event', event: { id: 'd1' } });
+    const a = gh({ _document_id: undefined });
+    const b = gh({ _document_id: undefined, actor: 'mkumar' });
+    expect(a.kind === 'event' && a.event.id).toMatch(/^[0-9a-f]{40}$/);
+    expect(a.kind === 'event' && b.kind === 'event' && a.event.id !== b.event.id).toBe(true);
+  });
+  it('actor_location.country_code (any case) is where GitHub placed the actor; a code that is no country is a note, not a place', () => {
+    expect(gh({ actor_location: { country_code: 'de' } })).toMatchObject({ kind: 'event', event: { sourceCountry: 'DE' } });
+    expect(gh({ actor_location: { country_code: 'CN' } })).toMatchObject({ kind: 'event', event: { sourceCountry: 'CN' } });
+    const eu = gh({ actor_location: { country_code: 'EU' } });
+    expect(eu).toMatchObject({ kind: 'event', event: { notes: ['location unknown: actor_location.country_code "EU" is not an ISO 3166 country'] } });
+    expect(eu.kind === 'event' && 'sourceCountry' in eu.event).toBe(false);
+    const none = gh();
+    expect(none.kind === 'event' && ['sourceCountry' in none.event, 'notes' in none.event]).toEqual([false, false]);
+  });
+  it('actor_ip only when the enterprise shows IPs', () => {
+    expect(gh({ actor_ip: '203.0.113.9' })).toMatchObject({ kind: 'event', event: { ip: '203.0.113.9' } });
+    const none = gh();
+    expect(none.kind === 'event' && 'ip' in none.event).toBe(false);
+  });
+  it('a deploy key is a service, named by the actor when there is one; a personal access token is the person', () => {
+    expect(gh({ programmatic_access_type: 'Deploy key' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['github:lwei'], service: true, display: 'deploy key' } } });
+    expect(gh({ actor: undefined, programmatic_access_type: 'deploy_key' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['github:deploy-key'], service: true } } });
+    const pat = gh({ programmatic_access_type: 'personal_access_token' });
+    expect(pat).toMatchObject({ kind: 'event', event: { actor: { candidates: ['github:lwei'], display: 'lwei' } } });
+    expect(pat.kind === 'event' && pat.event.actor.service).toBeUndefined();
+  });
+  it('repository topics are labels: add_topic adds, remove_topic removes; a topic event needs repo and topic', () => {
+    expect(gh({ action: 'repo.add_topic', topic: 'itar' })).toMatchObject({ kind: 'event', event: { action: 'label', release: false, labelChange: 'add', resource: { uri: 'github://nfu-aero/hgv-solver', labels: ['itar'] } } });
+    expect(gh({ action: 'repo.remove_topic', topic: 'ear-3e001' })).toMatchObject({ kind: 'event', event: { action: 'label', labelChange: 'remove', resource: { labels: ['ear-3e001'] } } });
+    expect(gh({ action: 'repo.add_topic' })).toEqual({ kind: 'reject', reason: 'repo.add_topic without repo or topic' });
+    expect(gh({ action: 'repo.remove_topic', topic: 'x', repo: undefined })).toEqual({ kind: 'reject', reason: 'repo.remove_topic without repo or topic' });
+  });
+  it('detect: a dotted action and a GitHub time field; neither alone', () => {
+    expect(github.detect({ action: 'git.clone', created_at: 1 })).toBe(true);
+    expect(github.detect({ action: 'git.clone' })).toBe(false);
+    expect(github.detect({ action: 'Clone', '@timestamp': 1 })).toBe(false);
+  });
+});
+
+describe('GitHub audit log — what is decided first, and what is bounded', () => {
+  const rec = (over: Record<string, unknown> = {}) => ({ '@timestamp': 1792080000000, action: 'git.clone', actor: 'lwei', repo: 'nfu-aero/hgv-solver', _document_id: 'd1', ...over });
+  it('an action that is not a read is skipped even when the rest of the record is incomplete (never quarantined)', () => {
+    expect(github.parse({ action: 'git.push' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: git.push' });
+    expect(github.parse({ action: 'repo.access', repo: 'x' }, origin)).toEqual({ kind: 'skip', reason: 'repo.access is a visibility change, not a read' });
+    expect(github.parse({ action: 'git.clone' }, origin)).toEqual({ kind: 'reject', reason: 'GitHub audit record needs action and @timestamp (or created_at)' });
+  });
+  it('a text line is refused as not JSON; an actor-less clone names no account', () => {
+    expect(github.parse('git.clone lwei nfu-aero/hgv-solver', origin)).toEqual({ kind: 'reject', reason: 'GitHub audit records are JSON objects' });
+    expect(github.parse(rec({ actor: undefined }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('a topic event keeps its _document_id, or a hash, like a read', () => {
+    expect(github.parse(rec({ action: 'repo.add_topic', topic: 'itar' }), origin)).toMatchObject({ kind: 'event', event: { id: 'd1', source: 'github' } });
+    const hashed = github.parse(rec({ action: 'repo.add_topic', topic: 'itar', _document_id: undefined }), origin);
+    expect(hashed.kind === 'event' && hashed.event.id).toMatch(/^[0-9a-f]{40}$/);
+  });
+  it('actor_location without a country code places nothing; a hostile code is cut to 8 characters in the note', () => {
+    const city = github.parse(rec({ actor_location: { city: 'Berlin' } }), origin);
+    expect(city.kind === 'event' && ['sourceCountry' in city.event, 'notes' in city.event]).toEqual([false, false]);
+    expect(github.parse(rec({ actor_location: { country_code: 'XX-LONG-CODE-AND-MORE' } }), origin)).toMatchObject({ kind: 'event', event: { notes: ['location unknown: actor_location.country_code "XX-LONG-" is not an ISO 3166 country'] } });
+  });
+});

@@ -71,3 +71,65 @@ describe('Microsoft 365 — guests and claims-encoded identities (test/fixtures/
     expect(m365().parse(r, { file: 'f', line: 1 })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['m365:i:05.t|adfs|lwei@acme.edu', 'email:lwei@acme.edu'], display: 'lwei@acme.edu' } } });
   });
 });
+
+// Behaviour from the Management Activity API schema (reference/log-sources/05-m365-sharepoint-onedrive.md), each with its second case.
+describe('Microsoft 365 — documented behaviour, second cases', () => {
+  it('ObjectId is the file\'s URL; without it the URL is SiteUrl + SourceRelativeUrl + SourceFileName (with or without a trailing slash)', () => {
+    const parts = { ObjectId: undefined, SiteUrl: 'https://northfield.sharepoint.com/sites/HGV/', SourceRelativeUrl: 'Shared Documents/loads', SourceFileName: 'HGV-loads.xlsx' };
+    expect(source.parse(rec(parts), origin)).toMatchObject({ kind: 'event', event: { resource: { uri: 'https://northfield.sharepoint.com/sites/HGV/Shared Documents/loads/HGV-loads.xlsx', name: 'HGV-loads.xlsx' } } });
+    expect(source.parse(rec({ ...parts, SiteUrl: 'https://northfield-my.sharepoint.com/personal/lwei' }), origin)).toMatchObject({ kind: 'event', event: { resource: { uri: 'https://northfield-my.sharepoint.com/personal/lwei/Shared Documents/loads/HGV-loads.xlsx' } } });
+    expect(source.parse(rec({ ...parts, SourceRelativeUrl: undefined }), origin)).toEqual({ kind: 'reject', reason: 'FileDownloaded without ObjectId' });
+    expect(source.parse(rec({ ...parts, SourceFileName: undefined }), origin)).toEqual({ kind: 'reject', reason: 'FileDownloaded without ObjectId' });
+  });
+  it('the name is SourceFileName, else the last part of ObjectId', () => {
+    expect(source.parse(rec({ SourceFileName: undefined }), origin)).toMatchObject({ kind: 'event', event: { resource: { name: 'HGV-loads.xlsx' } } });
+    expect(source.parse(rec({ SourceFileName: undefined, ObjectId: 'https://northfield-my.sharepoint.com/personal/lwei/Documents/mesh.step' }), origin)).toMatchObject({ kind: 'event', event: { resource: { name: 'mesh.step' } } });
+  });
+  it('SharePoint and OneDrive are read (and a record that names no workload); any other workload is not', () => {
+    expect(source.parse(rec({ Workload: 'OneDrive' }), origin)).toMatchObject({ kind: 'event', event: { action: 'download' } });
+    expect(source.parse(rec({ Workload: undefined }), origin)).toMatchObject({ kind: 'event', event: { action: 'download' } });
+    expect(source.parse(rec({ Workload: 'MicrosoftTeams' }), origin)).toEqual({ kind: 'skip', reason: 'not SharePoint or OneDrive: MicrosoftTeams' });
+  });
+  it('ResultStatus "failed" in any case is skipped; "Succeeded" is a read', () => {
+    expect(source.parse(rec({ ResultStatus: 'failed' }), origin)).toEqual({ kind: 'skip', reason: 'request failed: FileDownloaded' });
+    expect(source.parse(rec({ ResultStatus: 'Succeeded' }), origin)).toMatchObject({ kind: 'event', event: { action: 'download' } });
+  });
+  it('a record needs Id and CreationTime; other operations are not reads', () => {
+    expect(source.parse(rec({ Id: undefined }), origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit record needs Id and CreationTime' });
+    expect(source.parse(rec({ CreationTime: 'yesterday' }), origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit record needs Id and CreationTime' });
+    expect(source.parse(rec({ Operation: 'FileMoved' }), origin)).toEqual({ kind: 'skip', reason: 'not a read: FileMoved' });
+    expect(source.parse(rec({ Operation: 'DocumentSensitivityMismatchDetected' }), origin)).toEqual({ kind: 'skip', reason: 'not a read: DocumentSensitivityMismatchDetected' });
+  });
+  it('a label GUID is named from config whatever its case, on a label event and on a read that carries SensitivityLabelId', () => {
+    const upper = '8A1C2F3E-0000-4000-8000-000000000001';
+    expect(source.parse(rec({ Operation: 'FileSensitivityLabelChanged', SensitivityLabelEventData: { SensitivityLabelId: upper } }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['ITAR-Controlled'] } } });
+    expect(source.parse(rec({ Operation: 'FileSensitivityLabelApplied', SensitivityLabelId: '8a1c2f3e-0000-4000-8000-000000000001' }), origin)).toMatchObject({ kind: 'event', event: { action: 'label', resource: { labels: ['ITAR-Controlled'] } } });
+    expect(source.parse(rec({ SensitivityLabelId: upper }), origin)).toMatchObject({ kind: 'event', event: { action: 'download', release: true, resource: { labels: ['ITAR-Controlled'] } } });
+    const unlabelled = source.parse(rec(), origin);
+    expect(unlabelled.kind === 'event' && unlabelled.event.resource.labels).toBeUndefined();
+    // A label event that names no label leaves the file without one; a removal ignores the id it names.
+    expect(source.parse(rec({ Operation: 'FileSensitivityLabelApplied' }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: [] } } });
+    expect(source.parse(rec({ Operation: 'FileSensitivityLabelRemoved', SensitivityLabelEventData: { SensitivityLabelId: upper } }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: [] } } });
+  });
+  it('SharePoint\'s own system account is a service like app@sharepoint', () => {
+    expect(source.parse(rec({ UserId: 'SHAREPOINT\\system' }), origin)).toMatchObject({ kind: 'event', event: { actor: { service: true, candidates: ['m365:SHAREPOINT\\system'] } } });
+  });
+  it('a guest without an e-mail in the UPN is still external, named by the UPN', () => {
+    expect(source.parse(rec({ UserId: 'urn:spo:guest#partner-team' }), origin)).toMatchObject({ kind: 'event', event: { actor: { external: true, candidates: ['m365:urn:spo:guest#partner-team'], display: 'urn:spo:guest#partner-team' } } });
+    expect(source.parse(rec({ UserId: 'partnerexample#EXT#@northfield.onmicrosoft.com' }), origin)).toMatchObject({ kind: 'event', event: { actor: { external: true, candidates: ['m365:partnerexample#EXT#@northfield.onmicrosoft.com'] } } });
+  });
+  it('a member is named by the UPN, with the e-mail candidate only when it is one', () => {
+    expect(source.parse(rec(), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['m365:li.wei@northfield.edu', 'email:li.wei@northfield.edu'], display: 'li.wei@northfield.edu' } } });
+    const notEmail = source.parse(rec({ UserId: 'S-1-5-21-1004' }), origin);
+    expect(notEmail).toMatchObject({ kind: 'event', event: { actor: { candidates: ['m365:S-1-5-21-1004'], display: 'S-1-5-21-1004' } } });
+    expect(notEmail.kind === 'event' && notEmail.event.actor.external).toBeUndefined();
+  });
+});
+
+describe('Microsoft 365 — what is decided first', () => {
+  it('an operation that is not a read is skipped even when the rest is incomplete; a text line is refused as not JSON', () => {
+    expect(source.parse({ Operation: 'UserLoggedIn' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: UserLoggedIn' });
+    expect(source.parse({ Operation: 'FileDownloaded' }, origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit record needs Id and CreationTime' });
+    expect(source.parse('FileDownloaded li.wei@northfield.edu', origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit records are JSON objects' });
+  });
+});

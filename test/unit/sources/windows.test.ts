@@ -96,3 +96,77 @@ describe('Windows 5145 — what is a read is decided by the access mask (test/fi
     expect(windows.parse({ '@timestamp': '2026-10-15T09:00:00Z', event: { outcome: 'failure' }, winlog: { event_id: 5145, computer_name: 'FS01', event_data: { ...base, AccessMask: '0x1' } } }, origin)).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/Audit Failure/) });
   });
 });
+
+// Behaviour from the 4663/5145 event documentation and MS-DTYP 2.4.3 (reference/log-sources/08-windows-fileserver-fsx.md), each with its second case.
+const flat5145 = { EventID: 5145, TimeCreated: '2026-10-15T09:00:00Z', Computer: 'FS01.acme.local', EventRecordID: 77, SubjectUserName: 'lwei', SubjectDomainName: 'ACME', ShareName: '\\\\*\\Projects', RelativeTargetName: 'HGV\\a.txt', AccessMask: '0x1', IpAddress: '10.0.0.1' };
+const flat4663 = { EventID: 4663, TimeCreated: '2026-10-15T09:00:00Z', Computer: 'FS01', SubjectUserName: 'lwei', SubjectDomainName: 'ACME', ObjectType: 'File', ObjectName: 'D:\\Projects\\HGV\\a.txt', AccessMask: '0x1' };
+const win = (r: Record<string, unknown> | string) => windows.parse(r, origin);
+describe('Windows — documented behaviour, second cases', () => {
+  it('why a mask is not a read: a delete, a write, or no ReadData at all', () => {
+    expect(win({ ...flat5145, AccessMask: '0x10000' })).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x10000 is a delete' });
+    expect(win({ ...flat5145, AccessMask: '0x40000' })).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x40000 is a write or a permission change' });
+    expect(win({ ...flat5145, AccessMask: '0x100000' })).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x100000 is no ReadData' });
+    expect(win({ ...flat5145, AccessMask: '0x20000' })).toEqual({ kind: 'skip', reason: 'not a read: AccessMask 0x20000 is metadata only (ReadAttributes, ReadEA or READ_CONTROL)' });
+  });
+  it('event XML Keywords: Audit Failure (0x8010000000000000) is refused; Audit Success (0x8020000000000000) is a read', () => {
+    const withKeywords = (k: string) => fsxEvent().replace('<EventRecordID>', `<Keywords>${k}</Keywords><EventRecordID>`);
+    expect(win(withKeywords('0x8010000000000000'))).toEqual({ kind: 'skip', reason: 'request failed: Windows event 5145 is an Audit Failure' });
+    expect(win(withKeywords('0x8020000000000000'))).toMatchObject({ kind: 'event' });
+    expect(win(withKeywords('not-hex'))).toMatchObject({ kind: 'event' });
+  });
+  it('the id is the record number at the computer (lower-cased); without a record number, the time', () => {
+    expect(win(flat5145)).toMatchObject({ kind: 'event', event: { id: '77@fs01.acme.local', time: '2026-10-15T09:00:00.000Z' } });
+    expect(win({ ...flat5145, EventRecordID: undefined, RecordNumber: 78 })).toMatchObject({ kind: 'event', event: { id: '78@fs01.acme.local' } });
+    expect(win({ ...flat5145, EventRecordID: undefined })).toMatchObject({ kind: 'event', event: { id: '2026-10-15T09:00:00.000Z@fs01.acme.local' } });
+    expect(win({ ...flat5145, Computer: undefined, Hostname: 'FS02' })).toMatchObject({ kind: 'event', event: { id: '77@fs02', resource: { uri: 'smb://fs02/Projects/HGV/a.txt' } } });
+    expect(win({ ...flat5145, Computer: undefined })).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://unknown-computer/Projects/HGV/a.txt' } } });
+  });
+  it('the share is the last part of ShareName, as \\\\*\\Projects or plain; JSON-in-JSON doubled backslashes read the same', () => {
+    expect(win({ ...flat5145, ShareName: 'Projects' })).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://fs01.acme.local/Projects/HGV/a.txt', name: 'a.txt' } } });
+    expect(win({ ...flat5145, ShareName: '\\\\\\\\*\\\\Projects', RelativeTargetName: 'HGV\\\\a.txt' })).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://fs01.acme.local/Projects/HGV/a.txt' } } });
+    expect(win({ ...flat5145, ShareName: '' })).toEqual({ kind: 'reject', reason: '5145 without ShareName' });
+    expect(win({ ...flat5145, ShareName: '\\\\*\\ipc$', RelativeTargetName: '' })).toEqual({ kind: 'skip', reason: 'not a file: named pipe (none) on IPC$' });
+  });
+  it('the client IP, IPv4-mapped or plain; none when the field is absent', () => {
+    expect(win({ ...flat5145, IpAddress: '::FFFF:10.0.0.9' })).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9' } });
+    const none = win({ ...flat5145, IpAddress: undefined });
+    expect(none.kind === 'event' && 'ip' in none.event).toBe(false);
+  });
+  it('4663: the object is a File (the default when ObjectType is absent); a registry Key is not; ObjectName is required', () => {
+    expect(win(flat4663)).toMatchObject({ kind: 'event', event: { action: 'view', release: true, resource: { uri: 'file://fs01/D:/Projects/HGV/a.txt', name: 'a.txt' } } });
+    expect(win({ ...flat4663, ObjectType: undefined })).toMatchObject({ kind: 'event' });
+    expect(win({ ...flat4663, ObjectType: 'Key' })).toEqual({ kind: 'skip', reason: 'not a file: Key' });
+    expect(win({ ...flat4663, ObjectName: '' })).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+    const untagged = win(flat4663);
+    expect(untagged.kind === 'event' && untagged.event.resource.tags).toBeUndefined();
+  });
+  it('required fields: TimeCreated and AccessMask; an XML document without Event/System', () => {
+    expect(win({ ...flat4663, TimeCreated: undefined })).toEqual({ kind: 'reject', reason: 'Windows event 4663 without TimeCreated' });
+    expect(win({ ...flat4663, TimeCreated: undefined, EventTime: '2026-10-15 09:00:00' })).toMatchObject({ kind: 'event' });
+    expect(win({ ...flat4663, AccessMask: undefined })).toEqual({ kind: 'reject', reason: 'Windows event 4663 without AccessMask' });
+    expect(win('<Event><EventData/></Event>')).toEqual({ kind: 'reject', reason: 'XML without Event/System' });
+  });
+  it('the account: domain\\user from Subject fields or from Sentinel\'s Account; "-" is nobody; the system SIDs are services', () => {
+    expect(win(flat4663)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:ACME\\lwei'], display: 'ACME\\lwei' } } });
+    const sentinel = { ...flat4663, SubjectUserName: undefined, SubjectDomainName: undefined, Account: 'ACME\\mkumar' };
+    expect(win(sentinel)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:ACME\\mkumar'], display: 'ACME\\mkumar' } } });
+    expect(win({ ...sentinel, Account: 'mkumar' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:mkumar'] } } });
+    expect(win({ ...flat4663, SubjectUserName: '-' })).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+    expect(win({ ...flat4663, SubjectUserName: 'FS01-SVC', SubjectUserSid: 'S-1-5-18' })).toMatchObject({ kind: 'event', event: { actor: { service: true, candidates: ['windows:ACME\\FS01-SVC', 'windows-sid:S-1-5-18'] } } });
+    const person = win({ ...flat4663, SubjectUserSid: 'S-1-5-21-1-2-3-1105' });
+    expect(person).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:ACME\\lwei', 'windows-sid:S-1-5-21-1-2-3-1105'] } } });
+    expect(person.kind === 'event' && person.event.actor.service).toBeUndefined();
+  });
+  it('Winlogbeat: time_created, record_id and the "Audit Failure" keyword', () => {
+    const wl = (over: Record<string, unknown> = {}) => ({ '@timestamp': '2026-10-15T09:00:05Z', winlog: { event_id: '4663', computer_name: 'FS01', record_id: 5, time_created: '2026-10-15T09:00:00Z', event_data: { ...flat4663, EventID: undefined }, ...over } });
+    expect(win(wl())).toMatchObject({ kind: 'event', event: { id: '5@fs01', time: '2026-10-15T09:00:00.000Z' } });
+    expect(win(wl({ time_created: undefined }))).toMatchObject({ kind: 'event', event: { time: '2026-10-15T09:00:05.000Z' } });
+    expect(win(wl({ keywords: ['Audit Failure'] }))).toEqual({ kind: 'skip', reason: 'request failed: Windows event 4663 is an Audit Failure' });
+    expect(win(wl({ keywords: ['Audit Success'] }))).toMatchObject({ kind: 'event' });
+  });
+  it('ResourceAttributes: a multi-valued claim is joined with ";"; an escaped quote in a name is kept', () => {
+    expect(resourceTags('S:AI(RA;ID;;;;WD;("Programs",TS,0x0,"HGV","SRAM"))')).toEqual({ Programs: 'HGV;SRAM' });
+    expect(resourceTags('S:AI(RA;ID;;;;WD;("Export\\"Class",TS,0x0,"EAR"))')).toEqual({ 'Export"Class': 'EAR' });
+    expect(resourceTags(undefined)).toEqual({});
+  });
+});
