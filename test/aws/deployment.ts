@@ -171,23 +171,6 @@ export class LocalDeployment {
     };
   }
 
-  /** Every function, each path it has: what the policy tests evaluate. A failing step is reported and the rest still run. */
-  async exerciseAll(): Promise<string[]> {
-    const errors: string[] = [];
-    const step = async (f: () => Promise<unknown>) => { try { await f(); } catch (e) { errors.push((e as Error).message.split('\n')[0]!); } };
-    await step(() => this.ingestExamples());
-    await step(() => this.ingestTagged());
-    await step(async () => { if (JSON.stringify(await this.ingestChanged()).includes('itemIdentifier')) throw new Error('the changed object failed'); });
-    await step(() => this.ingestStream());
-    await step(() => this.publishStored());
-    await step(async () => {
-      const [list] = await this.invoke('review-api', [this.apiEvent('GET', '/api/flags', ['reviewer'])]);
-      const flag = JSON.parse(list.body).items[0];
-      await this.invoke('review-api', [this.apiEvent('GET', '/', ['reviewer']), this.apiEvent('GET', `/api/flags/${flag.id}`, ['reviewer']), this.apiEvent('POST', `/api/flags/${flag.id}/decisions`, ['reviewer'], { action: 'assign', version: flag.version })]);
-    });
-    return errors;
-  }
-
   async close(): Promise<void> {
     for (const s of this.sandboxes.values()) s.close();
     await this.idp?.close();

@@ -4,11 +4,14 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SETTINGS, synthesize, type Assembly } from '#test/aws/assembly.ts';
 import { DATA_BUCKET, LocalDeployment, type FunctionName } from '#test/aws/deployment.ts';
+import { describePermissions } from '#test/policy/permissions.ts';
 
 /**
  * The functions as `cdk deploy` would ship them: each asset directory of the synthesized
  * assembly, alone in a task root with only the runtime's AWS SDK beside it, run by a Node process
  * the way the Lambda runtime runs it, with the template's environment, against loopback services.
+ * Then the policy tests evaluate every AWS call these runs made (recorded once, not run again).
+ * This stack creates its own log bucket; test/bundle/sources.test.ts covers configured sources.
  */
 let assembly: Assembly;
 let d: LocalDeployment;
@@ -61,6 +64,9 @@ describe('ingest-object (S3 → SQS → Lambda)', () => {
       sandbox.close();
     }
   }
+  it('replaces the evidence of a log object delivered again with other content (a new ETag)', async () => {
+    expect(JSON.stringify(await d.ingestChanged())).not.toContain('itemIdentifier');
+  }, 60_000);
   it('fails, naming the variable, when an environment variable the code needs is missing', async () => {
     const { failed, logs } = await brokenRun((s) => { delete s.env.QUARANTINE_BUCKET; });
     expect(failed).toBe(true);
@@ -97,14 +103,17 @@ describe('review-api (API Gateway HTTP API → Lambda)', () => {
   it('serves the review queue to a reviewer\'s token, sends a browser to sign in, 401 to anyone else, records a decision, with the signing secret the template names', async () => {
     const [flag] = await d.store.allFlags();
     const decision = d.apiEvent('POST', `/api/flags/${flag!.id}/decisions`, ['reviewer'], { action: 'assign', version: flag!.version });
-    const [list, page, anonymous, decided] = await d.invoke('review-api', [d.apiEvent('GET', '/api/flags', ['viewer']), d.apiEvent('GET', '/', ['viewer']), d.apiEvent('GET', '/api/flags', null), decision]);
+    const [list, page, anonymous, one, decided] = await d.invoke('review-api', [d.apiEvent('GET', '/api/flags', ['viewer']), d.apiEvent('GET', '/', ['viewer']), d.apiEvent('GET', '/api/flags', null), d.apiEvent('GET', `/api/flags/${flag!.id}`, ['viewer']), decision]);
     expect(decided.statusCode, decided.body).toBe(200);
     expect(list.statusCode, list.body).toBe(200);
     expect(JSON.parse(list.body).items.length).toBeGreaterThan(5);
     // A browser without a session is sent to sign in (the page's routes have no authorizer).
     expect([page.statusCode, page.headers?.location]).toEqual([302, '/login?next=%2F']);
     expect(anonymous.statusCode).toBe(401);
+    expect([one.statusCode, JSON.parse(one.body).flag.id]).toEqual([200, flag!.id]);
     const secretIds = d.aws.json.calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').map((c) => c.body.SecretId);
     expect(new Set(secretIds)).toEqual(new Set([d.function('review-api').props.Environment.Variables.REVIEW_SECRET_ARN]));
   }, 60_000);
 });
+
+describePermissions('created-log-bucket', () => d, FUNCTIONS);

@@ -6,6 +6,30 @@ import { join, relative } from 'node:path';
 import S3rver from 's3rver';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
+/** Loopback endpoints of the services a handler talks to; `json` serves SQS, EventBridge, Secrets Manager and Step Functions. */
+export interface LoopbackEndpoints { s3: string; dynamodb?: string; json?: string; sts?: string }
+
+/**
+ * The environment that points a handler's AWS SDK clients at loopback services instead of AWS:
+ * region, s3rver's fixed credentials, the endpoints, path-style S3 and no flexible checksums
+ * (s3rver predates them). One definition for the in-process handler tests and the bundle sandboxes.
+ */
+export function loopbackEnv(endpoints: LoopbackEndpoints): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
+    ...(endpoints.json ? { AWS_ENDPOINT_URL_SQS: endpoints.json, AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.json, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.json, AWS_ENDPOINT_URL_SFN: endpoints.json } : {}),
+    ...(endpoints.sts ? { AWS_ENDPOINT_URL_STS: endpoints.sts } : {}),
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
+  };
+}
+
+/** The same for handlers imported into the test process: sets process.env (quiet Powertools, no metrics) and the variables given. */
+export function useLoopbackEnv(endpoints: LoopbackEndpoints, vars: Record<string, string>): void {
+  Object.assign(process.env, loopbackEnv(endpoints), { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true' }, vars);
+}
+
 /** A loopback stand-in for AWS JSON-protocol services (EventBridge, SQS, Secrets Manager): records calls by target. */
 export async function jsonService(reply: (target: string, body: Record<string, unknown>) => unknown) {
   const calls: { target: string; body: Record<string, unknown> }[] = [];

@@ -16,7 +16,7 @@ import { DynamoFlagStore } from '#shared/store/index.ts';
 import { resetRuntime } from '#shared/aws/runtime.ts';
 import { repoRoot } from '#test/helpers.ts';
 import { ittmon } from './cli.ts';
-import { denyingS3Proxy, jsonService, s3Loopback, stsLoopback } from './aws.ts';
+import { denyingS3Proxy, jsonService, s3Loopback, stsLoopback, useLoopbackEnv } from './aws.ts';
 import { API_SCOPES, startTestProvider, type TestProvider } from '../e2e/oidc-provider.ts';
 
 const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
@@ -77,18 +77,13 @@ beforeAll(async () => {
     clients: [{ id: 'review-client', redirectUris: ['https://review.example.edu/auth/callback'], postLogoutUris: ['https://review.example.edu/signed-out'] }],
     accounts: { vera: { email: 'viewer@northfield.edu', email_verified: true, name: 'Vera Viewer', groups: ['viewer'] } },
   });
-  Object.assign(process.env, {
+  useLoopbackEnv({ s3: iam.endpoint, dynamodb: dynamo.endpoint, json: aws.endpoint, sts: sts.endpoint }, {
     COGNITO_ISSUER: idp.issuer, COGNITO_CLIENT_ID: 'review-client', COGNITO_DOMAIN_URL: idp.issuer, REVIEW_SCOPE_PREFIX: 'ittmon',
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
-    AWS_ENDPOINT_URL_S3: iam.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint,
     LARGE_OBJECT_STATE_MACHINE: 'arn:aws:states:us-east-1:111122223333:stateMachine:ittmon-large', ITTMON_LAMBDA_MAX_COMPRESSED_BYTES: '100000',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
     TABLE_NAME: TABLE, CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${aws.endpoint}/111122223333/ittmon-ingest`,
     REVIEW_URL: 'https://review.example.edu', EVENT_BUS_NAME: 'ittmon-flags', REVIEW_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
     ITTMON_READ_ROLES: JSON.stringify([{ bucket: 'acme-trail', roleArn: READ_ROLE }]),
     ITTMON_TAG_BUCKETS: JSON.stringify([{ bucket: 'nfu-aero-research', prefix: '' }, { bucket: 'nfu-secret-research', prefix: 'misc/' }]),
-    POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
   });
   resetRuntime();
   handlers = {

@@ -9,7 +9,7 @@ import { ensureTable, startLocalStore, type LocalStore } from '#shared/store/loc
 import { resetRuntime } from '#shared/aws/runtime.ts';
 import { DynamoFlagStore } from '#shared/store/index.ts';
 import { repoRoot } from '#test/helpers.ts';
-import { jsonService, s3Loopback } from '../aws.ts';
+import { jsonService, s3Loopback, useLoopbackEnv } from '../aws.ts';
 import { BoxApi, times } from './apis.ts';
 
 const TABLE = `ittmon-${randomUUID().slice(0, 8)}`;
@@ -46,15 +46,12 @@ beforeAll(async () => {
     if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID() };
     return {};
   });
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint, AWS_ENDPOINT_URL_SQS: secrets.endpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
+  useLoopbackEnv({ s3: s3.endpoint, dynamodb: dynamo.endpoint, json: secrets.endpoint }, {
     TABLE_NAME: TABLE, COLLECTED_BUCKET: BUCKET, COLLECTED_PREFIX: 'collected/',
     COLLECTOR_SOURCE: 'box', COLLECTOR_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/box-AbCdEf',
     STREAM_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/gitlab-stream-AbCdEf',
     CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${secrets.endpoint}/111122223333/ittmon-ingest`, REVIEW_URL: 'https://review.example.edu',
-    POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL', POWERTOOLS_DEV: 'true',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
   });
   resetRuntime();
   collectHandler = (await import('../../../functions/collect/handler.ts')).handler as never;
