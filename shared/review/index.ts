@@ -55,6 +55,21 @@ export class FourEyesError extends ReviewError {
   }
 }
 
+/** A move only the system makes (superseding a flag after a policy change): refused to any reviewer (HTTP 403). */
+export class SystemOnlyError extends ReviewError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SystemOnlyError';
+  }
+}
+
+/** Refuses a reviewer's request for a system-only move, with what the reviewer can do instead. */
+export function refuseSystemOnly(body: unknown): void {
+  if (body && typeof body === 'object' && (body as { action?: unknown }).action === 'supersede') {
+    throw new SystemOnlyError('only the system supersedes a flag, when a new policy version no longer supports it; a reviewer closes it with a disposition instead, and may reopen a superseded flag');
+  }
+}
+
 export const SYSTEM_REVIEWER = 'system';
 
 /** What the four-eyes rules need to know about the person deciding. */
