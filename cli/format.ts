@@ -1,4 +1,5 @@
 import type { Flag } from '#shared/model/index.ts';
+import { lookBackText } from '#shared/flags/index.ts';
 import { total, type ScanSummary } from '#shared/pipeline/index.ts';
 
 const counts = (c: Record<string, number>) => Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} (${n})`).join(', ');
@@ -39,6 +40,8 @@ export function formatFlags(flags: Flag[]): string {
     // A flag whose every finding a license cleared has no severity to show: it says so instead.
     const level = f.reasons.length ? f.severity.toUpperCase() : 'CLEARED';
     out.push(`${status}${level.padEnd(8)} ${f.day}  ${f.dataset} [${f.classification}]  ${actor}  —  ${reasons}  (${plural(f.eventCount, 'event')}, flag ${f.id})`);
+    const found = lookBackText(f);
+    if (found) out.push(`    found: ${found}`);
     for (const r of f.reasons) out.push(`    why: ${r.explanation}`);
     for (const c of f.cleared ?? []) out.push(`    cleared: ${c.explanation}`);
     for (const e of f.events.slice(0, 3)) out.push(`    ${e.time}  ${e.source} ${e.action}  ${e.resource}${e.ip ? `  from ${e.ip}${e.country ? ` (${e.country})` : ''}` : ''}`);

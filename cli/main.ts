@@ -27,7 +27,9 @@ the flags: a table, or JSON lines with --json. A summary of where every record w
   --quarantine FILE    write every rejected record to FILE (JSON lines)
   --store DIR          keep the flags in a local store in DIR, for ittmon flags and ittmon serve
   --fail-on SEVERITY   exit 3 when a flag of this severity or higher is raised (low, medium, high, critical)
-  --include-cleared    also list flags whose every finding a license cleared`,
+  --include-cleared    also list flags whose every finding a license cleared
+  --look-back          past logs read again after a policy change: new flags say "raised on look-back
+                       after policy version V on DATE" (with --store, each file's evidence is replaced, never added twice)`,
   },
   check: {
     usage: CHECK_USAGE, run: check,
@@ -87,7 +89,10 @@ environment variables (README "Collectors").
     help: `Says what changed between two policies (datasets, people, licenses, allow entries, networks, catalog)
 and which datasets, people, accounts and log sources a look-back must cover.
 
-  --json               the diff as JSON`,
+  --json               the diff as JSON
+  --apply              re-evaluate the flags stored in --store under NEW_CONFIG: those it no longer
+                       supports become superseded (never deleted), stronger ones are restated and announced
+  --store DIR          the local store to re-evaluate (default .ittmon)`,
   },
 };
 

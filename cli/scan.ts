@@ -11,7 +11,8 @@ import { formatFlags, formatSummary } from './format.ts';
 import { SCAN_USAGE } from './usage.ts';
 import { EXIT, UsageError, type Io } from './io.ts';
 import { loadPolicyFromDisk } from './policy.ts';
-import { keepObject } from '#shared/ingest/index.ts';
+import { evidenceEtag, keepObject } from '#shared/ingest/index.ts';
+import { policyVersion } from '#shared/diff/index.ts';
 import { hashing, LocalSession } from './store.ts';
 
 export async function scan(args: string[], io: Io): Promise<number> {
@@ -19,7 +20,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
     args, allowPositionals: true,
     options: {
       config: { type: 'string' }, json: { type: 'boolean' }, source: { type: 'string' }, quarantine: { type: 'string' },
-      store: { type: 'string' }, 'fail-on': { type: 'string' }, 'include-cleared': { type: 'boolean' },
+      store: { type: 'string' }, 'fail-on': { type: 'string' }, 'include-cleared': { type: 'boolean' }, 'look-back': { type: 'boolean' },
     },
   });
   if (!positionals.length) throw new UsageError(`usage: ${SCAN_USAGE}`);
@@ -48,8 +49,11 @@ export async function scan(args: string[], io: Io): Promise<number> {
       throw new UsageError(`--quarantine ${values.quarantine}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name a file in a directory that exists and you can write to`);
     }
   }
+  // A look-back: past logs read again under this policy; flags it raises say so (and which version).
+  const lookBack = values['look-back'] ? { policyVersion: policyVersion(policy), at: new Date().toISOString() } : undefined;
   let objectRejects: Rejected[] = [];
   const run = new Scan(policy, {
+    ...(lookBack ? { lookBack } : {}),
     geoDatabase,
     ...(source ? { source: source.name } : {}),
     onReject: (r: Rejected) => {
@@ -69,7 +73,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
       const read = hashing(input.open());
       const result = await run.add(read.stream, input.name); // unreadable files become rejected records
       if (session) {
-        const object = { key: input.key, etag: read.etag() };
+        const object = { key: input.key, etag: evidenceEtag(read.etag(), lookBack) };
         const changes = await keepObject(session.sinks, object, result, objectRejects);
         for (const c of changes) stored[c.before ? 'updated' : 'raised'] += 1;
       }
@@ -84,6 +88,7 @@ export async function scan(args: string[], io: Io): Promise<number> {
   if (values.json) for (const f of flags) io.out(`${JSON.stringify(f)}\n`);
   else io.out(formatFlags(flags));
   io.err(formatSummary(run.summary));
+  if (lookBack) io.err(`  look-back: policy version ${lookBack.policyVersion}; new flags say "raised on look-back after policy version ${lookBack.policyVersion} on ${lookBack.at.slice(0, 10)}"\n`);
   if (session) io.err(`  store:    ${values.store}: ${stored.raised} flag${stored.raised === 1 ? '' : 's'} raised, ${stored.updated} updated (events in ${values.store}/events.jsonl)\n`);
   if (failOn && flags.some((f) => f.reasons.length && severityRank(f.severity) >= severityRank(failOn as Severity))) return EXIT.threshold;
   return EXIT.ok;

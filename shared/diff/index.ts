@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Policy } from '#shared/config/index.ts';
 import { SOURCE_NAMES, type SourceName } from '#shared/model/index.ts';
 
@@ -129,3 +130,24 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
 
 /** True when the diff changes nothing that decides a finding. */
 export const nothingTouched = (d: PolicyDiff) => !d.touches.datasets.length && !d.touches.people.length && !d.touches.accounts.length;
+
+/** JSON with object keys sorted at every depth: the same content always gives the same text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * A policy's version: the first 12 hex of the SHA-256 of what decides findings (datasets, people,
+ * licenses, allow entries, networks, catalog, home, geo database path, source settings), in a
+ * canonical form. Stable across machines, file locations and key order, so the laptop and AWS
+ * (which loads the same files from the config bucket) name one policy alike; any change that can
+ * change a finding gives a new version. Review-page settings and file paths are not part of it.
+ */
+export function policyVersion(policy: Policy): string {
+  const { files: _files, review: _review, identityConflicts: _conflicts, ...decides } = policy;
+  return createHash('sha256').update(canonical(decides)).digest('hex').slice(0, 12);
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Person, DatasetRule } from '#shared/config/index.ts';
-import { compareReasons, severityRank, type AccessEvent, type ClearedReason, type Flag, type FlagEvent, type FlagReason, type Severity } from '#shared/model/index.ts';
+import { compareReasons, severityRank, type AccessEvent, type ClearedReason, type Flag, type FlagEvent, type FlagReason, type LookBack, type Severity } from '#shared/model/index.ts';
 
 export const MAX_FLAG_EVENTS = 20;
 
@@ -16,6 +16,12 @@ export function flagId(actor: string, dataset: string, day: string): string {
   return createHash('sha256').update(`${actor}|${dataset}|${day}`).digest('hex').slice(0, 16);
 }
 
+/** The sentence a flag raised on look-back carries (page, table, CLI); undefined for a live flag. */
+export function lookBackText(flag: Pick<Flag, 'foundBy' | 'policyVersion' | 'foundAt'>): string | undefined {
+  if (flag.foundBy !== 'look-back') return undefined;
+  return `raised on look-back after policy version ${flag.policyVersion ?? '(unknown)'} on ${flag.foundAt?.slice(0, 10) ?? '(unknown date)'}`;
+}
+
 interface Building {
   flag: Omit<Flag, 'events' | 'eventCount' | 'bytes' | 'severity' | 'reasons' | 'cleared'>;
   reasons: Map<string, FlagReason>;
@@ -29,6 +35,9 @@ interface Building {
 /** Gathers assessed events into one flag per actor × dataset × UTC day. */
 export class FlagAggregator {
   private readonly building = new Map<string, Building>();
+
+  /** `lookBack`: the flags are labelled as found on a look-back under that policy version. */
+  constructor(private readonly lookBack?: LookBack) {}
 
   /** `candidates`: the people an ambiguous account matches (AMBIGUOUS_IDENTITY); the flag is the account's. */
   add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined, candidates?: readonly Person[]): void {
@@ -46,6 +55,7 @@ export class FlagAggregator {
             ...(candidates?.length ? { candidates: candidates.map((p) => ({ person: p.id, name: p.name })) } : {}),
           },
           firstSeen: event.time, lastSeen: event.time,
+          ...(this.lookBack ? { foundBy: 'look-back' as const, policyVersion: this.lookBack.policyVersion, foundAt: this.lookBack.at } : {}),
         },
         reasons: new Map(), cleared: new Map(), eventIds: new Set(), bytes: 0, events: [], accounts: new Set(),
       };

@@ -33,7 +33,20 @@ export interface ObjectRef {
   bucket: string; key: string; etag: string; size?: number;
   /** The object's name in flags and quarantine; default `s3://{bucket}/{key}`. */
   uri?: string;
+  /**
+   * Read on a look-back after a policy change (a replay): its new flags say so. Carried on the ref
+   * so that continuations and large-object hand-offs keep it.
+   */
+  lookBack?: { policyVersion: string; at?: string };
 }
+
+/**
+ * The etag an object's evidence is kept under. A look-back reads an object again under a new
+ * policy: its evidence replaces what the object said before (same object, another etag: the store
+ * recomputes the flags it touched from distinct event ids, so nothing is counted twice), and a
+ * second look-back under the same policy version finds it done.
+ */
+export const evidenceEtag = (etag: string, lookBack?: { policyVersion: string }): string => (lookBack ? `${etag}#look-back:${lookBack.policyVersion}` : etag);
 
 /** Where processing of a large object stopped: bytes of its (decompressed) content and lines done. */
 export interface Resume { bytes: number; line: number }
@@ -101,11 +114,11 @@ export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: R
   const uri = ref.uri ?? `s3://${ref.bucket}/${ref.key}`;
   const from = start?.bytes ?? 0;
   // A chunk after the first is its own piece of evidence, so re-running any chunk rewrites only itself.
-  const object = { key: from ? `${uri}#from=${from}` : uri, etag: ref.etag };
+  const object = { key: from ? `${uri}#from=${from}` : uri, etag: evidenceEtag(ref.etag, ref.lookBack) };
   const none = { changes: [], records: 0, events: 0, rejected: 0 };
   // Done before (a redelivered message): nothing is read again; a chunk continues where it did.
   const known = await ctx.store.objectCounts(object.key);
-  const done = known.find((c) => c.etag === ref.etag);
+  const done = known.find((c) => c.etag === object.etag);
   if (done) return { ...none, ...(done.next ? { next: done.next } : {}) };
 
   const opened = await ctx.reader.open(ref, from);
@@ -122,6 +135,7 @@ export async function ingestObject(ctx: IngestContext, ref: ObjectRef, start?: R
   const scan = new Scan(ctx.policy, {
     ...(ctx.geoDatabase ? { geoDatabase: ctx.geoDatabase } : {}),
     ...(ctx.source ? { source: ctx.source } : {}),
+    ...(ref.lookBack ? { lookBack: { policyVersion: ref.lookBack.policyVersion, at: ref.lookBack.at ?? new Date().toISOString() } } : {}),
     lookupLabels: async (uri) => {
       const answer = await labels.get(uri);
       if (answer?.tagLookup === 'denied') tagLookups.tagLookupsDenied++;

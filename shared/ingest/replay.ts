@@ -14,8 +14,8 @@ export interface ReplayItem {
   /** The window, ISO: objects modified from `since` (inclusive) until `until` (exclusive). */
   since?: string;
   until?: string;
-  /** Set on a look-back: which policy version asked for it. */
-  lookBack?: { policyVersion: string } | null;
+  /** Set on a look-back: which policy version asked for it (and when the look-back started, ISO). */
+  lookBack?: { policyVersion: string; at?: string } | null;
 }
 
 const ms = (v: number | string | undefined): number => (typeof v === 'number' ? (v < 1e11 ? v * 1000 : v) : v ? Date.parse(v) : NaN);
@@ -28,5 +28,8 @@ export function replayWork(item: ReplayItem): IngestWork[] {
     if (item.since && modified < Date.parse(item.since)) return [];
     if (item.until && modified >= Date.parse(item.until)) return [];
   }
-  return [{ ref: { bucket: item.bucket, key: item.key, etag: (item.etag ?? '').replace(/"/g, ''), ...(typeof item.size === 'number' ? { size: item.size } : {}) } }];
+  const lookBack = item.lookBack && typeof item.lookBack.policyVersion === 'string' && item.lookBack.policyVersion
+    ? { lookBack: { policyVersion: item.lookBack.policyVersion, ...(typeof item.lookBack.at === 'string' ? { at: item.lookBack.at } : {}) } }
+    : {};
+  return [{ ref: { bucket: item.bucket, key: item.key, etag: (item.etag ?? '').replace(/"/g, ''), ...(typeof item.size === 'number' ? { size: item.size } : {}), ...lookBack } }];
 }

@@ -115,4 +115,12 @@ export interface Flag {
   firstSeen: string;
   lastSeen: string;
   events: FlagEvent[];
+  /** How the flag was first raised (DESIGN §6); absent means `live`. A flag keeps it for life. */
+  foundBy?: 'live' | 'look-back';
+  /** Look-back only: the policy version whose look-back raised it, and when. */
+  policyVersion?: string;
+  foundAt?: string;
 }
+
+/** A look-back's label: which policy version asked for it, and when it ran. */
+export interface LookBack { policyVersion: string; at: string }

@@ -4,7 +4,8 @@ import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
 import { assess, assessAmbiguous } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
-import type { AccessEvent, Flag, Origin, Resource, SourceName } from '#shared/model/index.ts';
+import type { AccessEvent, Flag, LookBack, Origin, Resource, SourceName } from '#shared/model/index.ts';
+import type { DatasetRule } from '#shared/config/index.ts';
 
 export interface ResourceLabels { tags: Record<string, string>; labels: string[] }
 import { readRecordBatches, type ReadOptions } from '#shared/read/records.ts';
@@ -79,6 +80,8 @@ export interface ScanOptions extends ReadOptions {
   lookupLabels?: (uri: string) => Promise<ResourceLabels | undefined>;
   /** Keeps what a labelling event says, for the scans of later objects (in AWS, the flag table). */
   onLabel?: (resource: Resource, change: 'replace' | 'add' | 'remove') => Promise<void>;
+  /** A look-back (`ittmon scan --look-back`, a replay after a policy change): its flags say so. */
+  lookBack?: LookBack;
 }
 
 const MAX_RAW = 4096;
@@ -96,8 +99,8 @@ export class Scan {
   private readonly classifier: Classifier;
   private readonly directory: Directory;
   private readonly geo: Geo;
-  private readonly aggregator = new FlagAggregator();
-  private objectAggregator = new FlagAggregator();
+  private readonly aggregator: FlagAggregator;
+  private objectAggregator: FlagAggregator;
   private lastSource: LogSource | undefined;
   private readonly sources: readonly LogSource[];
   private readonly forced: LogSource | undefined;
@@ -106,6 +109,8 @@ export class Scan {
   private unknownLines: HeldLines | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
+    this.aggregator = new FlagAggregator(options.lookBack);
+    this.objectAggregator = new FlagAggregator(options.lookBack);
     const compiled = compile(policy, options.geoDatabase);
     this.classifier = new Classifier(compiled.match);
     this.directory = compiled.directory;
@@ -123,7 +128,7 @@ export class Scan {
    */
   async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, read: Pick<ReadOptions, 'start' | 'stop' | 'progress'> = {}): Promise<ObjectResult> {
     this.summary.files += 1;
-    this.objectAggregator = new FlagAggregator();
+    this.objectAggregator = new FlagAggregator(this.options.lookBack);
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
     const progress = read.progress ?? { bytes: 0, line: 0, stopped: false };
     // Read from its first line, a file is judged whole: if no line of it is in a known format, it
@@ -159,6 +164,18 @@ export class Scan {
         skipped: total(this.summary.skipped) - before.skipped, rejected: total(this.summary.rejected) - before.rejected,
       },
     };
+  }
+
+  /**
+   * Events already normalised — a stored flag's evidence judged again under this policy — go the
+   * same way as log records: classify → resolve → assess → aggregate. `classify` may amend the
+   * datasets found (what stored evidence can no longer show, such as tags the log record carried).
+   * Returns their flags, those a license now clears included.
+   */
+  judgeEvents(events: readonly AccessEvent[], classify?: (event: AccessEvent, found: DatasetRule[]) => DatasetRule[]): ObjectResult['flags'] {
+    this.objectAggregator = new FlagAggregator(this.options.lookBack);
+    for (const e of events) this.event(e, classify);
+    return this.objectAggregator.entries(true);
   }
 
   flags(includeCleared = false): Flag[] {
@@ -214,7 +231,7 @@ export class Scan {
     return found;
   }
 
-  private event(event: AccessEvent): void {
+  private event(event: AccessEvent, amend?: (event: AccessEvent, found: DatasetRule[]) => DatasetRule[]): void {
     if (event.actor.service) {
       this.skipped(`service principal: ${event.actor.candidates[0] ?? 'service'}`);
       return;
@@ -226,7 +243,8 @@ export class Scan {
     }
     if (!event.release) return;
     this.summary.releases += 1;
-    const datasets = this.classifier.classify(event.resource);
+    const found = this.classifier.classify(event.resource);
+    const datasets = amend ? amend(event, found) : found;
     if (!datasets.length) return;
     this.summary.controlledEvents += 1;
     const identity = event.actor.anonymous ? undefined : this.directory.identify(event.actor.candidates);

@@ -12,7 +12,7 @@ import { allPages, ConflictError, STATUSES, type FlagQuery, type FlagStore, type
 import type { ReviewAuth } from './auth.ts';
 import { toCsv } from './csv.ts';
 import { canDecide, canRead, IdentityError, isSubjectOf, type Reviewer } from './identity.ts';
-import { decisionSchema, FourEyesError, prepareDecision, ReviewError, revealSchema } from './index.ts';
+import { decisionSchema, FourEyesError, prepareDecision, refuseSystemOnly, ReviewError, revealSchema, SystemOnlyError } from './index.ts';
 import { maskPersonalPaths, pseudonym, pseudonymiseFlag } from './pseudonym.ts';
 import { plainSafe } from './text.ts';
 import { CSS, detailPage, errorPage, EVENTS_PER_PAGE, FAVICON, page, queuePage, severityChart, type QueueFilters } from './views.ts';
@@ -54,6 +54,7 @@ const querySchema = z.object({
   limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).optional()),
   page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).optional()),
   cursor: z.preprocess(emptyToUndefined, z.string().max(4000).optional()),
+  foundBy: z.preprocess(emptyToUndefined, z.enum(['live', 'look-back']).optional()),
 });
 const detailQuery = z.object({
   events: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).optional()),
@@ -155,6 +156,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     status: (q.status ?? 'open') as FlagQuery['status'], limit,
     ...(q.severity ? { severity: q.severity } : {}), ...(q.dataset ? { dataset: q.dataset } : {}),
     ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(q.cursor ? { cursor: q.cursor } : {}),
+    ...(q.foundBy ? { foundBy: q.foundBy } : {}),
   });
   const all = (query: FlagQuery, max = 10_000) => allPages((cursor) => o.store.queryFlags({ ...query, limit: 500, ...(cursor ? { cursor } : {}) }), max);
   /**
@@ -174,6 +176,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
   };
   const decide = async (c: Context<Env>, id: string, body: unknown) => {
     requireDecide(c);
+    refuseSystemOnly(body);
     const decision = parse(decisionSchema, body);
     const flag = await getFlag(id);
     if (flag.version !== decision.version) throw new ConflictError(`flag ${id} changed since you loaded it (version ${decision.version}, now ${flag.version}): reload and decide again`, flag);
@@ -261,11 +264,11 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
       row[f.severity] += 1;
       counts.set(f.day, row);
     }
-    const filters: QueueFilters = { status: q.status ?? 'open', ...(q.severity ? { severity: q.severity } : {}), ...(q.dataset ? { dataset: q.dataset } : {}), ...(q.person ? { person: q.person } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) };
+    const filters: QueueFilters = { status: q.status ?? 'open', ...(q.severity ? { severity: q.severity } : {}), ...(q.dataset ? { dataset: q.dataset } : {}), ...(q.person ? { person: q.person } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(q.foundBy ? { foundBy: q.foundBy } : {}) };
     const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]);
     if (q.limit) params.set('limit', String(q.limit));
     const pageHref = (n: number) => `/?${new URLSearchParams([...params, ['page', String(n)]])}`;
-    const narrowed = [q.severity && `severity ${q.severity}`, q.dataset && `dataset ${q.dataset}`, q.from && `from ${q.from}`, q.to && `to ${q.to}`].filter(Boolean).join(', ');
+    const narrowed = [q.severity && `severity ${q.severity}`, q.dataset && `dataset ${q.dataset}`, q.from && `from ${q.from}`, q.to && `to ${q.to}`, q.foundBy && `found ${q.foundBy === 'look-back' ? 'on look-back' : 'live'}`].filter(Boolean).join(', ');
     const empty = matching.length ? undefined : q.person
       ? `No ${label(filters.status)} flag has a person${o.pseudonymise ? ', account or pseudonym' : ' or account'} containing “${q.person}”${narrowed ? ` (also filtered by ${narrowed})` : ''}.${o.pseudonymise ? ' Persons are shown under pseudonyms (Person-…): search by pseudonym; real names and ids are not searched until revealed.' : ''} Try another status or fewer filters.`
       : `No ${label(filters.status)} flags${narrowed ? ` with ${narrowed}` : ''}.`;
@@ -309,7 +312,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     } catch (e) {
       // Shown on the page with its status, not bounced through the URL.
       if (e instanceof ValidationError) return detail(c, id, { ok: false, text: e.message }, 400);
-      if (e instanceof FourEyesError) return detail(c, id, { ok: false, text: e.message }, 403);
+      if (e instanceof FourEyesError || e instanceof SystemOnlyError) return detail(c, id, { ok: false, text: e.message }, 403);
       if (e instanceof ReviewError || e instanceof ConflictError) return detail(c, id, { ok: false, text: e.message }, 409);
       throw e;
     }
@@ -333,6 +336,7 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
       e instanceof ValidationError ? [400, { error: 'validation', message: e.message, issues: e.issues }]
       : e instanceof ConflictError ? [409, { error: 'conflict', message: e.message, ...(e.current ? { current: { version: e.current.version, status: e.current.status } } : {}) }]
       : e instanceof FourEyesError ? [403, { error: 'four_eyes', message: e.message }]
+      : e instanceof SystemOnlyError ? [403, { error: 'system_only', message: e.message }]
       : e instanceof ReviewError ? [409, { error: 'invalid_transition', message: e.message }]
       : e instanceof IdentityError ? [e.status, { error: e.status === 401 ? 'unauthenticated' : 'forbidden', message: e.message }]
       : e instanceof RangeError && /cursor/.test(e.message) ? [400, { error: 'validation', message: e.message }]

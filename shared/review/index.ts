@@ -26,14 +26,17 @@ export const decisionSchema = z.discriminatedUnion('action', [
 export const revealSchema = z.object({ reason: why('say why you need to see who this is (at least 10 characters)') });
 export type Decision = z.infer<typeof decisionSchema>;
 
-/** Allowed moves: open → in_review → closed | escalated, and back (reopen). */
+/**
+ * Allowed moves: open → in_review → closed | escalated, and back (reopen). A reviewer cannot
+ * decide a superseded flag (409): only reopen it. Only the system supersedes (prepareSupersede).
+ */
 const TRANSITIONS: Record<Decision['action'], readonly FlagStatus[]> = {
   assign: ['open', 'in_review'],
   reassign: ['in_review'],
   release: ['in_review'],
   close: ['open', 'in_review', 'escalated'],
   escalate: ['open', 'in_review'],
-  reopen: ['closed', 'escalated'],
+  reopen: ['closed', 'escalated', 'superseded'],
 };
 const TARGET: Record<Decision['action'], FlagStatus> = { assign: 'in_review', reassign: 'in_review', release: 'open', close: 'closed', escalate: 'escalated', reopen: 'open' };
 
@@ -49,6 +52,21 @@ export class FourEyesError extends ReviewError {
   constructor(message: string) {
     super(message);
     this.name = 'FourEyesError';
+  }
+}
+
+/** A move only the system makes (superseding a flag after a policy change): refused to any reviewer (HTTP 403). */
+export class SystemOnlyError extends ReviewError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SystemOnlyError';
+  }
+}
+
+/** Refuses a reviewer's request for a system-only move, with what the reviewer can do instead. */
+export function refuseSystemOnly(body: unknown): void {
+  if (body && typeof body === 'object' && (body as { action?: unknown }).action === 'supersede') {
+    throw new SystemOnlyError('only the system supersedes a flag, when a new policy version no longer supports it; a reviewer closes it with a disposition instead, and may reopen a superseded flag');
   }
 }
 
@@ -115,6 +133,22 @@ export function prepareDecision(flag: StoredFlag, decision: Decision, reviewer: 
     case 'reopen':
       return { entry: { ...base, justification: decision.justification }, set: { status: to }, clear: ['disposition', 'reference', 'justification', 'assignee'] };
   }
+}
+
+/** The statuses the system may supersede: undecided ones. A reviewer's decision is never undone by a policy change. */
+export const SUPERSEDABLE: readonly FlagStatus[] = ['open', 'in_review'];
+
+/**
+ * A flag the new policy no longer supports: `superseded`, never deleted, with a system audit entry
+ * "superseded by policy version V: why". Only the system calls this (no reviewer action leads here).
+ */
+export function prepareSupersede(flag: StoredFlag, policyVersion: string, why: string, now: string): ReviewChange {
+  if (!SUPERSEDABLE.includes(flag.status)) throw new ReviewError(`cannot supersede a flag that is ${flag.status.replace('_', ' ')}: a reviewer decided it`);
+  return {
+    entry: { at: now, who: SYSTEM_REVIEWER, action: 'supersede', from: flag.status, to: 'superseded', justification: `superseded by policy version ${policyVersion}: ${why}` },
+    set: { status: 'superseded' },
+    clear: ['assignee'],
+  };
 }
 
 export { STATUSES, DISPOSITIONS };

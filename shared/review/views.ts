@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { DatasetRule, LicenseRule, Person } from '#shared/config/index.ts';
 import { SEVERITIES, type Severity } from '#shared/model/index.ts';
+import { lookBackText } from '#shared/flags/index.ts';
 import { DISPOSITIONS, STATUSES, type AuditEntry, type Contribution, type StoredFlag } from '#shared/store/index.ts';
 import type { Reviewer } from './identity.ts';
 import { mixedScripts, showInvisible } from './text.ts';
@@ -27,7 +28,7 @@ input,select,textarea,button{font:inherit}button{background:#0b4f8a;color:#fff;b
 .why li{margin-bottom:8px}.code{font-family:ui-monospace,monospace;font-size:13px}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:16px}
 .card{background:#fff;border:1px solid var(--line);border-radius:4px;padding:10px 14px}.card dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}.card dt{color:var(--mut)}
 .decide{display:grid;gap:8px;max-width:640px}.decide label{display:flex;flex-direction:column;font-size:13px}
-.msg{padding:8px 12px;border-radius:4px;margin:8px 0}.msg.ok{background:#e7f5e9}.msg.err{background:#fde8e8}
+.msg{padding:8px 12px;border-radius:4px;margin:8px 0}.msg.ok{background:#e7f5e9}.msg.err{background:#fde8e8}.msg.superseded{background:#eef1f5}.lookback{background:#fff3bf}
 .chart{background:#fff;border:1px solid var(--line);border-radius:4px;padding:8px}.legend span{margin-right:12px;font-size:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px}.pager{margin:10px 0;display:flex;gap:16px;align-items:baseline}
 td,dd,h1,li,p,.code{overflow-wrap:anywhere}.card{min-width:0}table{table-layout:auto}.scroll{overflow-x:auto}
@@ -60,21 +61,21 @@ export function page(title: string, reviewer: Reviewer | undefined, body: Html, 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} — ITT Monitor</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/app.css"></head>
 <body><a class="skip" href="#main">Skip to content</a>
-<header><a href="/">ITT Monitor — export review</a><a href="/?status=open">Open</a><a href="/?status=in_review">In review</a><a href="/?status=escalated">Escalated</a><a href="/?status=closed">Closed</a>
+<header><a href="/">ITT Monitor — export review</a><a href="/?status=open">Open</a><a href="/?status=in_review">In review</a><a href="/?status=escalated">Escalated</a><a href="/?status=closed">Closed</a><a href="/?status=superseded">Superseded</a>
 <span class="who">${reviewer ? `${reviewer.name} (${reviewer.roles.join(', ')})` : ''}${reviewer && signOut ? html` <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="${signOut}"><button type="submit">Sign out</button></form>` : ''}</span></header>
 <main id="main">${body}</main></body></html>`;
 }
 
 const sev = (s: Severity) => html`<span class="sev sev-${s}">${s}</span>`;
 
-export interface QueueFilters { status: string; severity?: string; dataset?: string; person?: string; from?: string; to?: string }
+export interface QueueFilters { status: string; severity?: string; dataset?: string; person?: string; from?: string; to?: string; foundBy?: string }
 
 export interface QueuePaging { total: number; first: number; prev?: string | undefined; next?: string | undefined; empty?: string | undefined }
 
 export function queuePage(flags: StoredFlag[], filters: QueueFilters, datasets: string[], paging: QueuePaging, chart: Html, exportHref: string): Html {
   const opt = (value: string, current: string | undefined, text = label(value)) => html`<option value="${value}" ${value === current ? 'selected' : ''}>${text}</option>`;
   const rows = flags.map((f) => html`<tr>
-<td>${sev(f.severity)}</td><td><span class="status">${label(f.status)}</span></td><td>${f.day}</td>
+<td>${sev(f.severity)}</td><td><span class="status">${label(f.status)}</span>${f.foundBy === 'look-back' ? html`<br><span class="status lookback" title="${lookBackText(f)}">look-back</span>` : ''}</td><td>${f.day}</td>
 <td><a href="/flags/${f.id}">${f.dataset}</a><br><span class="code">${f.classification}</span></td>
 <td>${shown(f.actor.name ?? f.actor.key)}${f.actor.name && f.actor.name !== f.actor.key ? html`<br><span class="code">${shown(f.actor.key)}</span>` : ''}</td>
 <td>${f.reasons.map((r) => html`<div>${r.code}${r.country ? ` ${r.country}` : ''}</div>`)}</td>
@@ -88,6 +89,7 @@ export function queuePage(flags: StoredFlag[], filters: QueueFilters, datasets: 
 <label>Person, account or pseudonym<input name="person" type="search" value="${filters.person ?? ''}" size="16" maxlength="300"></label>
 <label>From day<input name="from" type="date" value="${filters.from ?? ''}"></label>
 <label>To day<input name="to" type="date" value="${filters.to ?? ''}"></label>
+<label>Found<select name="foundBy"><option value="">live or look-back</option>${opt('look-back', filters.foundBy, 'on look-back only')}${opt('live', filters.foundBy, 'live only')}</select></label>
 <button type="submit">Filter</button> <a href="${exportHref}">Export CSV</a></form>
 <p class="total" role="status">${paging.total ? `Flags ${paging.first + 1}–${paging.first + flags.length} of ${paging.total}` : 'No flags match.'}</p>
 <div class="scroll"><table aria-label="Review queue"><thead><tr><th>Severity</th><th>Status</th><th>Day</th><th>Dataset</th><th>Who</th><th>Reasons</th><th>Events</th><th>Assignee</th></tr></thead>
@@ -155,10 +157,10 @@ ${x.pseudonymised && !x.revealed && x.canDecide ? html`<form method="post" actio
 <label>Action<select name="action" required>
 ${f.status === 'open' || (f.status === 'in_review' && !f.assignee) ? html`<option value="assign">assign to me (in review)</option>` : ''}
 ${f.status === 'in_review' && f.assignee && f.assignee !== x.reviewer.id ? html`<option value="reassign">take over from ${f.assignee} (reassign; say why)</option>` : ''}
-${f.status !== 'closed' ? html`<option value="close">close with a disposition</option>` : ''}
+${f.status !== 'closed' && f.status !== 'superseded' ? html`<option value="close">close with a disposition</option>` : ''}
 ${f.status === 'open' || f.status === 'in_review' ? html`<option value="escalate">escalate (possible violation: counsel)</option>` : ''}
 ${f.status === 'in_review' ? html`<option value="release">release back to the queue</option>` : ''}
-${f.status === 'closed' || f.status === 'escalated' ? html`<option value="reopen">reopen</option>` : ''}
+${f.status === 'closed' || f.status === 'escalated' || f.status === 'superseded' ? html`<option value="reopen">reopen</option>` : ''}
 </select></label>
 <label>Disposition (to close)<select name="disposition"><option value="">—</option>${DISPOSITIONS.map((s) => html`<option value="${s}">${label(s)}</option>`)}</select></label>
 <label>Reference (license number, or the license exception cited)<input name="reference"></label>
@@ -168,6 +170,8 @@ ${f.status === 'closed' || f.status === 'escalated' ? html`<option value="reopen
 ${x.message ? html`<p class="msg ${x.message.ok ? 'ok' : 'err'}" role="status">${x.message.text}</p>` : ''}
 <h1>${sev(f.severity)} ${f.dataset} — ${shown(f.actor.name ?? f.actor.key)}, ${f.day}</h1>
 <p><span class="status">${label(f.status)}</span> version ${f.version}${f.assignee ? ` · assigned to ${f.assignee}` : ''}${f.disposition ? ` · ${label(f.disposition)}` : ''}${f.reference ? html` (${shown(f.reference)})` : ''} · flag <span class="code">${f.id}</span></p>
+${lookBackText(f) ? html`<p class="found" role="note">This flag was ${lookBackText(f)}.</p>` : ''}
+${f.status === 'superseded' ? html`<p class="msg superseded" role="note"><strong>Superseded</strong>: ${shown(x.audit.filter((a) => a.to === 'superseded' && a.from !== 'superseded').at(-1)?.justification ?? 'a new policy version no longer supports this flag')}. It is kept with its record; reopen it if the finding still needs review.</p>` : ''}
 <h2>Why this was raised</h2><ul class="why">${f.reasons.map((r) => html`<li><strong>${r.code}${r.country ? ` ${r.country}` : ''}</strong> (${r.severity}): ${shown(r.explanation)}</li>`)}</ul>
 ${f.cleared?.length ? html`<h2>Cleared by license</h2><ul class="why">${f.cleared.map((c) => html`<li><strong>${c.code} ${c.country}</strong> — ${c.license}: ${shown(c.explanation)}</li>`)}</ul>` : ''}
 <div class="grid"><section class="card" aria-label="Person"><h2>Person</h2>${who}</section>

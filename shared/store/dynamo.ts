@@ -24,6 +24,12 @@ const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedEx
 
 const FLAG_FIELDS = ['id', 'severity', 'dataset', 'classification', 'jurisdiction', 'day', 'actor', 'reasons', 'cleared', 'eventCount', 'bytes', 'firstSeen', 'lastSeen', 'events'] as const;
 const REVIEW_FIELDS = ['status', 'version', 'rev', 'assignee', 'disposition', 'reference', 'justification', 'createdAt', 'updatedAt'] as const;
+/** How a flag was first raised (live or on a look-back): set when it is created, never by later evidence. */
+const ORIGIN_FIELDS = ['foundBy', 'policyVersion', 'foundAt'] as const;
+const withoutOrigin = (f: Flag): Flag => {
+  const { foundBy: _b, policyVersion: _v, foundAt: _a, ...rest } = f;
+  return rest;
+};
 const evidenceOf = (f: Flag) => JSON.stringify(FLAG_FIELDS.map((k) => f[k] ?? null));
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -71,7 +77,7 @@ const toItem = (f: StoredFlag): Item => ({ pk: flagPk(f.id), sk: 'FLAG', type: '
 /** A stored flag from a table item (also from a DynamoDB stream image, once unmarshalled). */
 export function flagFromItem(item: Item): StoredFlag {
   const out: Item = {};
-  for (const k of [...FLAG_FIELDS, ...REVIEW_FIELDS]) if (item[k] !== undefined) out[k] = item[k];
+  for (const k of [...FLAG_FIELDS, ...REVIEW_FIELDS, ...ORIGIN_FIELDS]) if (item[k] !== undefined) out[k] = item[k];
   return out as unknown as StoredFlag;
 }
 
@@ -212,7 +218,7 @@ export class DynamoFlagStore implements FlagStore {
   /** New evidence after a decision reopens the flag (same id: actor × dataset × day), on the record. */
   private async reopenIfDecided(id: string, current: StoredFlag, next: StoredFlag, merged: Flag): Promise<FlagChange> {
     const newEvidence = merged.eventCount > current.eventCount || merged.reasons.length > current.reasons.length;
-    if ((current.status === 'closed' || current.status === 'escalated') && newEvidence) {
+    if ((current.status === 'closed' || current.status === 'escalated' || current.status === 'superseded') && newEvidence) {
       const change = prepareDecision(next, { action: 'reopen', version: next.version, justification: `new evidence after the decision: ${merged.eventCount - current.eventCount} more event(s)` }, SYSTEM_REVIEWER, this.clock());
       try {
         return { before: current, after: (await this.applyDecision(id, next.version, change)).after };
@@ -284,7 +290,7 @@ export class DynamoFlagStore implements FlagStore {
       }
       const current = flagFromItem(Item);
       if (evidenceOf(current) === evidenceOf(merged)) return null;
-      const next: StoredFlag = { ...current, ...merged, rev: current.rev + 1, updatedAt: now };
+      const next: StoredFlag = { ...current, ...withoutOrigin(merged), rev: current.rev + 1, updatedAt: now };
       if (!merged.cleared) delete next.cleared;
       try {
         await this.db.send(new PutCommand({
@@ -382,7 +388,8 @@ export class DynamoFlagStore implements FlagStore {
   async queryFlags(q: FlagQuery): Promise<Page<StoredFlag>> {
     const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
     const keep = (f: StoredFlag) => (!q.status || f.status === q.status) && (!q.severity || f.severity === q.severity) && (!q.dataset || f.dataset === q.dataset)
-      && (!q.actor || f.actor.key === q.actor) && (!q.from || f.day >= q.from) && (!q.to || f.day <= q.to);
+      && (!q.actor || f.actor.key === q.actor) && (!q.from || f.day >= q.from) && (!q.to || f.day <= q.to)
+      && (!q.foundBy || (f.foundBy ?? 'live') === q.foundBy);
     if (!q.status && (q.dataset || q.actor)) {
       const [index, pk] = q.dataset ? ['byDataset', `DATASET#${q.dataset}`] as const : ['byActor', `ACTOR#${q.actor}`] as const;
       const keys = TABLE.indexes[index];
@@ -439,6 +446,26 @@ export class DynamoFlagStore implements FlagStore {
       if (!res.LastEvaluatedKey) return { items: out.map(flagFromItem), raw: out, last: undefined };
       exclusive = res.LastEvaluatedKey;
     }
+  }
+
+  async restate(id: string, expected: Pick<StoredFlag, 'rev' | 'version'>, findings: Pick<Flag, 'severity' | 'reasons' | 'cleared'>, at: string): Promise<FlagChange> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: flagPk(id), sk: 'FLAG' }, ConsistentRead: true }));
+    if (!Item) throw new RangeError(`no flag ${id}`);
+    const current = flagFromItem(Item);
+    if (current.rev !== expected.rev || current.version !== expected.version) throw new ConflictError(`flag ${id} changed while it was being re-evaluated: run the re-evaluation again`, current);
+    const next: StoredFlag = { ...current, severity: findings.severity, reasons: findings.reasons, rev: current.rev + 1, updatedAt: at };
+    if (findings.cleared?.length) next.cleared = findings.cleared;
+    else delete next.cleared;
+    try {
+      await this.db.send(new PutCommand({
+        TableName: this.table, Item: { ...toItem(next), ...(Item.inflight ? { inflight: Item.inflight } : {}) },
+        ConditionExpression: 'rev = :rev AND version = :version', ExpressionAttributeValues: { ':rev': current.rev, ':version': current.version },
+      }));
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      throw new ConflictError(`flag ${id} changed while it was being re-evaluated: run the re-evaluation again`, await this.getFlag(id));
+    }
+    return { before: current, after: next };
   }
 
   async appendNote(id: string, note: Omit<AuditEntry, 'flagId' | 'version' | 'from' | 'to'>): Promise<AuditEntry> {

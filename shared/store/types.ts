@@ -1,8 +1,9 @@
 import type { Flag, SourceName } from '#shared/model/index.ts';
 import type { Rejected } from '#shared/pipeline/index.ts';
 
-export type FlagStatus = 'open' | 'in_review' | 'closed' | 'escalated';
-export const STATUSES: readonly FlagStatus[] = ['open', 'in_review', 'closed', 'escalated'];
+/** `superseded`: set only by the system, when a policy change no longer supports the flag (DESIGN §6). */
+export type FlagStatus = 'open' | 'in_review' | 'closed' | 'escalated' | 'superseded';
+export const STATUSES: readonly FlagStatus[] = ['open', 'in_review', 'closed', 'escalated', 'superseded'];
 
 export type Disposition = 'no_license_required' | 'license_exception' | 'license_on_file' | 'exclusion_applies' | 'misclassified' | 'not_a_release';
 export const DISPOSITIONS: readonly Disposition[] = ['no_license_required', 'license_exception', 'license_on_file', 'exclusion_applies', 'misclassified', 'not_a_release'];
@@ -82,6 +83,8 @@ export interface FlagQuery {
   actor?: string;
   from?: string;
   to?: string;
+  /** `look-back`: only flags a look-back raised; `live`: only the others. */
+  foundBy?: 'live' | 'look-back';
   limit?: number;
   cursor?: string;
 }
@@ -116,6 +119,12 @@ export interface FlagStore {
   auditTrail(id: string): Promise<AuditEntry[]>;
   /** Applies a review change prepared by shared/review; throws ConflictError when the version moved. */
   applyDecision(id: string, expectedVersion: number, change: ReviewChange): Promise<FlagChange>;
+  /**
+   * Restates a flag's findings under a new policy (re-evaluation): severity, reasons and cleared
+   * findings replace the stored ones; the evidence revision moves on (the change is announced).
+   * Throws ConflictError when the flag's evidence or review moved since `expected` was read.
+   */
+  restate(id: string, expected: Pick<StoredFlag, 'rev' | 'version'>, findings: Pick<Flag, 'severity' | 'reasons' | 'cleared'>, at: string): Promise<FlagChange>;
   /** Appends an entry that changes no state (a reviewer revealed a pseudonymised person). */
   appendNote(id: string, entry: Omit<AuditEntry, 'flagId' | 'version' | 'from' | 'to'>): Promise<AuditEntry>;
   objectCounts(object: string): Promise<ObjectCounts[]>;

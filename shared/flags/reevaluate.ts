@@ -1,0 +1,194 @@
+import type { DatasetRule, Person, Policy } from '#shared/config/index.ts';
+import { policyVersion as versionOf } from '#shared/diff/index.ts';
+import { Directory } from '#shared/directory/index.ts';
+import { severityRank, type AccessEvent, type Flag, type FlagEvent, type FlagReason } from '#shared/model/index.ts';
+import { Scan, type ResourceLabels } from '#shared/pipeline/index.ts';
+import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
+import { prepareDecision, prepareSupersede, SUPERSEDABLE, SYSTEM_REVIEWER } from '#shared/review/index.ts';
+import { allPages, STATUSES, type FlagChange, type FlagStore, type StoredFlag } from '#shared/store/types.ts';
+
+/**
+ * Re-evaluation of stored flags after a policy change (issue #17): each flag's stored events are
+ * judged again, through the same pipeline stages as log records, under the new policy. A flag is
+ * still supported (unchanged), no longer supported (superseded, never deleted), or stronger (a
+ * higher severity or a new reason: restated and announced). Pure domain: the store is a port.
+ */
+
+/** What the new policy says about one stored flag. */
+export type Verdict =
+  | { outcome: 'supported'; why: string }
+  | { outcome: 'superseded'; why: string }
+  | { outcome: 'strengthened'; why: string; findings: Pick<Flag, 'severity' | 'reasons' | 'cleared'> };
+
+const key = (r: { code: string; country?: string | undefined }) => `${r.code}${r.country ? ` ${r.country}` : ''}`;
+const list = (xs: string[]) => xs.join(', ');
+const isAnonymous = (flag: Flag) => flag.actor.key === 'anonymous' || flag.actor.key.startsWith('anonymous:');
+/** A dataset matched on tags or labels: stored events do not keep the tags their log records carried. */
+const matchesOnLabels = (d: DatasetRule) => d.match.labels.length > 0 || Object.keys(d.match.tags).length > 0;
+
+/**
+ * The account candidates to judge a stored flag's events by: the accounts it saw. When they name no
+ * one now but the flag's person is still in the directory, the person stays (the record may have
+ * matched on an e-mail the flag did not keep): a flag is superseded only on what the evidence shows.
+ */
+function candidatesOf(flag: Flag, directory: Directory): string[] {
+  const accounts = flag.actor.accounts.length ? [...flag.actor.accounts] : [flag.actor.key];
+  const person = flag.actor.person ? directory.byId(flag.actor.person) : undefined;
+  if (person && directory.identify(accounts).kind === 'unknown') accounts.push(...(person.email ? [`email:${person.email}`] : person.accounts.slice(0, 1)));
+  return accounts;
+}
+
+/** A stored event summary as the normalised event it came from (as far as the summary keeps it). */
+function eventOf(flag: Flag, e: FlagEvent, candidates: string[], labels: ReadonlyMap<string, ResourceLabels>): AccessEvent {
+  const learned = labels.get(e.resource);
+  return {
+    id: e.id, source: e.source, time: e.time, action: e.action, release: true,
+    actor: isAnonymous(flag) ? { candidates: [], anonymous: true } : { candidates },
+    // The country a source reported itself (no IP) is kept as the event's country.
+    ...(e.ip ? { ip: e.ip } : e.country ? { sourceCountry: e.country } : {}),
+    resource: { uri: e.resource, ...(e.name ? { name: e.name } : {}), ...(learned ? { tags: learned.tags, labels: learned.labels } : {}) },
+    ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
+    origin: { file: `stored evidence of flag ${flag.id}`, line: 0 },
+  };
+}
+
+/** Why a finding that no longer holds fell away, said for the reviewer. */
+function whyGone(r: FlagReason, flag: Flag, policy: Policy, directory: Directory, cleared: Flag['cleared']): string {
+  const license = cleared?.find((c) => c.code === r.code && c.country === r.country);
+  if (license) return `${key(r)} is cleared by ${license.license}`;
+  const person = flag.actor.person ? directory.byId(flag.actor.person) : undefined;
+  const dataset = policy.datasets.find((d) => d.id === flag.dataset);
+  if (r.code === 'DEEMED_EXPORT' && person?.usPerson) return `${key(r)} no longer applies: ${person.id} is a US person`;
+  if (r.code === 'DEEMED_EXPORT' && person && r.country && ![...person.citizenships, person.permanentResidency].includes(r.country)) return `${key(r)} no longer applies: ${person.id} is not a citizen or permanent resident of ${r.country}`;
+  if (r.code === 'NOT_AUTHORIZED' && dataset && !dataset.authorized) return `${key(r)} no longer applies: ${dataset.id} has no TCP list`;
+  if (r.code === 'NOT_AUTHORIZED' && person) return `${key(r)} no longer applies: ${person.id} is on the TCP list of ${flag.dataset}`;
+  const allowed = policy.allow.find((a) => flag.actor.accounts.some((x) => x.toLowerCase() === a.account.toLowerCase()));
+  if (r.code === 'UNKNOWN_ACCOUNT' && allowed) return `${key(r)} no longer applies: ${allowed.account} is allowed (${allowed.reason})`;
+  return `${key(r)} no longer applies`;
+}
+
+/**
+ * Judges one stored flag's events again under `policy` (its people already those to judge by).
+ * `events`: every event kept for the flag; `labels`: tags and labels learned for their resources.
+ */
+export function judgeFlag(flag: Flag, events: readonly FlagEvent[], policy: Policy, labels: ReadonlyMap<string, ResourceLabels> = new Map(), geoDatabase?: Buffer): Verdict {
+  const dataset = policy.datasets.find((d) => d.id === flag.dataset);
+  if (!dataset) return { outcome: 'superseded', why: `dataset ${flag.dataset} is no longer in the policy` };
+  const scan = new Scan(policy, geoDatabase ? { geoDatabase } : {});
+  const directory = new Directory(policy.people);
+  const candidates = candidatesOf(flag, directory);
+  let members = 0;
+  const judged = scan.judgeEvents(events.map((e) => eventOf(flag, e, candidates, labels)), (_event, found) => {
+    if (found.some((d) => d.id === dataset.id)) { members++; return found; }
+    if (!matchesOnLabels(dataset)) return found;
+    members++; // tags the record carried are not kept: membership stands when the rules may rest on them
+    return [...found, dataset];
+  });
+  if (!members) return { outcome: 'superseded', why: `its resources no longer match dataset ${dataset.id} (${list([...new Set(events.map((e) => e.resource))].slice(0, 3))})` };
+  const same = judged.find((j) => j.flag.id === flag.id)?.flag;
+  if (!same?.reasons.length) {
+    const moved = judged.filter((j) => j.flag.id !== flag.id && j.flag.dataset === flag.dataset && j.flag.reasons.length).map((j) => `${j.flag.actor.key} (flag ${j.flag.id})`);
+    if (moved.length) return { outcome: 'superseded', why: `its releases now belong to ${list(moved)}` };
+    return { outcome: 'superseded', why: flag.reasons.map((r) => whyGone(r, flag, policy, directory, same?.cleared)).join('; ') };
+  }
+  const had = new Set(flag.reasons.map(key));
+  const added = same.reasons.filter((r) => !had.has(key(r)));
+  const higher = severityRank(same.severity) > severityRank(flag.severity);
+  const now = new Set(same.reasons.map(key));
+  const gone = flag.reasons.filter((r) => !now.has(key(r)));
+  if (added.length || higher) {
+    const why = [
+      ...(higher ? [`severity ${flag.severity} → ${same.severity}`] : []),
+      ...(added.length ? [`new reason${added.length > 1 ? 's' : ''} ${list(added.map(key))}`] : []),
+      ...(gone.length ? [gone.map((r) => whyGone(r, flag, policy, directory, same.cleared)).join('; ')] : []),
+    ].join('; ');
+    return { outcome: 'strengthened', why, findings: { severity: same.severity, reasons: same.reasons, ...(same.cleared ? { cleared: same.cleared } : {}) } };
+  }
+  return { outcome: 'supported', why: `still supported by ${list(same.reasons.map(key))}${gone.length ? `; ${gone.map((r) => whyGone(r, flag, policy, directory, same.cleared)).join('; ')}` : ''}` };
+}
+
+export interface ReevaluateOptions {
+  /** The new policy. */
+  config: Policy;
+  /** The people to judge by (the new directory); default: the policy's own. */
+  directory?: readonly Person[];
+  /** The policy's version (see policyVersion in shared/diff); default: computed from the policy. */
+  policyVersion?: string;
+  /** When the re-evaluation runs (ISO); default: now. */
+  now?: string;
+  /** The geo database (.mmdb bytes) to place IP addresses again; without it only networks place them. */
+  geoDatabase?: Buffer;
+  /** Locally, where the changes are announced; in AWS the table's stream announces them. */
+  publisher?: Publisher;
+  linkBase?: string;
+}
+
+/** What re-evaluation did to one flag. */
+export interface Reevaluated {
+  id: string; dataset: string; actor: string; day: string;
+  /** unchanged: still supported; superseded; strengthened; restored: a superseded flag supported again (reopened); noted: a decided flag no longer supported (the decision stands, the trail says so). */
+  outcome: 'unchanged' | 'superseded' | 'strengthened' | 'restored' | 'noted';
+  why: string;
+  from: StoredFlag['status'];
+  to: StoredFlag['status'];
+}
+
+export interface ReevaluationReport { policyVersion: string; flags: Reevaluated[]; changes: FlagChange[] }
+
+/**
+ * Re-evaluates every stored flag under a new policy and applies the outcome through the store port
+ * (the same code on dynalite and DynamoDB). Running it again with the same policy changes nothing.
+ * Undecided flags (open, in review) are superseded; decided ones (closed, escalated) keep the
+ * reviewer's decision and get a system note instead; a superseded flag the policy supports again
+ * is reopened. Every outcome that changes something is on the audit trail, signed `system`.
+ */
+export async function reevaluateStoredFlags(store: FlagStore, options: ReevaluateOptions): Promise<ReevaluationReport> {
+  const policy: Policy = options.directory ? { ...options.config, people: [...options.directory] } : options.config;
+  const version = options.policyVersion ?? versionOf(policy);
+  const now = options.now ?? new Date().toISOString();
+  const labels = new Map<string, ResourceLabels>();
+  const flags: Reevaluated[] = [];
+  const changes: FlagChange[] = [];
+  const stored = (await Promise.all(STATUSES.map((status) => allPages((cursor) => store.queryFlags({ status, limit: 500, ...(cursor ? { cursor } : {}) }))))).flat()
+    .sort((a, b) => a.id.localeCompare(b.id));
+  for (const flag of stored) {
+    // Every event kept anywhere for the flag: its own sample and each source object's.
+    const kept = new Map([...flag.events, ...(await store.evidence(flag.id)).flatMap((c) => c.flag.events)].map((e) => [e.id, e]));
+    for (const uri of new Set([...kept.values()].map((e) => e.resource))) {
+      if (labels.has(uri)) continue;
+      const learned = await store.getLabels(uri);
+      if (learned) labels.set(uri, learned);
+    }
+    const verdict = judgeFlag(flag, [...kept.values()], policy, labels, options.geoDatabase);
+    const result = await apply(store, flag, verdict, version, now);
+    changes.push(...result.changes);
+    flags.push({ id: flag.id, dataset: flag.dataset, actor: flag.actor.key, day: flag.day, outcome: result.outcome, why: verdict.why, from: flag.status, to: result.changes.at(-1)?.after.status ?? flag.status });
+  }
+  await options.publisher?.publish(changes.flatMap((c) => busEventsFor(c, options.linkBase ?? '')));
+  return { policyVersion: version, flags, changes };
+}
+
+const DECIDED = (s: StoredFlag['status']) => s === 'closed' || s === 'escalated';
+
+async function apply(store: FlagStore, flag: StoredFlag, verdict: Verdict, version: string, now: string): Promise<{ outcome: Reevaluated['outcome']; changes: FlagChange[] }> {
+  const reopen = async (current: StoredFlag, justification: string) => store.applyDecision(current.id, current.version, prepareDecision(current, { action: 'reopen', version: current.version, justification }, SYSTEM_REVIEWER, now));
+  if (verdict.outcome === 'superseded') {
+    if (SUPERSEDABLE.includes(flag.status)) return { outcome: 'superseded', changes: [await store.applyDecision(flag.id, flag.version, prepareSupersede(flag, version, verdict.why, now))] };
+    if (DECIDED(flag.status)) {
+      const note = `no longer supported by policy version ${version}: ${verdict.why} (the decision stands)`;
+      if ((await store.auditTrail(flag.id)).some((a) => a.justification === note)) return { outcome: 'unchanged', changes: [] };
+      await store.appendNote(flag.id, { at: now, who: SYSTEM_REVIEWER, action: 'policy-change', justification: note });
+      return { outcome: 'noted', changes: [] };
+    }
+    return { outcome: 'unchanged', changes: [] }; // superseded already
+  }
+  if (verdict.outcome === 'supported') {
+    if (flag.status !== 'superseded') return { outcome: 'unchanged', changes: [] };
+    return { outcome: 'restored', changes: [await reopen(flag, `supported again by policy version ${version}: ${verdict.why}`)] };
+  }
+  const restated = await store.restate(flag.id, flag, verdict.findings, now);
+  const why = `strengthened by policy version ${version}: ${verdict.why}`;
+  if (flag.status === 'superseded' || DECIDED(flag.status)) return { outcome: 'strengthened', changes: [restated, await reopen(restated.after, why)] };
+  await store.appendNote(flag.id, { at: now, who: SYSTEM_REVIEWER, action: 'strengthen', justification: why });
+  return { outcome: 'strengthened', changes: [restated] };
+}

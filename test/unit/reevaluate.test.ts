@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { policyVersion } from '#shared/diff/index.ts';
+import { lookBackText } from '#shared/flags/index.ts';
+import { judgeFlag } from '#shared/flags/reevaluate.ts';
+import type { Policy } from '#shared/config/index.ts';
+import type { Flag } from '#shared/model/index.ts';
+import { clone, geoDatabase, person, policy, scanLines, WIND_TUNNEL } from './lookback-helpers.ts';
+
+const T = '2026-10-15T10:00:00Z';
+const LOGS = [
+  clone('ev-lwei', 'lwei', 'hgv-solver', '10.20.31.7', T), // p-002, CN, not on the HGV TCP list
+  clone('ev-praman', 'praman', 'hgv-solver', '10.20.31.8', T), // p-003, IN, on the list
+  clone('ev-gkim', 'gkim', 'hgv-solver', '10.20.31.9', T), // p-010, US, not on the list
+  clone('ev-ghost', 'quantum-gh0st', 'hgv-solver', '10.20.31.10', T), // no one
+  clone('ev-ghost-ops', 'quantum-gh0st', 'lab-ops', '10.20.31.10', T), // EAR99, paths only
+  clone('ev-tunnel', 'lwei', 'tunnel-runs', '10.20.31.7', T), // not controlled yet
+];
+
+let stored: Flag[] | undefined;
+async function flagsOf(): Promise<Flag[]> {
+  stored ??= (await scanLines(await policy(), LOGS)).map((e) => e.flag);
+  return stored;
+}
+async function flagOf(actor: string, dataset = 'hgv-cfd'): Promise<Flag> {
+  const f = (await flagsOf()).find((x) => x.actor.key === actor && x.dataset === dataset);
+  if (!f) throw new Error(`no stored flag of ${actor} on ${dataset}`);
+  return f;
+}
+const judge = async (actor: string, p: Policy, dataset = 'hgv-cfd') => {
+  const f = await flagOf(actor, dataset);
+  return judgeFlag(f, f.events, p, new Map(), geoDatabase);
+};
+
+describe('re-evaluation of a stored flag under a new policy', () => {
+  it('the same policy supports every flag, unchanged', async () => {
+    const p = await policy();
+    for (const f of await flagsOf()) expect(judgeFlag(f, f.events, p, new Map(), geoDatabase).outcome).toBe('supported');
+  });
+
+  it('a person now known to be a US person: the deemed export falls away, superseded with why', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN,US,,')) }));
+    expect(v).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies: p-003 is a US person' });
+  });
+
+  it('second case: a US person who is still not on the TCP list stays flagged, for that reason only', async () => {
+    const v = await judge('p-002', await policy({ people: person('p-002', (r) => r.replace(',CN,,,', ',CN,US,,')) }));
+    expect(v).toEqual({ outcome: 'supported', why: 'still supported by NOT_AUTHORIZED; DEEMED_EXPORT CN no longer applies: p-002 is a US person' });
+  });
+
+  it('a license that covers the finding supersedes it; one that expired the day before does not', async () => {
+    const lic = (expires: string) => (y: string) => y.replace('sources:', `  - { id: DSP5-777001, datasets: [hgv-cfd], persons: [p-003], countries: [IN], expires: ${expires} }\n\nsources:`);
+    expect(await judge('p-003', await policy({ yaml: lic('2027-06-30') }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN is cleared by DSP5-777001' });
+    expect((await judge('p-003', await policy({ yaml: lic('2026-10-14') }))).outcome).toBe('supported');
+  });
+
+  it('a second citizenship of a country of concern strengthens the flag: new reason, higher severity', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN,,,')) }));
+    expect(v.outcome).toBe('strengthened');
+    expect(v.why).toBe('severity high → critical; new reason DEEMED_EXPORT CN');
+    if (v.outcome !== 'strengthened') return;
+    expect(v.findings.severity).toBe('critical');
+    expect(v.findings.reasons.map((r) => `${r.code} ${r.country}`)).toEqual(['DEEMED_EXPORT CN', 'DEEMED_EXPORT IN']);
+  });
+
+  it('second case: a US citizen found to be a British national (not a US person) — a deemed export is added to NOT_AUTHORIZED', async () => {
+    const v = await judge('p-010', await policy({ people: person('p-010', (r) => r.replace(',US,,,', ',GB,,false,')) }));
+    expect(v.outcome).toBe('strengthened');
+    expect(v.why).toBe('severity medium → high; new reason DEEMED_EXPORT GB');
+  });
+
+  it('a new reason at the same or lower severity also strengthens (the person left the group of the TCP list)', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',hgv-team', ',')) }));
+    expect(v.outcome).toBe('strengthened');
+    expect(v.why).toBe('new reason NOT_AUTHORIZED');
+    if (v.outcome === 'strengthened') expect(v.findings.severity).toBe('high');
+  });
+
+  it('second case: a TCP list that grew by someone else changes nothing for the flag', async () => {
+    expect(await judge('p-002', await policy({ yaml: (y) => y.replace('authorized: ["group:hgv-team"]', 'authorized: ["group:hgv-team", "p-003"]') }))).toEqual({ outcome: 'supported', why: 'still supported by DEEMED_EXPORT CN, NOT_AUTHORIZED' });
+  });
+
+  it('a dataset removed from the policy: superseded, saying so', async () => {
+    const v = await judge('github:quantum-gh0st', await policy({ yaml: (y) => y.replace(/  - id: lab-ops[\s\S]*?github:\/\/nfu-aero\/lab-ops"\]\n/, '') }), 'lab-ops');
+    expect(v).toEqual({ outcome: 'superseded', why: 'dataset lab-ops is no longer in the policy' });
+  });
+
+  it('a dataset matched only by paths whose paths moved: its resources no longer match', async () => {
+    const ghost = (await flagsOf()).find((f) => f.dataset === 'lab-ops')!.actor.key;
+    const v = await judge(ghost, await policy({ yaml: (y) => y.replace('"github://nfu-aero/lab-ops"', '"github://nfu-aero/lab-ops-v2"') }), 'lab-ops');
+    expect(v).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset lab-ops (github://nfu-aero/lab-ops)' });
+  });
+
+  it('second case: a dataset that also matches on tags or labels keeps its members (stored events do not keep the tags their records carried)', async () => {
+    const v = await judge('p-003', await policy({ yaml: (y) => y.replace('"github://nfu-aero/hgv-*"', '"github://nfu-aero/hgv2-*"') }));
+    expect(v.outcome).toBe('supported');
+  });
+
+  it('a person removed from the directory: the releases now belong to the account, superseded with the new flag named', async () => {
+    const v = await judge('p-010', await policy({ people: person('p-010', () => '') }));
+    expect(v.outcome).toBe('superseded');
+    expect(v.why).toMatch(/^its releases now belong to github:gkim \(flag [0-9a-f]{16}\)$/);
+  });
+
+  it('second case: an unknown account that now names a person moves to that person', async () => {
+    const v = await judge('github:quantum-gh0st', await policy({ people: (c) => `${c.trimEnd()}\np-011,Quinn Ghost,q.ghost@northfield.edu,github:quantum-gh0st,CN,,,\n` }));
+    expect(v.why).toMatch(/^its releases now belong to p-011 \(flag [0-9a-f]{16}\)$/);
+  });
+
+  it('an account now on the allow list: UNKNOWN_ACCOUNT superseded; an allow entry that expired before the day is no cover', async () => {
+    const allow = (expires: string) => (y: string) => y.replace('allow:\n', `allow:\n  - { account: "github:quantum-gh0st", reason: "vendor test account", expires: ${expires} }\n`);
+    expect(await judge('github:quantum-gh0st', await policy({ yaml: allow('2027-01-01') }))).toEqual({ outcome: 'superseded', why: 'UNKNOWN_ACCOUNT no longer applies: github:quantum-gh0st is allowed (vendor test account)' });
+    expect((await judge('github:quantum-gh0st', await policy({ yaml: allow('2026-10-14') }))).outcome).toBe('supported');
+  });
+});
+
+describe('look-back labels and the policy version', () => {
+  it('flags found on look-back say so, with the policy version and the date; live flags do not', async () => {
+    const p = await policy({ yaml: WIND_TUNNEL });
+    const [found] = (await scanLines(p, [LOGS[5]!], { policyVersion: policyVersion(p), at: '2026-11-29T09:00:00.000Z' })).map((e) => e.flag);
+    expect(found).toMatchObject({ dataset: 'wind-tunnel', foundBy: 'look-back', policyVersion: policyVersion(p), foundAt: '2026-11-29T09:00:00.000Z' });
+    expect(lookBackText(found!)).toBe(`raised on look-back after policy version ${policyVersion(p)} on 2026-11-29`);
+    const [live] = (await scanLines(p, [LOGS[5]!])).map((e) => e.flag);
+    expect(live!.foundBy).toBeUndefined();
+    expect(lookBackText(live!)).toBeUndefined();
+  });
+
+  it('the policy version is the content: the same files give the same version, any deciding change another', async () => {
+    const a = await policy();
+    expect(policyVersion(a)).toMatch(/^[0-9a-f]{12}$/);
+    expect(policyVersion(await policy())).toBe(policyVersion(a));
+    expect(policyVersion({ ...a, files: { config: '/elsewhere/ittmon.yaml', directory: '/x/people.csv' } })).toBe(policyVersion(a)); // where the files are is not the policy
+    expect(policyVersion(await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN,US,,')) }))).not.toBe(policyVersion(a));
+    expect(policyVersion(await policy({ yaml: WIND_TUNNEL }))).not.toBe(policyVersion(a));
+    // Key order does not matter: the same datasets written in another order of fields.
+    const reordered = { ...a, datasets: a.datasets.map((d) => Object.fromEntries(Object.entries(d).reverse()) as typeof d) };
+    expect(policyVersion(reordered)).toBe(policyVersion(a));
+  });
+});
