@@ -36,8 +36,9 @@ export function replayName(request: ReplayRequest, at: Date): string {
   return `${kind}-${stamp}-${where}`.slice(0, 80).replace(/-+$/, '');
 }
 
-export async function startReplay(sfn: SFNClient, stateMachineArn: string, request: ReplayRequest, at = new Date()): Promise<{ executionArn: string; startedAt: string }> {
-  const res = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: replayName(request, at), input: JSON.stringify(request) }));
+/** Starts one replay; a name already used with the same input returns that execution (Step Functions is idempotent on it). */
+export async function startReplay(sfn: SFNClient, stateMachineArn: string, request: ReplayRequest, at = new Date(), name = replayName(request, at)): Promise<{ executionArn: string; startedAt: string }> {
+  const res = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
   return { executionArn: res.executionArn!, startedAt: (res.startDate ?? at).toISOString() };
 }
 

@@ -44,7 +44,8 @@ export async function sfnLoopback(opts: { stateMachines: string[]; s3?: S3Client
         const name = b.name ?? randomUUID();
         const executionArn = `${String(b.stateMachineArn).replace(':stateMachine:', ':execution:')}:${name}`;
         const prior = executions.get(executionArn);
-        if (prior && prior.input !== (b.input ?? '{}')) return fail('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+        // As documented: the same name and input as a *running* execution returns it; otherwise the name is taken.
+        if (prior && (prior.input !== (b.input ?? '{}') || prior.status !== 'RUNNING')) return fail('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
         if (prior) return { status: 200, body: { executionArn, startDate: prior.startDate } };
         const e: Execution = { executionArn, stateMachineArn: b.stateMachineArn, name, input: b.input ?? '{}', status: 'RUNNING', startDate: seconds() };
         if (opts.s3) {
