@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '#shared/config/errors.ts';
 import { EXIT, UsageError, processIo, type Io } from './io.ts';
-import { CHECK_USAGE, COLLECT_USAGE, DIFF_USAGE, FLAGS_USAGE, LOOKUP_USAGE, SCAN_USAGE, SERVE_USAGE } from './usage.ts';
+import { CHECK_USAGE, COLLECT_USAGE, DIFF_USAGE, FLAGS_USAGE, LOOKUP_USAGE, REPLAY_USAGE, SCAN_USAGE, SERVE_USAGE } from './usage.ts';
 
 // Each command is loaded when it runs: `ittmon lookup` does not load the AWS SDK, the store or the web app.
 const scan: Command['run'] = async (args, io) => (await import('./scan.ts')).scan(args, io);
@@ -12,6 +12,7 @@ const flags: Command['run'] = async (args, io) => (await import('./flags.ts')).f
 const serve: Command['run'] = async (args, io, signal) => (await import('./serve.ts')).serve(args, io, signal);
 const collect: Command['run'] = async (args, io) => (await import('./collect.ts')).collectCommand(args, io);
 const diff: Command['run'] = async (args, io) => (await import('./diff.ts')).diff(args, io);
+const replay: Command['run'] = async (args, io) => (await import('./replay.ts')).replay(args, io);
 
 interface Command { usage: string; help: string; run: (args: string[], io: Io, signal?: AbortSignal) => number | Promise<number> }
 
@@ -93,6 +94,22 @@ and which datasets, people, accounts and log sources a look-back must cover.
   --apply              re-evaluate the flags stored in --store under NEW_CONFIG: those it no longer
                        supports become superseded (never deleted), stronger ones are restated and announced
   --store DIR          the local store to re-evaluate (default .ittmon)`,
+  },
+  replay: {
+    usage: REPLAY_USAGE, run: replay,
+    help: `In AWS: backfill or look back over a window of a log bucket through the normal ingest (the stack's
+replay state machine). start lists the window first and prints an estimate (objects, bytes, cost and
+its basis), then asks before starting one execution per bucket or prefix.
+
+  --days N             the last N days (or --since TIME [--until TIME]: 2026-05-01, 2026-05-01T00:00:00Z, 180d)
+  --bucket NAME[/PREFIX]  a log bucket, optionally a prefix; repeat for more (default: the stack's LogsBucketName)
+  --look-back V        label what it finds as found on look-back after policy version V
+  --state-machine ARN  the stack output ReplayStateMachineArn (or --outputs FILE, from
+                       \`cdk deploy --outputs-file FILE\`; default ./cdk-outputs.json when present)
+  --yes                start without asking
+status [EXECUTION_ARN] prints the execution's state and its objects enqueued, failed and pending; without
+an ARN, the state machine's recent replays. --json: the same as data.
+AWS credentials and region come from the usual AWS settings (AWS_PROFILE…); the region from the ARN.`,
   },
 };
 

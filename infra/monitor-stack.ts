@@ -6,6 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FlagStore } from './constructs/flag-store.ts';
 import { Collectors } from './constructs/collectors.ts';
+import { allowReplayProgress, ConfigChange } from './constructs/config-change.ts';
 import { LogIngestion } from './constructs/log-ingestion.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Observability } from './constructs/observability.ts';
@@ -37,6 +38,7 @@ export class MonitorStack extends Stack {
   readonly accessLogs: AccessLogs;
   readonly collectors?: Collectors;
   readonly replay: Replay;
+  readonly configChange: ConfigChange;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, props);
@@ -86,6 +88,15 @@ export class MonitorStack extends Stack {
       ...(this.collectors ? [this.collectors.bucket] : []),
     ];
     this.replay = new Replay(this, 'Replay', { queue: this.ingestion.queue, key: this.key, buckets: logBuckets });
+    allowReplayProgress(this.review.fn, this.replay.stateMachine);
+    // What a look-back may replay: the same buckets, with the sources each prefix can hold (null: any).
+    const replaySources = [
+      ...(this.ingestion.logsBucket ? [{ bucket: this.ingestion.logsBucket.bucketName, prefix: '', sources: null }] : []),
+      ...logSources.filter((s) => !s.account).map((s) => ({ bucket: s.bucket, prefix: s.prefix, sources: s.format ? [s.format] : null })),
+      ...(this.collectors ? [...settings.collectors.map((c) => ({ bucket: this.collectors!.bucket.bucketName, prefix: `collected/${c.source}/`, sources: [c.source] })),
+        ...(settings.gitlabStreamTokenSecret ? [{ bucket: this.collectors.bucket.bucketName, prefix: 'collected/gitlab-stream/', sources: ['gitlab' as const] }] : [])] : []),
+    ];
+    this.configChange = new ConfigChange(this, 'ConfigChange', { key: this.key, table: this.store.table, configBucket: this.config.bucket, replay: this.replay.stateMachine, lookBackDays: settings.lookBack.days, sources: replaySources });
 
     const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     output('IngestQueueArn', this.ingestion.queue.queueArn, 'S3 notifications of log buckets go here (cross-account buckets too)');

@@ -62,6 +62,14 @@ export const stackSettingsSchema = z.strictObject({
     start: z.iso.datetime({ offset: true }).optional(),
     maxLagMinutes: z.number().int().min(1).optional(),
   })).default([]),
+  /** Look-back after a policy change (README "Look back and backfill"). */
+  lookBack: z.strictObject({
+    /**
+     * On each new config version whose diff touches datasets, people or allow entries, replay this
+     * many days of the log prefixes it touches; 0: none (stored flags are still re-evaluated).
+     */
+    days: z.number().int().min(0).max(3660, 'at most 3660 days (ten years)').default(0),
+  }).prefault({}),
   /** The secret (name) with the verification token of a GitLab streaming destination; adds the receiver. */
   gitlabStreamTokenSecret: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name').optional(),
 }).superRefine((s, ctx) => {

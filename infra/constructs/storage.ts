@@ -4,11 +4,12 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /** An S3 bucket as the monitor keeps its own: KMS-encrypted, SSL only, never public, access-logged. */
-export function privateBucket(scope: Construct, id: string, key: IKey, accessLogs: IBucket, props: { versioned?: boolean; expireDays?: number } = {}): Bucket {
+export function privateBucket(scope: Construct, id: string, key: IKey, accessLogs: IBucket, props: { versioned?: boolean; expireDays?: number; eventBridge?: boolean } = {}): Bucket {
   return new Bucket(scope, id, {
     encryption: BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true,
     enforceSSL: true, blockPublicAccess: BlockPublicAccess.BLOCK_ALL, objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: props.versioned ?? false,
+    eventBridgeEnabled: props.eventBridge ?? false,
     serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: `${id}/`,
     ...(props.expireDays ? { lifecycleRules: [{ expiration: Duration.days(props.expireDays), noncurrentVersionExpiration: Duration.days(props.expireDays) }] } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
@@ -32,7 +33,8 @@ export class AccessLogs extends Construct {
 }
 
 /**
- * The config bucket: ittmon.yaml, people.csv, catalog.csv and an optional .mmdb, versioned.
+ * The config bucket: ittmon.yaml, people.csv, catalog.csv and an optional .mmdb, versioned; each new
+ * version goes to EventBridge, where the config-change function diffs it against the one before.
  * Failure impact: functions keep their cached config; a cold start without it fails and its
  * messages are retried from SQS (nothing is lost). Replay: fix the bucket, redrive the DLQ.
  */
@@ -40,6 +42,6 @@ export class ConfigBucket extends Construct {
   readonly bucket: Bucket;
   constructor(scope: Construct, id: string, key: IKey, accessLogs: IBucket) {
     super(scope, id);
-    this.bucket = privateBucket(this, 'Bucket', key, accessLogs, { versioned: true });
+    this.bucket = privateBucket(this, 'Bucket', key, accessLogs, { versioned: true, eventBridge: true });
   }
 }
