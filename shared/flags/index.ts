@@ -23,12 +23,17 @@ interface Building {
   eventIds: Set<string>;
   bytes: number;
   events: FlagEvent[];
+  /** Every event (only when the aggregator keeps them all: one object's, for the store). */
+  all?: FlagEvent[];
   accounts: Set<string>;
 }
 
 /** Gathers assessed events into one flag per actor × dataset × UTC day. */
 export class FlagAggregator {
   private readonly building = new Map<string, Building>();
+
+  /** `keepAllEvents`: keep every event, not only the first MAX_FLAG_EVENTS (one object's flags, stored event by event). */
+  constructor(private readonly keepAllEvents = false) {}
 
   /** `candidates`: the people an ambiguous account matches (AMBIGUOUS_IDENTITY); the flag is the account's. */
   add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined, candidates?: readonly Person[]): void {
@@ -48,6 +53,7 @@ export class FlagAggregator {
           firstSeen: event.time, lastSeen: event.time,
         },
         reasons: new Map(), cleared: new Map(), eventIds: new Set(), bytes: 0, events: [], accounts: new Set(),
+        ...(this.keepAllEvents ? { all: [] } : {}),
       };
       this.building.set(id, b);
     }
@@ -68,6 +74,7 @@ export class FlagAggregator {
       ...(event.notes?.length ? { notes: event.notes } : {}),
     };
     insertByTime(b.events, summary);
+    b.all?.push(summary);
   }
 
   /** The flags, highest severity first; flags whose every finding a license cleared only when asked. */
@@ -75,15 +82,15 @@ export class FlagAggregator {
     return this.entries(includeCleared).map((e) => e.flag);
   }
 
-  /** The flags with the ids of the events behind them (the store keeps them as evidence). */
-  entries(includeCleared = false): { flag: Flag; eventIds: string[] }[] {
-    const out: { flag: Flag; eventIds: string[] }[] = [];
+  /** The flags with the ids of the events behind them (the store keeps them as evidence), and every event when kept. */
+  entries(includeCleared = false): { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[] {
+    const out: { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[] = [];
     for (const b of this.building.values()) {
       const reasons = [...b.reasons.values()].sort(compareReasons);
       if (!reasons.length && !includeCleared) continue;
       const severity: Severity = reasons[0]?.severity ?? 'low';
       const cleared = [...b.cleared.values()];
-      out.push({ eventIds: [...b.eventIds].sort(), flag: {
+      out.push({ eventIds: [...b.eventIds].sort(), ...(b.all ? { allEvents: b.all } : {}), flag: {
         ...b.flag,
         severity,
         actor: { ...b.flag.actor, accounts: [...b.accounts].sort() },

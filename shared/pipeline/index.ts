@@ -4,7 +4,7 @@ import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
 import { assess, assessAmbiguous } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
-import type { AccessEvent, Flag, Origin, Resource, SourceName } from '#shared/model/index.ts';
+import type { AccessEvent, Flag, FlagEvent, Origin, Resource, SourceName } from '#shared/model/index.ts';
 
 export interface ResourceLabels { tags: Record<string, string>; labels: string[] }
 import { readRecordBatches, type ReadOptions } from '#shared/read/records.ts';
@@ -38,7 +38,7 @@ export interface Rejected { file: string; line: number; index?: number; source?:
 
 /** What one object contributed to a scan. */
 export interface ObjectResult {
-  flags: { flag: Flag; eventIds: string[] }[];
+  flags: { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[];
   counts: { records: number; events: number; skipped: number; rejected: number };
 }
 
@@ -80,7 +80,8 @@ export class Scan {
   private readonly directory: Directory;
   private readonly geo: Geo;
   private readonly aggregator = new FlagAggregator();
-  private objectAggregator = new FlagAggregator();
+  /** One object's flags keep every event: the store pages them for the reviewer. */
+  private objectAggregator = new FlagAggregator(true);
   private lastSource: LogSource | undefined;
   private readonly sources: readonly LogSource[];
   private readonly forced: LogSource | undefined;
@@ -104,7 +105,7 @@ export class Scan {
    */
   async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, read: Pick<ReadOptions, 'start' | 'stop' | 'progress'> = {}): Promise<ObjectResult> {
     this.summary.files += 1;
-    this.objectAggregator = new FlagAggregator();
+    this.objectAggregator = new FlagAggregator(true);
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
     for await (const batch of readRecordBatches(chunks, file, { ...this.options, ...read })) {
       for (const item of batch) {
