@@ -2,11 +2,13 @@
  * `npm run bench -- --aws`: the AWS path at scale, against DynamoDB Local (DYNAMODB_LOCAL_ENDPOINT;
  * dynalite otherwise) and a loopback S3 (s3rver). Capacity units are DynamoDB's own figures
  * (ReturnConsumedCapacity: TOTAL). Writes bench/results-aws.json.
- * Sizes: BENCH_HOT_OBJECTS (10,000), BENCH_BURST_OBJECTS (10,000), BENCH_LARGE_MB (1,024; 0 skips).
+ * Sizes: BENCH_HOT_OBJECTS (10,000), BENCH_BURST_OBJECTS (10,000), BENCH_LARGE_MB (1,024; 0 skips);
+ * parts: BENCH_SECTIONS (hot,burst,large), BENCH_BURST_RPO (1,100,10000). Parts not run keep their last figures.
+ * Each figure carries the machine's load average before and after it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile, spawn } from 'node:child_process';
@@ -16,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { loadPolicy } from '#shared/config/index.ts';
@@ -36,6 +39,15 @@ const HOT = Number(process.env.BENCH_HOT_OBJECTS ?? 10_000);
 const BURST = Number(process.env.BENCH_BURST_OBJECTS ?? 10_000);
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** Which parts to run (BENCH_SECTIONS=hot,burst,large) and which burst sizes (BENCH_BURST_RPO=1,100,10000). */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'hot,burst,large').split(','));
+const BURST_RPO = (process.env.BENCH_BURST_RPO ?? '1,100,10000').split(',').map(Number);
+/**
+ * BENCH_SHARED_HANDLER=1 reproduces the harness fault behind "59 of 60": one handler module for all
+ * concurrent invocations shares one BatchProcessor, so one invocation's failure report is lost in
+ * another's and messages run under another's deadline. A Lambda environment runs one invocation at a time.
+ */
+const SHARED_HANDLER = !!process.env.BENCH_SHARED_HANDLER;
 const fmt = (n: number, d = 2) => Number(n.toFixed(d));
 const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 
@@ -118,7 +130,7 @@ async function flaggedLines(policy: Awaited<ReturnType<typeof loadPolicy>>, geo:
   return found;
 }
 
-interface Env { s3: Awaited<ReturnType<typeof s3Loopback>>; stub: Awaited<ReturnType<typeof jsonService>>; endpoint: string; table: string; configDir: string; sent: string[]; handed: string[] }
+interface Env { s3: Awaited<ReturnType<typeof s3Loopback>>; stub: Awaited<ReturnType<typeof jsonService>>; endpoint: string; table: string; configDir: string; handed: string[]; onSend?: (body: string) => void }
 
 async function handlerEnv(endpoint: string): Promise<Env> {
   const s3 = await s3Loopback();
@@ -127,10 +139,10 @@ async function handlerEnv(endpoint: string): Promise<Env> {
   writeFileSync(join(configDir, 'ittmon.yaml'), ittmonYaml);
   writeFileSync(join(configDir, 'people.csv'), peopleCsv(100_000));
   await s3.upload('ittmon-config', configDir);
-  const sent: string[] = [];
   const handed: string[] = [];
+  let env: Env | undefined;
   const stub = await jsonService((target, body) => {
-    if (target === 'AmazonSQS.SendMessage') { sent.push(String(body.MessageBody)); return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') }; }
+    if (target === 'AmazonSQS.SendMessage') { if (env?.onSend) env.onSend(String(body.MessageBody)); else console.error('a message was sent outside a burst: not replayed'); return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') }; }
     if (target === 'AWSStepFunctions.StartExecution') { handed.push(String(body.input)); return { executionArn: 'arn', startDate: 1 }; }
     if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [] };
     return {};
@@ -145,14 +157,64 @@ async function handlerEnv(endpoint: string): Promise<Env> {
     POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true',
   });
   resetRuntime();
-  return { s3, stub, endpoint, table, configDir, sent, handed };
+  env = { s3, stub, endpoint, table, configDir, handed };
+  return env;
 }
 
-const sqs = (bodies: string[]): SQSEvent => ({ Records: bodies.map((body) => ({ messageId: randomUUID(), receiptHandle: 'r', body, attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:ingest', awsRegion: 'us-east-1' })) });
 const notify = (key: string, etag: string, size: number) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', eventTime: new Date().toISOString(), s3: { bucket: { name: 'logs' }, object: { key, eTag: etag, size } } }] });
 const lambdaContext = (seconds: number) => { const ends = Date.now() + seconds * 1000; return { getRemainingTimeInMillis: () => ends - Date.now(), functionName: 'bench', awsRequestId: randomUUID() } as unknown as Context; };
 
-/** 2. A burst of small objects through the handler, at most CONCURRENCY invocations at once (batches of 5). */
+/** SQS as the event source mapping sees it: batches of up to 5, a failed message comes back (up to 5 receives, then the DLQ), and what the handler sends is a new message. */
+interface Message { id: string; body: string; receives: number }
+function sqsQueue(initial: string[]) {
+  const ready: Message[] = initial.map((body) => ({ id: randomUUID(), body, receives: 0 }));
+  const stats = { received: 0, requeued: 0, redelivered: 0, deadLettered: [] as string[], requeuedBodies: [] as string[] };
+  let inFlight = 0;
+  return {
+    stats,
+    send(body: string) { stats.requeued++; if (stats.requeuedBodies.length < 5) stats.requeuedBodies.push(`${new Date().toISOString()} ${body}`); ready.push({ id: randomUUID(), body, receives: 0 }); },
+    /** The next batch, or undefined when the queue is empty and nothing in flight can add to it. */
+    async receive(): Promise<Message[] | undefined> {
+      for (;;) {
+        if (ready.length) {
+          const batch = ready.splice(0, 5);
+          for (const m of batch) m.receives++;
+          stats.received += batch.length;
+          inFlight++;
+          return batch;
+        }
+        if (!inFlight) return undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    /** The batch's outcome: reported failures become visible again (after the visibility timeout), or go to the DLQ. */
+    done(batch: Message[], failedIds: string[]) {
+      inFlight--;
+      for (const m of batch.filter((x) => failedIds.includes(x.id))) {
+        if (m.receives >= 5) stats.deadLettered.push(m.body);
+        else { stats.redelivered++; ready.push(m); }
+      }
+    },
+  };
+}
+const sqsEvent = (batch: Message[]): SQSEvent => ({ Records: batch.map((m) => ({ messageId: m.id, receiptHandle: 'r', body: m.body, attributes: { ApproximateReceiveCount: String(m.receives) } as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:ingest', awsRegion: 'us-east-1' })) });
+
+/** What a flag's partition holds (for a burst whose totals differ: where a contribution stopped). */
+async function partition(endpoint: string, table: string, id: string) {
+  const db = DynamoDBDocumentClient.from(benchClient(endpoint));
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `FLAG#${id}` }, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  const flag = items.find((i) => i.sk === 'FLAG');
+  const evidence = items.filter((i) => i.type === 'evidence');
+  return { id, eventCount: flag?.eventCount, rev: flag?.rev, inflight: [...((flag?.inflight as Set<string>) ?? [])].length, evidence: evidence.length, pending: evidence.filter((e) => e.state !== 'applied').map((e) => e.object), markers: items.filter((i) => i.type === 'event').length, freshSum: evidence.reduce((n, e) => n + Number(e.fresh), 0) };
+}
+
+/** 2. A burst of small objects through the handler, at most CONCURRENCY invocations at once, every message replayed as SQS would. */
 async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, geo: Buffer, hotLines: string[], records: number, objects: number) {
   const r = rng(21);
   const bodies: string[] = [];
@@ -171,21 +233,31 @@ async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, g
   resetRuntime();
   // One module instance per concurrent invocation, as each Lambda container has its own (the
   // batch processor keeps per-invocation state); the clients and the store are shared here.
-  const handlers = await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => (await import(new URL(`../functions/ingest-object/handler.ts?container=${w}-${records}`, import.meta.url).href) as typeof import('../functions/ingest-object/handler.ts')).handler));
+  const handlers = await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => (await import(new URL(`../functions/ingest-object/handler.ts?container=${SHARED_HANDLER ? 'shared' : w}-${records}`, import.meta.url).href) as typeof import('../functions/ingest-object/handler.ts')).handler));
   const meter = meterCapacity(clients.dynamo());
   const store = flagStore();
   const retries = { ...store.retry.stats };
+  const queue = sqsQueue(bodies);
+  env.onSend = (body) => queue.send(body);
+  const handedBefore = env.handed.length;
   const cpu = process.cpuUsage();
   const t = performance.now();
-  const batches: string[][] = [];
-  for (let i = 0; i < bodies.length; i += 5) batches.push(bodies.slice(i, i + 5));
   let failed = 0;
+  let longest = 0;
   const { used } = await meter.measure(async () => {
     const worker = async (handler: (typeof handlers)[number]) => {
-      for (let b = batches.shift(); b; b = batches.shift()) failed += (await handler(sqs(b), lambdaContext(300))).batchItemFailures.length;
+      for (let batch = await queue.receive(); batch; batch = await queue.receive()) {
+        const began = performance.now();
+        const ids = (await handler(sqsEvent(batch), lambdaContext(300))).batchItemFailures.map((f) => f.itemIdentifier);
+        longest = Math.max(longest, (performance.now() - began) / 1000);
+        failed += ids.length;
+        queue.done(batch, ids);
+      }
     };
     await Promise.all(handlers.map(worker));
   });
+  env.onSend = undefined;
+  if (queue.stats.requeued) console.error(`re-queued by the handler (${queue.stats.requeued}; longest invocation ${longest.toFixed(1)} s):`, queue.stats.requeuedBodies.join('\n'));
   const seconds = (performance.now() - t) / 1000;
   const cpuSeconds = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
   // The CLI's core over the same objects: totals must be equal (no contribution lost or doubled).
@@ -194,11 +266,13 @@ async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, g
   const expected = scan.flags().map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
   const stored = (await store.allFlags()).filter((f) => expected.some((e) => e.startsWith(f.id))).map((f) => `${f.id} ${f.eventCount} ${f.bytes}`).sort();
   const hottest = Math.max(...scan.flags().map((f) => f.eventCount));
-  if (JSON.stringify(stored) !== JSON.stringify(expected)) console.error('burst totals differ:', JSON.stringify({ sentToQueue: env.sent.length, handedOff: env.handed.length, expected: expected.filter((e) => !stored.includes(e)).slice(0, 5), stored: stored.filter((e) => !expected.includes(e)).slice(0, 5) }));
+  const equal = JSON.stringify(stored) === JSON.stringify(expected);
+  if (!equal) console.error('burst totals differ:', JSON.stringify({ partitions: await Promise.all(stored.map((x) => partition(env.endpoint, env.table, x.split(' ')[0]!))), queue: { ...queue.stats, deadLettered: queue.stats.deadLettered.length }, handedOff: env.handed.length - handedBefore, expected: expected.filter((e) => !stored.includes(e)).slice(0, 5), stored: stored.filter((e) => !expected.includes(e)).slice(0, 5) }));
   return {
     objects, recordsPerObject: records, records: scan.summary.records, seconds: fmt(seconds, 1), objectsPerSecond: fmt(objects / seconds, 1), failed,
+    longestInvocationSeconds: fmt(longest, 1), requeued: queue.stats.requeued, redelivered: queue.stats.redelivered, deadLettered: queue.stats.deadLettered.length,
     conflicts: store.retry.stats.conflicts - retries.conflicts, throttled: store.retry.stats.throttled - retries.throttled, retries: store.retry.stats.retries - retries.retries,
-    flags: expected.length, hottestFlagEvents: hottest, totalsEqualCli: JSON.stringify(stored) === JSON.stringify(expected),
+    flags: expected.length, hottestFlagEvents: hottest, totalsEqualCli: equal,
     rruPerObject: fmt(used.reads / objects), wruPerObject: fmt(used.writes / objects), dynamoRequestsPerObject: fmt(used.requests / objects, 1),
     cpuMsPerObject: fmt((cpuSeconds * 1000) / objects, 2), flagEventsPerObject: fmt(scan.flags().length ? expected.length / objects : 0, 4),
   };
@@ -276,41 +350,51 @@ export async function main(): Promise<void> {
   const files: Record<string, string> = { 'ittmon.yaml': ittmonYaml, 'people.csv': peopleCsv(100_000) };
   const policy = await loadPolicy('ittmon.yaml', async (p) => files[p]!);
 
-  const hot = await hotFlag(db.endpoint);
-  out.hotFlag = hot;
-  console.log(`DynamoDB capacity per object (target: the same whatever the flag's size), ${HOT.toLocaleString()} objects on one flag in ${hot.seconds} s, eventCount ${hot.eventCount}`);
-  console.log(`${table([['flag', 'RRU/object', 'WRU/object', 'requests/object'], ['fed by one object (100 flags)', hot.oneObjectFlags.rru, hot.oneObjectFlags.wru, hot.oneObjectFlags.requests], ['hot: objects 1-100', hot.hotFirst100.rru, hot.hotFirst100.wru, hot.hotFirst100.requests], [`hot: objects ${HOT - 99}-${HOT}`, hot.hotLast100.rru, hot.hotLast100.wru, hot.hotLast100.requests]])}\n`);
+  if (SECTIONS.has('hot')) {
+    const load = loadavg()[0]!;
+    const hot = await hotFlag(db.endpoint);
+    out.hotFlag = { ...hot, loadAverage: [fmt(load, 1), fmt(loadavg()[0]!, 1)] };
+    console.log(`DynamoDB capacity per object (target: the same whatever the flag's size), ${HOT.toLocaleString()} objects on one flag in ${hot.seconds} s, eventCount ${hot.eventCount}`);
+    console.log(`${table([['flag', 'RRU/object', 'WRU/object', 'requests/object'], ['fed by one object (100 flags)', hot.oneObjectFlags.rru, hot.oneObjectFlags.wru, hot.oneObjectFlags.requests], ['hot: objects 1-100', hot.hotFirst100.rru, hot.hotFirst100.wru, hot.hotFirst100.requests], [`hot: objects ${HOT - 99}-${HOT}`, hot.hotLast100.rru, hot.hotLast100.wru, hot.hotLast100.requests]])}\n`);
+  }
 
   const env = await handlerEnv(db.endpoint);
-  const hotLines = await flaggedLines(policy, geo);
-  const bursts = [];
-  for (const [rpo, objects] of [[1, BURST], [100, Math.max(10, Math.round(BURST / 10))], [10_000, 10]] as const) {
-    const b = await burst(env, policy, geo, hotLines, rpo, objects);
-    bursts.push(b);
+  if (SECTIONS.has('burst')) {
+    const hotLines = await flaggedLines(policy, geo);
+    const bursts = [];
+    for (const [rpo, objects] of ([[1, BURST], [100, Math.max(10, Math.round(BURST / 10))], [10_000, 10]] as const).filter(([rpo]) => BURST_RPO.includes(rpo))) {
+      const load = loadavg()[0]!;
+      const b = await burst(env, policy, geo, hotLines, rpo, objects);
+      bursts.push({ ...b, loadAverage: [fmt(load, 1), fmt(loadavg()[0]!, 1)] });
+    }
+    out.bursts = bursts;
+    console.log(`Bursts through the ingest handler, ${CONCURRENCY} invocations at most, batches of 5 (every object also feeds one of ${hotLines.length} hot flags)`);
+    console.log(`${table([['records/object', 'objects', 'seconds', 'objects/s', 'conflicts', 'throttled', 'retries', 'failed', 're-queued', 'redelivered', 'dead-lettered', 'totals = CLI', 'RRU/object', 'WRU/object', 'CPU ms/object'],
+      ...bursts.map((b): (string | number)[] => [b.recordsPerObject, b.objects, b.seconds, b.objectsPerSecond, b.conflicts, b.throttled, b.retries, b.failed, b.requeued, b.redelivered, b.deadLettered, String(b.totalsEqualCli), b.rruPerObject, b.wruPerObject, b.cpuMsPerObject])])}\n`);
+    const per = bursts.map((b) => ({ rpo: b.recordsPerObject, rru: b.rruPerObject, wru: b.wruPerObject, dynamoRequests: b.dynamoRequestsPerObject, cpuMs: b.cpuMsPerObject, flagEvents: b.flagEventsPerObject }));
+    out.dynamoPerMillionRecords = bursts.map((b) => ({ recordsPerObject: b.recordsPerObject, rru: fmt((b.rruPerObject * 1e6) / b.recordsPerObject, 0), wru: fmt((b.wruPerObject * 1e6) / b.recordsPerObject, 0) }));
+    console.log('DynamoDB capacity per million records');
+    console.log(`${table([['records/object', 'RRU', 'WRU'], ...(out.dynamoPerMillionRecords as { recordsPerObject: number; rru: number; wru: number }[]).map((d) => [d.recordsPerObject, d.rru, d.wru])])}\n`);
+
+    const costs = cost(per);
+    out.costPerMillionRecords = { prices: PRICES, assumptions: 'arm64 at 1,024 MB; billed time = measured CPU + 5 ms per DynamoDB request + 30 ms per S3 GET; SQS batches of 5; every hot flag event counted as one bus event; no free tiers; S3 log delivery and storage not included', rows: costs };
+    console.log('Cost per million records on AWS (USD, on-demand, us-east-1)');
+    console.log(`${table([['records/object', 'Lambda', 'SQS', 'S3', 'DynamoDB', 'EventBridge', 'total'], ...costs.map((c): (string | number)[] => [c.recordsPerObject!, c.lambda!, c.sqs!, c.s3!, c.dynamodb!, c.eventbridge!, c.total!])])}\n`);
   }
-  out.bursts = bursts;
-  console.log(`Bursts through the ingest handler, ${CONCURRENCY} invocations at most, batches of 5 (every object also feeds one of ${hotLines.length} hot flags)`);
-  console.log(`${table([['records/object', 'objects', 'seconds', 'objects/s', 'conflicts', 'throttled', 'retries', 'failed', 'totals = CLI', 'RRU/object', 'WRU/object', 'CPU ms/object'],
-    ...bursts.map((b): (string | number)[] => [b.recordsPerObject, b.objects, b.seconds, b.objectsPerSecond, b.conflicts, b.throttled, b.retries, b.failed, String(b.totalsEqualCli), b.rruPerObject, b.wruPerObject, b.cpuMsPerObject])])}\n`);
-  const per = bursts.map((b) => ({ rpo: b.recordsPerObject, rru: b.rruPerObject, wru: b.wruPerObject, dynamoRequests: b.dynamoRequestsPerObject, cpuMs: b.cpuMsPerObject, flagEvents: b.flagEventsPerObject }));
-  out.dynamoPerMillionRecords = bursts.map((b) => ({ recordsPerObject: b.recordsPerObject, rru: fmt((b.rruPerObject * 1e6) / b.recordsPerObject, 0), wru: fmt((b.wruPerObject * 1e6) / b.recordsPerObject, 0) }));
-  console.log('DynamoDB capacity per million records');
-  console.log(`${table([['records/object', 'RRU', 'WRU'], ...(out.dynamoPerMillionRecords as { recordsPerObject: number; rru: number; wru: number }[]).map((d) => [d.recordsPerObject, d.rru, d.wru])])}\n`);
 
-  const costs = cost(per);
-  out.costPerMillionRecords = { prices: PRICES, assumptions: 'arm64 at 1,024 MB; billed time = measured CPU + 5 ms per DynamoDB request + 30 ms per S3 GET; SQS batches of 5; every hot flag event counted as one bus event; no free tiers; S3 log delivery and storage not included', rows: costs };
-  console.log('Cost per million records on AWS (USD, on-demand, us-east-1)');
-  console.log(`${table([['records/object', 'Lambda', 'SQS', 'S3', 'DynamoDB', 'EventBridge', 'total'], ...costs.map((c): (string | number)[] => [c.recordsPerObject!, c.lambda!, c.sqs!, c.s3!, c.dynamodb!, c.eventbridge!, c.total!])])}\n`);
-
-  if (LARGE_MB > 0) {
+  if (SECTIONS.has('large') && LARGE_MB > 0) {
+    const load = loadavg()[0]!;
     const big = await large(env, LARGE_MB);
-    out.largeObjects = big;
+    out.largeObjects = { ...big, loadAverage: [fmt(load, 1), fmt(loadavg()[0]!, 1)] };
     console.log(`Large objects: ${LARGE_MB} MB of content through the handler in its own process (plain: 60-s invocations resumed by byte Range; gzip: one 900-s invocation), against the CLI`);
     console.log(`${table([['object', 'object MB', 'invocations', 'handed off', 'seconds', 'MB/s', 'peak RSS MB', 'flags', 'flags = CLI'], ...Object.entries(big).map(([k, v]) => { const x = v as Record<string, number | boolean>; return [k, x.objectMB as number, x.invocations as number, x.handedOff as number, x.seconds as number, x.mbPerSecond as number, x.maxRssMB as number, x.flags as number, String(x.flagsEqualCli)]; })])}\n`);
   }
   await env.s3.close();
   await env.stub.close();
   await db.close();
-  writeFileSync(join(HERE, 'results-aws.json'), `${JSON.stringify(out, null, 2)}\n`);
+  // Sections not run this time keep their last figures.
+  const file = join(HERE, 'results-aws.json');
+  const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(file, `${JSON.stringify({ ...before, ...out }, null, 2)}\n`);
   console.log('wrote bench/results-aws.json');
 }

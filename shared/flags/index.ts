@@ -29,6 +29,8 @@ interface Building {
   eventIds: Set<string>;
   bytes: number;
   events: FlagEvent[];
+  /** Every event (only when the aggregator keeps them all: one object's, for the store). */
+  all?: FlagEvent[];
   accounts: Set<string>;
 }
 
@@ -36,8 +38,11 @@ interface Building {
 export class FlagAggregator {
   private readonly building = new Map<string, Building>();
 
-  /** `lookBack`: the flags are labelled as found on a look-back under that policy version. */
-  constructor(private readonly lookBack?: LookBack) {}
+  /**
+   * `lookBack`: the flags are labelled as found on a look-back under that policy version.
+   * `keepAllEvents`: keep every event, not only the first MAX_FLAG_EVENTS (one object's flags, stored event by event).
+   */
+  constructor(private readonly options: { lookBack?: LookBack; keepAllEvents?: boolean } = {}) {}
 
   /** `candidates`: the people an ambiguous account matches (AMBIGUOUS_IDENTITY); the flag is the account's. */
   add(event: AccessEvent, dataset: DatasetRule, person: Person | undefined, reasons: FlagReason[], cleared: ClearedReason[], country: string | undefined, candidates?: readonly Person[]): void {
@@ -55,9 +60,10 @@ export class FlagAggregator {
             ...(candidates?.length ? { candidates: candidates.map((p) => ({ person: p.id, name: p.name })) } : {}),
           },
           firstSeen: event.time, lastSeen: event.time,
-          ...(this.lookBack ? { foundBy: 'look-back' as const, policyVersion: this.lookBack.policyVersion, foundAt: this.lookBack.at } : {}),
+          ...(this.options.lookBack ? { foundBy: 'look-back' as const, policyVersion: this.options.lookBack.policyVersion, foundAt: this.options.lookBack.at } : {}),
         },
         reasons: new Map(), cleared: new Map(), eventIds: new Set(), bytes: 0, events: [], accounts: new Set(),
+        ...(this.options.keepAllEvents ? { all: [] } : {}),
       };
       this.building.set(id, b);
     }
@@ -78,6 +84,7 @@ export class FlagAggregator {
       ...(event.notes?.length ? { notes: event.notes } : {}),
     };
     insertByTime(b.events, summary);
+    b.all?.push(summary);
   }
 
   /** The flags, highest severity first; flags whose every finding a license cleared only when asked. */
@@ -85,15 +92,15 @@ export class FlagAggregator {
     return this.entries(includeCleared).map((e) => e.flag);
   }
 
-  /** The flags with the ids of the events behind them (the store keeps them as evidence). */
-  entries(includeCleared = false): { flag: Flag; eventIds: string[] }[] {
-    const out: { flag: Flag; eventIds: string[] }[] = [];
+  /** The flags with the ids of the events behind them (the store keeps them as evidence), and every event when kept. */
+  entries(includeCleared = false): { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[] {
+    const out: { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[] = [];
     for (const b of this.building.values()) {
       const reasons = [...b.reasons.values()].sort(compareReasons);
       if (!reasons.length && !includeCleared) continue;
       const severity: Severity = reasons[0]?.severity ?? 'low';
       const cleared = [...b.cleared.values()];
-      out.push({ eventIds: [...b.eventIds].sort(), flag: {
+      out.push({ eventIds: [...b.eventIds].sort(), ...(b.all ? { allEvents: b.all } : {}), flag: {
         ...b.flag,
         severity,
         actor: { ...b.flag.actor, accounts: [...b.accounts].sort() },

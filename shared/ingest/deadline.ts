@@ -12,7 +12,9 @@ export interface MessageDeadline {
 
 export function messageDeadline(remainingMs: () => number, messagesLeft: number, reserveMs: number): MessageDeadline {
   const at = remainingMs();
-  const budgetMs = Math.floor((at - reserveMs) / messagesLeft);
+  // This message is always one of those left: a count below one (a handler shared by two batches
+  // at once, as a careless harness does) would give no deadline (÷0) or stop every message at once.
+  const budgetMs = Math.floor((at - reserveMs) / Math.max(1, messagesLeft));
   const stopBelow = at - budgetMs;
   return { budgetMs, stop: () => remainingMs() < stopBelow };
 }

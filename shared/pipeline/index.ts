@@ -4,7 +4,7 @@ import { Directory } from '#shared/directory/index.ts';
 import { Geo } from '#shared/geo/index.ts';
 import { assess, assessAmbiguous } from '#shared/assess/index.ts';
 import { FlagAggregator } from '#shared/flags/index.ts';
-import type { AccessEvent, Flag, LookBack, Origin, Resource, SourceName } from '#shared/model/index.ts';
+import type { AccessEvent, Flag, FlagEvent, LookBack, Origin, Resource, SourceName } from '#shared/model/index.ts';
 import type { DatasetRule } from '#shared/config/index.ts';
 
 export interface ResourceLabels { tags: Record<string, string>; labels: string[] }
@@ -56,7 +56,7 @@ const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')
 
 /** What one object contributed to a scan. */
 export interface ObjectResult {
-  flags: { flag: Flag; eventIds: string[] }[];
+  flags: { flag: Flag; eventIds: string[]; allEvents?: FlagEvent[] }[];
   counts: { records: number; events: number; skipped: number; rejected: number };
 }
 
@@ -100,6 +100,7 @@ export class Scan {
   private readonly directory: Directory;
   private readonly geo: Geo;
   private readonly aggregator: FlagAggregator;
+  /** One object's flags keep every event: the store pages them for the reviewer. */
   private objectAggregator: FlagAggregator;
   private lastSource: LogSource | undefined;
   private readonly sources: readonly LogSource[];
@@ -109,8 +110,8 @@ export class Scan {
   private unknownLines: HeldLines | undefined;
 
   constructor(readonly policy: Policy, private readonly options: ScanOptions = {}) {
-    this.aggregator = new FlagAggregator(options.lookBack);
-    this.objectAggregator = new FlagAggregator(options.lookBack);
+    this.aggregator = new FlagAggregator(options.lookBack ? { lookBack: options.lookBack } : {});
+    this.objectAggregator = this.newObjectAggregator();
     const compiled = compile(policy, options.geoDatabase);
     this.classifier = new Classifier(compiled.match);
     this.directory = compiled.directory;
@@ -128,7 +129,7 @@ export class Scan {
    */
   async add(chunks: AsyncIterable<Buffer | Uint8Array>, file: string, read: Pick<ReadOptions, 'start' | 'stop' | 'progress'> = {}): Promise<ObjectResult> {
     this.summary.files += 1;
-    this.objectAggregator = new FlagAggregator(this.options.lookBack);
+    this.objectAggregator = this.newObjectAggregator();
     const before = { records: this.summary.records, events: this.summary.events, skipped: total(this.summary.skipped), rejected: total(this.summary.rejected) };
     const progress = read.progress ?? { bytes: 0, line: 0, stopped: false };
     // Read from its first line, a file is judged whole: if no line of it is in a known format, it
@@ -173,9 +174,13 @@ export class Scan {
    * Returns their flags, those a license now clears included.
    */
   judgeEvents(events: readonly AccessEvent[], classify?: (event: AccessEvent, found: DatasetRule[]) => DatasetRule[]): ObjectResult['flags'] {
-    this.objectAggregator = new FlagAggregator(this.options.lookBack);
+    this.objectAggregator = this.newObjectAggregator();
     for (const e of events) this.event(e, classify);
     return this.objectAggregator.entries(true);
+  }
+
+  private newObjectAggregator(): FlagAggregator {
+    return new FlagAggregator({ keepAllEvents: true, ...(this.options.lookBack ? { lookBack: this.options.lookBack } : {}) });
   }
 
   flags(includeCleared = false): Flag[] {

@@ -1,14 +1,14 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { severityRank, type Flag } from '#shared/model/index.ts';
+import { severityRank, type Flag, type FlagEvent } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
 import { resourceKey } from '#shared/classify/path-index.ts';
 import { foldContribution, mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
 import { Retry } from './retry.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
 import {
-  allPages, ConflictError, STATUSES, type AuditEntry, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
+  allPages, ConflictError, STATUSES, type AuditEntry, type EventPage, type FlagEvidence, type Checkpoint, type Contribution, type FlagChange, type FlagQuery, type FlagStore,
   type ObjectCounts, type Page, type ReviewChange, type SourceObject, type StoredFlag,
 } from './types.ts';
 
@@ -39,6 +39,8 @@ export const MAX_KEY_PART_BYTES = 400;
 export const keyPart = (s: string) => (Buffer.byteLength(s) <= MAX_KEY_PART_BYTES ? s : `sha256:${sha256(s)}`);
 const srcSk = (object: string, etag: string) => `SRC#${keyPart(object)}#${keyPart(etag)}`;
 const evtSk = (eventId: string) => `EVT#${keyPart(eventId)}`;
+/** A flag's event, kept whole: time first so that a query pages them in time order; the id makes the key the event's own (a redelivery rewrites the same item). */
+const eventSk = (e: FlagEvent) => `EV#${keyPart(e.time)}#${keyPart(e.id)}`;
 const objPk = (object: string) => `OBJ#${keyPart(object)}`;
 /** Names one object version's contribution in event markers and the flag's in-flight set. */
 const contributionId = (object: SourceObject) => sha256(`${object.key}\n${object.etag}`).slice(0, 32);
@@ -122,6 +124,7 @@ export class DynamoFlagStore implements FlagStore {
     const changes: FlagChange[] = [];
     for (const entry of entries) {
       if (replaced.has(entry.flag.id)) {
+        await this.putEvents(entry.flag.id, entry.allEvents ?? [], entry.flag.lastSeen);
         await this.db.send(new PutCommand({ TableName: this.table, Item: evidenceItem(object, entry, 'applied', entry.flag.eventCount) }));
         continue;
       }
@@ -155,6 +158,8 @@ export class DynamoFlagStore implements FlagStore {
     // Claiming again is harmless (a marker of this contribution stays its own), so no read comes first.
     const ids = fresh.eventIds as string[] | undefined;
     const count = ids ? await this.claimEvents(flag.id, ids, cid) : flag.eventCount;
+    // Every event is kept before the flag counts it: a crash between the two is repaired by the re-run.
+    await this.putEvents(flag.id, entry.allEvents ?? [], flag.lastSeen);
     let existing: Item;
     try {
       await this.db.send(new PutCommand({ TableName: this.table, Item: { ...fresh, fresh: count }, ConditionExpression: 'attribute_not_exists(pk)' }));
@@ -255,6 +260,56 @@ export class DynamoFlagStore implements FlagStore {
     };
     await Promise.all(Array.from({ length: Math.min(16, eventIds.length) }, worker));
     return mine;
+  }
+
+  /**
+   * Keeps each event of a flag as an item of its own (bounded size, whatever the flag's size), under a
+   * key derived from the event: writing it again (a redelivered object, a replay, the same event in
+   * two objects) rewrites the same item. Plain puts, 16 at a time.
+   */
+  private async putEvents(flagId: string, events: FlagEvent[], lastSeen: string): Promise<void> {
+    const queue = [...events];
+    const expires = expiresAt(lastSeen);
+    const worker = async () => {
+      for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
+        const item = { pk: flagPk(flagId), sk: eventSk(event), type: 'flag-event', event, expiresAt: expires };
+        await this.retry.run(`event ${event.id}`, async () => {
+          await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+          return true;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, events.length) }, worker));
+  }
+
+  async flagEvents(id: string, page: { limit?: number; after?: string; before?: string } = {}): Promise<EventPage> {
+    const limit = Math.min(Math.max(page.limit ?? 10, 1), 500);
+    const forward = !page.before;
+    const from = decodeCursor<{ sk: string; n: number }>(page.before ?? page.after);
+    if (from && (typeof from.sk !== 'string' || !from.sk.startsWith('EV#') || !Number.isInteger(from.n) || from.n < 0)) throw new RangeError('invalid cursor: start again without one');
+    const rows: Item[] = [];
+    let start: Item | undefined = from ? { pk: flagPk(id), sk: from.sk } : undefined;
+    // One more than a page says whether there are more; a 1 MB response may hold fewer.
+    do {
+      const res = await this.db.send(new QueryCommand({
+        TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ev)', ExpressionAttributeValues: { ':pk': flagPk(id), ':ev': 'EV#' },
+        ScanIndexForward: forward, Limit: limit + 1 - rows.length, ...(start ? { ExclusiveStartKey: start } : {}),
+      }));
+      rows.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start && rows.length <= limit);
+    const more = rows.length > limit;
+    const taken = rows.slice(0, limit);
+    if (!forward) taken.reverse();
+    const first = !from ? 0 : forward ? from.n + 1 : Math.max(0, from.n - taken.length);
+    const cursor = (item: Item, n: number) => encodeCursor({ sk: item.sk, n });
+    const hasBefore = forward ? first > 0 : more;
+    const hasAfter = forward ? more : true;
+    return {
+      items: taken.map((i) => i.event as FlagEvent), first,
+      ...(taken.length && hasBefore ? { before: cursor(taken[0]!, first) } : {}),
+      ...(taken.length && hasAfter ? { after: cursor(taken.at(-1)!, first + taken.length - 1) } : {}),
+    };
   }
 
   /**

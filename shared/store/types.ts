@@ -1,4 +1,4 @@
-import type { Flag, SourceName } from '#shared/model/index.ts';
+import type { Flag, FlagEvent, SourceName } from '#shared/model/index.ts';
 import type { Rejected } from '#shared/pipeline/index.ts';
 
 /** `superseded`: set only by the system, when a policy change no longer supports the flag (DESIGN §6). */
@@ -51,8 +51,11 @@ export interface Contribution {
 
 export interface SourceObject { key: string; etag: string }
 
-/** What one object says about one flag: the flag as computed from it, and the events behind it. */
-export interface FlagEvidence { flag: Flag; eventIds?: string[] }
+/** What one object says about one flag: the flag as computed from it, and the events behind it (ids; every event, to keep). */
+export interface FlagEvidence { flag: Flag; eventIds?: string[]; allEvents?: FlagEvent[] }
+
+/** A page of a flag's events in time order; `first`: the index of items[0]; cursors to the neighbouring pages. */
+export interface EventPage { items: FlagEvent[]; first: number; before?: string; after?: string }
 
 /** Where every record of one object went (records = events + skipped + rejected). */
 export interface ObjectCounts {
@@ -116,6 +119,8 @@ export interface FlagStore {
   getFlag(id: string): Promise<StoredFlag | undefined>;
   queryFlags(query: FlagQuery): Promise<Page<StoredFlag>>;
   evidence(id: string): Promise<Contribution[]>;
+  /** Every event of a flag, a page at a time (time order): `after`/`before` are a previous page's cursors. */
+  flagEvents(id: string, page?: { limit?: number; after?: string; before?: string }): Promise<EventPage>;
   auditTrail(id: string): Promise<AuditEntry[]>;
   /** Applies a review change prepared by shared/review; throws ConflictError when the version moved. */
   applyDecision(id: string, expectedVersion: number, change: ReviewChange): Promise<FlagChange>;

@@ -17,4 +17,15 @@ describe('per-message deadlines', () => {
   it('no time beyond the reserve: the message does not start (it goes back to the queue)', () => {
     expect(messageDeadline(() => 50_000, 2, 60_000).stop()).toBe(true);
   });
+  it('a count of messages left below one is taken as this message alone: never no deadline, never an instant stop', () => {
+    let now = 100_000;
+    for (const left of [0, -1, -4]) {
+      const d = messageDeadline(() => now, left, 60_000);
+      expect(d.budgetMs).toBe(40_000);
+      expect(d.stop()).toBe(false);
+      now -= 41_000;
+      expect(d.stop()).toBe(true);
+      now = 100_000;
+    }
+  });
 });
