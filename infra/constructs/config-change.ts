@@ -39,7 +39,7 @@ export class ConfigChange extends Construct {
   constructor(scope: Construct, id: string, props: ConfigChangeProps) {
     super(scope, id);
     this.fn = new IttmonFunction(this, 'Function', {
-      name: 'config-changed', key: props.key, timeout: Duration.minutes(5), memorySize: 1024,
+      name: 'config-changed', key: props.key, geo: true, timeout: Duration.minutes(5), memorySize: 1024,
       description: 'Diffs a new config version, re-evaluates stored flags and starts the look-back',
       // One at a time: two versions in quick succession are diffed in turn, not raced.
       reservedConcurrentExecutions: 1,
@@ -60,6 +60,7 @@ export class ConfigChange extends Construct {
     allow(this.fn, ['s3:GetObject', 's3:GetObjectVersion'], [props.configBucket.arnForObjects('*')]);
     allow(this.fn, ['s3:ListBucketVersions'], [props.configBucket.bucketArn]);
     // Re-evaluation reads flags (by the review indexes), updates them and appends audit entries; the policy version is put once.
+    // geo: the bundled database places stored IPs again, as ingestion placed them.
     allowTable(this.fn, props.table, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'], true);
     allowKey(this.fn, props.key, true);
     allow(this.fn, ['states:StartExecution'], [props.replay.stateMachineArn]);

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ConfigError, loadPolicy, type Policy } from '#shared/config/index.ts';
-import { diffPolicies, nothingTouched, type PolicyDiff } from '#shared/diff/index.ts';
-import { Directory } from '#shared/directory/index.ts';
+import { diffPolicies, nothingTouched, policyVersion as versionOf, type PolicyDiff } from '#shared/diff/index.ts';
+import type { ReevaluateOptions } from '#shared/flags/reevaluate.ts';
 import type { SourceName } from '#shared/model/index.ts';
 import type { FlagStore } from '#shared/store/index.ts';
 import type { ReplayRequest } from '#shared/ingest/replay.ts';
@@ -23,8 +22,8 @@ import { startReplay } from './replay.ts';
 /** A log prefix a look-back may replay, and the sources it can hold (`null`: any). */
 export interface ReplaySource { bucket: string; prefix: string; sources: SourceName[] | null }
 
-/** The re-evaluation of stored flags (shared/flags/reevaluate.ts, engineer "lookback"). */
-export type Reevaluate = (store: FlagStore, opts: { config: Policy; directory: Directory; policyVersion: string; now: Date }) => Promise<unknown>;
+/** The re-evaluation of stored flags (reevaluateStoredFlags in shared/flags/reevaluate.ts; injected for tests). */
+export type Reevaluate = (store: FlagStore, opts: Pick<ReevaluateOptions, 'config' | 'policyVersion' | 'now' | 'geoDatabase'>) => Promise<unknown>;
 
 export interface ConfigChangeDeps {
   s3: S3Client;
@@ -41,6 +40,8 @@ export interface ConfigChangeDeps {
   lookBackDays: number;
   sources: ReplaySource[];
   now: () => Date;
+  /** The geo database to place stored IPs again by (the policy's `geoip`, else the bundled one). */
+  geoDatabase?: (policy: Policy) => Promise<Buffer | undefined>;
 }
 
 export type ConfigChangeOutcome =
@@ -48,11 +49,6 @@ export type ConfigChangeOutcome =
   | { outcome: 'invalid'; key: string; problems: string }
   | { outcome: 'recorded'; policyVersion: string; previous?: string; diff?: PolicyDiff; replays: string[]; reevaluated: boolean };
 
-/** A policy version: the same files at the same S3 versions make the same short id. */
-export function policyVersionOf(versions: Map<string, string>): string {
-  const text = [...versions].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}@${v}`).join('\n');
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
 
 /** Loads the policy with `key` at `versionId` and every other file at its current version. */
 async function loadAt(d: ConfigChangeDeps, key: string, versionId: string): Promise<{ policy: Policy; versions: Map<string, string> }> {
@@ -98,7 +94,8 @@ export async function onConfigChange(d: ConfigChangeDeps, object: { key: string;
     return { outcome: 'invalid', key: object.key, problems: e.message };
   }
   if (!after.versions.has(object.key)) return { outcome: 'not-policy', key: object.key };
-  const policyVersion = policyVersionOf(after.versions);
+  // The same version the laptop gives the same policy (shared/diff): what decides findings, hashed.
+  const policyVersion = versionOf(after.policy);
 
   let before: Awaited<ReturnType<typeof loadAt>> | undefined;
   const prior = object.versionId ? await previousVersion(d, object.key, object.versionId) : undefined;
@@ -111,7 +108,8 @@ export async function onConfigChange(d: ConfigChangeDeps, object: { key: string;
   }
   const diff = before ? diffPolicies(before.policy, after.policy) : undefined;
 
-  await d.reevaluate(d.store, { config: after.policy, directory: new Directory(after.policy.people), policyVersion, now });
+  const geoDatabase = await d.geoDatabase?.(after.policy);
+  await d.reevaluate(d.store, { config: after.policy, policyVersion, now: now.toISOString(), ...(geoDatabase ? { geoDatabase } : {}) });
 
   const replays: string[] = [];
   if (d.lookBackDays > 0 && diff && !nothingTouched(diff)) {
@@ -135,11 +133,11 @@ export async function onConfigChange(d: ConfigChangeDeps, object: { key: string;
     TableName: d.tableName,
     Item: marshall({
       pk: 'POLICY', sk: `VERSION#${object.at.toISOString()}#${policyVersion}`, type: 'policy-version', policyVersion, at: object.at.toISOString(), recordedAt: now.toISOString(),
-      changed: object.key, objects: Object.fromEntries(after.versions), ...(before ? { previous: policyVersionOf(before.versions) } : {}),
+      changed: object.key, objects: Object.fromEntries(after.versions), ...(before ? { previous: versionOf(before.policy) } : {}),
       ...(diff ? { touches: diff.touches } : {}), replays,
     }, { removeUndefinedValues: true }),
     ConditionExpression: 'attribute_not_exists(pk)',
   })).catch((e: Error) => { if (e.name !== 'ConditionalCheckFailedException') throw e; });
 
-  return { outcome: 'recorded', policyVersion, ...(before ? { previous: policyVersionOf(before.versions) } : {}), ...(diff ? { diff } : {}), replays, reevaluated: true };
+  return { outcome: 'recorded', policyVersion, ...(before ? { previous: versionOf(before.policy) } : {}), ...(diff ? { diff } : {}), replays, reevaluated: true };
 }

@@ -30,15 +30,18 @@ export class ConfigCache {
       versions.set(path, version);
       return text;
     });
-    let geoDatabase: Buffer | undefined;
-    if (!this.geo) geoDatabase = undefined;
-    else if (policy.geoip) {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: policy.geoip }));
-      geoDatabase = Buffer.from(await res.Body!.transformToByteArray());
-      versions.set(policy.geoip, res.VersionId ?? res.ETag ?? '');
-    } else geoDatabase = loadGeoDatabase();
+    const geo = this.geo ? await policyGeoDatabase(this.s3, this.bucket, policy) : undefined;
+    if (geo?.version !== undefined) versions.set(policy.geoip!, geo.version);
+    const geoDatabase = geo?.bytes;
     this.loaded = { config: { policy, ...(geoDatabase ? { geoDatabase } : {}) }, versions };
     this.checkedAt = this.now();
     return this.loaded.config;
   }
+}
+
+/** The geo database a policy names (`geoip:`, an object in the config bucket), else the bundled one. */
+export async function policyGeoDatabase(s3: S3Client, bucket: string, policy: Policy): Promise<{ bytes: Buffer; version?: string }> {
+  if (!policy.geoip) return { bytes: loadGeoDatabase() };
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: policy.geoip }));
+  return { bytes: Buffer.from(await res.Body!.transformToByteArray()), version: res.VersionId ?? res.ETag ?? '' };
 }

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Directory } from '#shared/directory/index.ts';
+import { policyVersion } from '#shared/diff/index.ts';
+import { ingestObject, memoryReader } from '#shared/ingest/index.ts';
+import { loadPolicy } from '#shared/config/index.ts';
+import { clone, geoDatabase } from '../unit/lookback-helpers.ts';
 import { resetRuntime } from '#shared/aws/runtime.ts';
 import { startLocalStore } from '#shared/store/local.ts';
 import type { Reevaluate, ReplaySource } from '#shared/aws/config-change.ts';
@@ -77,7 +80,7 @@ describe('config-changed: a new config version is diffed, re-evaluated, recorded
     expect(r.previous).not.toBe(r.policyVersion);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.policyVersion).toBe(r.policyVersion);
-    expect(calls[0]!.directory).toBeInstanceOf(Directory);
+    expect(calls[0]!.geoDatabase).toBeInstanceOf(Buffer); // the bundled database: stored IPs are placed again
     expect(calls[0]!.config.people.find((p) => p.id === 'p-004')!.citizenships).toEqual(['GB', 'IR']);
     const runs = started(from);
     expect(runs.map((x) => `${x.input.bucket}/${x.input.prefix}`)).toEqual(['trail-logs/AWSLogs/', 'collected-logs/collected/m365/', 'collected-logs/collected/github/', 'mixed-logs/']);
@@ -155,5 +158,31 @@ describe('config-changed: a new config version is diffed, re-evaluated, recorded
     expect(r.diff).toBeUndefined();
     expect(v2).toBeTruthy();
     expect(started(from)).toEqual([]);
+  });
+
+  it('with the real re-evaluation: a person now a US person has their undecided flag superseded by the policy version the laptop would name', async () => {
+    // A flag stored live: p-003 (praman, IN) cloned the ITAR solver.
+    const files: Record<string, string> = { 'ittmon.yaml': example('ittmon.yaml'), 'people.csv': example('people.csv'), 'catalog.csv': example('catalog.csv') };
+    for (const [k, v] of Object.entries(files)) await put(k, v);
+    const before = await loadPolicy('ittmon.yaml', async (path) => files[path]!);
+    await ingestObject({
+      policy: before, geoDatabase, store: dynamo.store, reader: memoryReader(Buffer.from(`${clone('cc-praman', 'praman', 'hgv-solver', '10.20.31.8', '2026-10-14T10:00:00Z')}\n`)),
+      quarantine: { put: async () => {} }, publisher: { publish: async () => {} }, linkBase: 'https://review.example',
+    }, { bucket: 'nfu-logs', key: 'github/cc.jsonl', etag: 'cc' });
+    const flag = (await dynamo.store.allFlags()).find((f) => f.actor.key === 'p-003' && f.reasons.some((r) => r.code === 'DEEMED_EXPORT'))!;
+    expect(flag.status).toBe('open');
+
+    process.env.LOOK_BACK_DAYS = '0';
+    files['people.csv'] = files['people.csv']!.split('\n').map((l) => (l.startsWith('p-003,') ? l.replace(',IN,,,', ',IN,,true,') : l)).join('\n');
+    const real = (await import('../../functions/config-changed/handler.ts')).handler;
+    const v = await put('people.csv', files['people.csv']!);
+    const r = await real(event('people.csv', v) as Parameters<typeof real>[0]);
+    if (r.outcome !== 'recorded') throw new Error(`not recorded: ${r.outcome}`);
+    const after = await loadPolicy('ittmon.yaml', async (path) => files[path]!);
+    expect(after.people.find((p) => p.id === 'p-003')!.usPerson).toBe(true); // the edit is what the test means
+    expect(r.policyVersion).toBe(policyVersion(after)); // one name for one policy, on the laptop and in AWS
+    const now = (await dynamo.store.allFlags()).find((f) => f.id === flag.id)!;
+    expect(now.status).toBe('superseded');
+    expect((await dynamo.store.auditTrail(flag.id)).at(-1)).toMatchObject({ who: 'system', justification: expect.stringContaining(`superseded by policy version ${r.policyVersion}`) });
   });
 });
