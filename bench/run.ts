@@ -1,54 +1,80 @@
 /**
- * `npm run bench`: every figure measured in this one run, reported as ratios where the machine's
- * speed cancels out. Writes bench/results.json.
+ * `npm run bench`: every figure measured in this one run, each repeated (BENCH_RUNS, at least 5)
+ * and reported as min / median / max, as ratios where the machine's speed cancels out. Times are
+ * CPU time of this process where the work is in it, so that other load on a shared machine counts
+ * less. Writes bench/results.json; `npm run bench -- --readme` rewrites the README's figures from it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { XMLParser } from 'fast-xml-parser';
 import { Minimatch } from 'minimatch';
 import { build } from 'esbuild';
 import { Classifier } from '#shared/classify/index.ts';
 import { loadPolicy, type DatasetRule, type Policy } from '#shared/config/index.ts';
+import { Directory } from '#shared/directory/index.ts';
 import { loadGeoDatabase } from '#shared/geo/index.ts';
 import { Scan, total } from '#shared/pipeline/index.ts';
 import { maybeGunzip } from '#shared/read/decompress.ts';
 import { splitLines } from '#shared/read/lines.ts';
 import { parseClassification } from '#shared/rules/index.ts';
+import { coldBench } from './cold.ts';
 import { corpusFile, generators, patterns, peopleCsv, rng } from './corpus.ts';
+import { spread, writeReadme, type BenchResults, type Spread } from './readme.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const RSS_MB = Number(process.env.BENCH_RSS_MB ?? 2048);
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, records: RECORDS };
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 async function* chunks(buf: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
+/** CPU milliseconds of this process (user + system) for `fn`. */
+async function cpuMs(fn: () => unknown): Promise<number> {
+  const start = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+/** CPU milliseconds per call of `fn`, repeated for at least `minMs`. */
 function timeSync(fn: () => void, minMs = 300): number {
   let runs = 0;
-  const start = performance.now();
-  do { fn(); runs++; } while (performance.now() - start < minMs);
-  return (performance.now() - start) / runs;
+  const start = process.cpuUsage();
+  let used = 0;
+  do {
+    fn();
+    runs++;
+    const u = process.cpuUsage(start);
+    used = (u.user + u.system) / 1000;
+  } while (used < minMs);
+  return used / runs;
 }
 
 const xml = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true });
 /** The floor: read, gunzip, split, and parse each record with nothing else. */
 async function floor(source: string, data: Buffer): Promise<number> {
-  const t = performance.now();
   let n = 0;
-  for await (const { text } of splitLines(maybeGunzip(chunks(data)))) {
-    if (!text) continue;
-    if (source === 'windows') xml.parse(text);
-    else if (text[0] === '{') { const v = JSON.parse(text); n += Array.isArray(v.Records) ? v.Records.length - 1 : 0; }
-    else text.split(' ');
-    n++;
-  }
-  return n / ((performance.now() - t) / 1000);
+  const ms = await cpuMs(async () => {
+    for await (const { text } of splitLines(maybeGunzip(chunks(data)))) {
+      if (!text) continue;
+      if (source === 'windows') xml.parse(text);
+      else if (text[0] === '{') { const v = JSON.parse(text); n += Array.isArray(v.Records) ? v.Records.length - 1 : 0; }
+      else text.split(' ');
+      n++;
+    }
+  });
+  return n / (ms / 1000);
 }
 
+const peopleFiles = (people: number, paths: string[]) => ({ 'ittmon.yaml': JSON.stringify({ home: 'US', directory: 'people.csv', datasets: [{ id: 'd', name: 'd', jurisdiction: 'EAR', classification: '3E001', match: { paths } }] }), 'people.csv': peopleCsv(people) });
 async function policyWith(count: number): Promise<Policy> {
   const pats = patterns(count);
   const perDataset = Math.ceil(pats.length / 10);
@@ -61,130 +87,195 @@ function table(rows: (string | number)[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ')).join('\n');
 }
-const fmt = (n: number, digits = 0) => Number(n.toFixed(digits));
+/** `median (min–max)`, and a mark when the spread is wider than ±15 %. */
+const show = (s: Spread) => `${s.median.toLocaleString('en-US')} (${s.min.toLocaleString('en-US')}–${s.max.toLocaleString('en-US')})${s.wide ? ' !' : ''}`;
+
+/**
+ * The directory's own heap: 100,000 people loaded once (the policy's rows), then indexed in each
+ * run; live heap after a full GC, before and after. The previous run's index is dropped first.
+ */
+async function measureDirectory(): Promise<BenchResults['directory']> {
+  const files = peopleFiles(100_000, ['s3://x/**']);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const loaded = await loadPolicy('ittmon.yaml', async (p) => files[p as keyof typeof files]);
+  gc();
+  gc();
+  const peopleMB = Number(((process.memoryUsage().heapUsed - before) / 1048576).toFixed(1));
+  const indexMB: number[] = [];
+  let index: Directory | undefined;
+  for (let run = 0; run < RUNS; run++) {
+    index = undefined;
+    gc();
+    const h1 = process.memoryUsage().heapUsed;
+    index = new Directory(loaded.people);
+    gc();
+    const h2 = process.memoryUsage().heapUsed;
+    if (index.byId('p99999')?.email !== 'u99999@acme.edu') throw new Error('the directory lost a person');
+    indexMB.push((h2 - h1) / 1048576);
+  }
+  return { people: loaded.people.length, peopleMB, indexMB: spread(indexMB, 1) };
+}
 
 async function main() {
-  console.log(`ITT Monitor benchmark — ${RECORDS.toLocaleString()} records per source, Node ${process.version}\n`);
+  const load: number[][] = [loadavg()];
+  console.log(`ITT Monitor benchmark — ${RECORDS.toLocaleString()} records per source, ${RUNS} runs of each figure, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log('Figures: median (min–max) over the runs; "!" marks a spread wider than ±15 %.\n');
   const geo = loadGeoDatabase();
   const policy = await policyWith(100);
 
   // The policy compiles once per container (as in Lambda); warm the JIT on a small scan of each source.
   for (const source of Object.keys(generators)) await new Scan(policy, { geoDatabase: geo }).add(chunks(corpusFile(source, 2000, 99)), 'warm-up');
 
-  // 1-2. Floor and full pipeline per source.
+  // 1-2. Floor and full pipeline per source, in CPU time; the ratio is taken within each run.
+  const sources: BenchResults['sources'] = {};
   const perSource: (string | number)[][] = [['source', 'floor rec/s', 'pipeline rec/s', 'ratio', 'flags']];
-  const sourceResults: Record<string, unknown> = {};
-  let cpuMicros = 0;
+  let cpuTotal = 0;
   let cpuRecords = 0;
   for (const source of Object.keys(generators)) {
     const data = corpusFile(source, RECORDS);
-    const f = await floor(source, data);
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    const scan = new Scan(policy, { geoDatabase: geo });
-    await scan.add(chunks(data), `${source}.log`);
-    const secs = (performance.now() - t) / 1000;
-    const used = process.cpuUsage(cpu);
-    cpuMicros += used.user + used.system;
-    cpuRecords += scan.summary.records;
-    const p = scan.summary.records / secs;
-    const flags = scan.flags().length;
-    if (scan.summary.records !== scan.summary.events + total(scan.summary.skipped) + total(scan.summary.rejected)) throw new Error(`${source}: counts do not add up`);
-    perSource.push([source, fmt(f), fmt(p), fmt(p / f, 2), flags]);
-    sourceResults[source] = { floorPerSec: fmt(f), pipelinePerSec: fmt(p), ratio: fmt(p / f, 3), records: scan.summary.records, flags };
+    const f: number[] = [];
+    const p: number[] = [];
+    const ratio: number[] = [];
+    let records = 0;
+    let flags = 0;
+    for (let run = 0; run < RUNS; run++) {
+      f.push(await floor(source, data));
+      const scan = new Scan(policy, { geoDatabase: geo });
+      const ms = await cpuMs(() => scan.add(chunks(data), `${source}.log`));
+      cpuTotal += ms;
+      cpuRecords += scan.summary.records;
+      records = scan.summary.records;
+      flags = scan.flags().length;
+      if (records !== scan.summary.events + total(scan.summary.skipped) + total(scan.summary.rejected)) throw new Error(`${source}: counts do not add up`);
+      p.push(records / (ms / 1000));
+      ratio.push(p.at(-1)! / f.at(-1)!);
+    }
+    sources[source] = { floorPerSec: spread(f), pipelinePerSec: spread(p), ratio: spread(ratio, 2), records, flags };
+    perSource.push([source, show(sources[source].floorPerSec), show(sources[source].pipelinePerSec), show(sources[source].ratio), flags]);
   }
-  results.sources = sourceResults;
-  console.log('Throughput (target: pipeline ≥ 50% of the floor)');
+  load.push(loadavg());
+  console.log('Throughput, records per CPU-second (target: pipeline ≥ 60 % of the floor)');
   console.log(`${table(perSource)}\n`);
 
-  // 3-4. Classification alone, compiled vs naive, by policy size.
+  // 3-4. Classification alone, compiled vs naive, by policy size. Each run measures every size in
+  // turn, each after a warm-up (so that compiling the larger policies is not counted), and the
+  // 10,000 ÷ 10 ratio is taken within the run.
   const r = rng(3);
   const uris = Array.from({ length: 5000 }, (_, i) => {
     const k = r() < 0.05 ? `project-${i % 100}/cfd/run-${i}/f.h5` : `public/site/img-${i}.png`;
     const forms = [`s3://bucket-${i % 50}/${k}`, `github://acme/${r() < 0.05 ? `project-${i % 100}-solver` : `web-${i}`}`, `https://acme.sharepoint.com/sites/${r() < 0.05 ? `project-${i % 100}` : 'intranet'}/doc-${i}.docx`, `smb://fs1.acme.local/${r() < 0.05 ? `project-${i % 100}/data/x/file.csv` : 'Public/a.txt'}`];
     return forms[i % 4]!;
   }).map((uri) => ({ uri, name: uri.slice(uri.lastIndexOf('/') + 1) }));
-  const classRows: (string | number)[][] = [['patterns', 'compiled ns/rec', 'naive ns/rec', 'naive/compiled']];
-  const classResults: Record<string, unknown> = {};
-  const compiledNs: Record<number, number> = {};
-  for (const count of [10, 100, 1000, 10_000]) {
+  const COUNTS = [10, 100, 1000, 10_000];
+  const classifiers = new Map(COUNTS.map((count) => {
     const pats = patterns(count);
     const ds: DatasetRule[] = Array.from({ length: 10 }, (_, d) => ({ id: `d${d}`, name: 'x', jurisdiction: 'EAR', classification: parseClassification('3E001'), match: { paths: pats.filter((_, i) => i % 10 === d), names: [], tags: {}, labels: [] } }));
-    const classifier = new Classifier(ds);
-    const compiled = (timeSync(() => { for (const u of uris) classifier.classify(u); }) * 1e6) / uris.length;
-    compiledNs[count] = compiled;
-    let naive = NaN;
-    if (count <= 1000) {
-      const mms = pats.map((p) => new Minimatch(p, { dot: true }));
-      naive = (timeSync(() => { for (const u of uris) for (const m of mms) m.match(u.uri); }, 500) * 1e6) / uris.length;
+    return [count, new Classifier(ds)] as const;
+  }));
+  const compiled = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
+  const naive = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
+  const ratio10k: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    for (const count of COUNTS) {
+      const classifier = classifiers.get(count)!;
+      gc();
+      timeSync(() => { for (const u of uris) classifier.classify(u); }, 100);
+      compiled.get(count)!.push((timeSync(() => { for (const u of uris) classifier.classify(u); }) * 1e6) / uris.length);
+      if (count <= 1000) {
+        const mms = patterns(count).map((p) => new Minimatch(p, { dot: true }));
+        naive.get(count)!.push((timeSync(() => { for (const u of uris) for (const m of mms) m.match(u.uri); }, count === 1000 ? 500 : 300) * 1e6) / uris.length);
+      }
     }
-    classRows.push([count, fmt(compiled), Number.isNaN(naive) ? 'not run' : fmt(naive), Number.isNaN(naive) ? '-' : fmt(naive / compiled, 1)]);
-    classResults[count] = { compiledNsPerRecord: fmt(compiled, 1), ...(Number.isNaN(naive) ? {} : { naiveNsPerRecord: fmt(naive, 1), speedup: fmt(naive / compiled, 1) }) };
+    ratio10k.push(compiled.get(10_000)!.at(-1)! / compiled.get(10)!.at(-1)!);
   }
-  results.classification = { ...classResults, ratio10kTo10: fmt(compiledNs[10_000]! / compiledNs[10]!, 2) };
-  console.log('Classification (targets: 10k/10 ≤ 2×; ≥ 50× faster than naive at 1,000)');
+  const classification: BenchResults['classification'] = { sizes: {}, ratio10kTo10: spread(ratio10k, 2) };
+  const classRows: (string | number)[][] = [['patterns', 'compiled ns/rec', 'naive ns/rec', 'naive ÷ compiled']];
+  for (const count of COUNTS) {
+    const c = spread(compiled.get(count)!);
+    const n = naive.get(count)!.length ? spread(naive.get(count)!) : undefined;
+    classification.sizes[count] = { compiledNsPerRecord: c, ...(n ? { naiveNsPerRecord: n, speedup: Math.round(n.median / c.median) } : {}) };
+    classRows.push([count, show(c), n ? show(n) : 'not run', n ? Math.round(n.median / c.median) : '-']);
+  }
+  load.push(loadavg());
+  console.log('Classification, CPU ns per record (targets: 10k ÷ 10 ≤ 1.5×; ≥ 50× faster than naive at 1,000)');
   console.log(table(classRows));
-  console.log(`10k / 10 patterns: ${fmt(compiledNs[10_000]! / compiledNs[10]!, 2)}×\n`);
+  console.log(`10k ÷ 10 patterns: ${show(classification.ratio10kTo10)}×\n`);
 
-  // 5. Peak RSS while scanning a large input, in a fresh process.
+  // 5. The directory's own heap.
+  const directory = await measureDirectory();
+  console.log(`Directory of 100,000 people (target: the directory under 60 MB): index ${show(directory.indexMB)} MB; the people themselves (the policy's rows) ${directory.peopleMB} MB\n`);
+
+  // 6. Peak RSS while scanning a large input, in a fresh process per run.
   // Bundled like a Lambda (no TypeScript loader), with the heap capped (--max-old-space-size) as a
-  // memory-limited function would be; uncapped, V8 lets the heap grow lazily. Two caps: the smaller
-  // one holds RSS lower at the price of more garbage collection.
+  // memory-limited function would be; uncapped, V8 lets the heap grow lazily.
   mkdirSync(join(HERE, 'out'), { recursive: true });
   await build({ entryPoints: [join(HERE, 'rss.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: join(HERE, 'out', 'rss.mjs'), logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-  const rssRows: (string | number)[][] = [['heap cap MB', 'before scan MB', 'peak while scanning MB', 'live heap before → after GC MB', 'MB/s']];
-  const rssResults: Record<string, unknown> = {};
-  for (const cap of [200, 256]) {
-    const rss = spawnSync(process.execPath, ['--expose-gc', `--max-old-space-size=${cap}`, join(HERE, 'out', 'rss.mjs'), String(RSS_MB)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-    const r = JSON.parse(rss.stdout.trim().split('\n').at(-1) ?? '{}');
-    rssResults[cap] = r;
-    rssRows.push([cap, r.readyMB, r.peakMB, `${r.readyHeapMB} → ${r.endHeapMB}`, fmt(r.mbPerSec)]);
+  const rssRuns: { readyMB: number; peakMB: number; readyHeapMB: number; endHeapMB: number; mbPerSec: number; records: number }[] = [];
+  const CAP = 200;
+  for (let run = 0; run < RUNS; run++) {
+    const rss = spawnSync(process.execPath, ['--expose-gc', `--max-old-space-size=${CAP}`, join(HERE, 'out', 'rss.mjs'), String(RSS_MB)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    rssRuns.push(JSON.parse(rss.stdout.trim().split('\n').at(-1) ?? '{}'));
   }
-  results.rss = rssResults;
-  console.log(`Memory scanning ${RSS_MB} MB of S3 access logs (${((rssResults[256] as { records: number }).records).toLocaleString()} records) with a 100,000-person directory loaded (target: peak < 300 MB)`);
-  console.log(`${table(rssRows)}\n`);
+  const pick = (k: keyof (typeof rssRuns)[number]) => spread(rssRuns.map((x) => x[k]));
+  const rss = { heapCapMB: CAP, inputMB: RSS_MB, records: rssRuns[0]!.records, readyMB: pick('readyMB'), peakMB: pick('peakMB'), readyHeapMB: pick('readyHeapMB'), endHeapMB: pick('endHeapMB'), mbPerSec: pick('mbPerSec') };
+  load.push(loadavg());
+  console.log(`Memory scanning ${RSS_MB} MB of S3 access logs (${rss.records.toLocaleString()} records), 100,000-person directory loaded, heap capped at ${CAP} MB (target: peak < 300 MB)`);
+  console.log(`${table([['before scan MB', 'peak MB', 'live heap before → after GC MB', 'MB/s'], [show(rss.readyMB), show(rss.peakMB), `${rss.readyHeapMB.median} → ${rss.endHeapMB.median}`, show(rss.mbPerSec)]])}\n`);
 
-  // 6. Lambda bundles: size and cold load.
+  // 7. Lambda bundles: size, and the cold start as Lambda pays it (bench/cold.ts).
   const out = join(HERE, 'out');
-  mkdirSync(out, { recursive: true });
-  const bundleRows: (string | number)[][] = [['function', 'minified KB', 'cold load ms']];
-  const bundles: Record<string, unknown> = {};
-  const baseline = coldLoad(join(HERE, 'empty.mjs'), true);
-  for (const name of ['ingest-object', 'ingest-stream', 'publish', 'review-api']) {
-    const file = join(out, `${name}.mjs`);
-    // As the CDK bundles them: the AWS SDK v3 is in the Lambda runtime, so it stays out of the bundle.
-    await build({ entryPoints: [join(ROOT, 'functions', name, 'handler.ts')], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm', outfile: file, logLevel: 'error', external: ['@aws-sdk/*'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-    const kb = statSync(file).size / 1024;
-    const ms = coldLoad(file) - baseline;
-    bundleRows.push([name, fmt(kb), fmt(ms)]);
-    bundles[name] = { minifiedKB: fmt(kb), coldLoadMs: fmt(ms, 1) };
+  const bundles: BenchResults['bundles'] = {};
+  const bundleRows: (string | number)[][] = [['function', 'minified KB', 'import ms', 'import + first request ms']];
+  const cold = await coldBench(ROOT);
+  try {
+    for (const name of ['ingest-object', 'ingest-stream', 'publish', 'review-api']) {
+      const file = join(out, `${name}.mjs`);
+      // As the CDK bundles them: the AWS SDK v3 is in the Lambda runtime, so it stays out of the bundle.
+      await build({ entryPoints: [join(ROOT, 'functions', name, 'handler.ts')], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm', outfile: file, logLevel: 'error', external: ['@aws-sdk/*'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+      const runs: { importMs: number; firstRequestMs: number }[] = [];
+      for (let run = 0; run < RUNS; run++) runs.push(await cold.measure(name, file));
+      const firstRequest = ['ingest-object', 'review-api'].includes(name);
+      bundles[name] = { minifiedKB: Math.round(statSync(file).size / 1024), importMs: spread(runs.map((x) => x.importMs)), ...(firstRequest ? { coldStartMs: spread(runs.map((x) => x.importMs + x.firstRequestMs)) } : {}) };
+      bundleRows.push([name, bundles[name].minifiedKB, show(bundles[name].importMs), firstRequest ? show(bundles[name].coldStartMs!) : '-']);
+    }
+  } finally {
+    await cold.close();
   }
-  results.bundles = bundles;
-  console.log('Lambda bundles (targets: ingest < 1 MB minified, cold load < 300 ms)');
+  load.push(loadavg());
+  console.log('Lambda bundles (targets: < 1 MB minified; cold start ingest < 300 ms, review-api < 150 ms)');
   console.log(`${table(bundleRows)}\n`);
 
-  // 7. Cost per million records on Lambda arm64, 1,024 MB, from the CPU time measured above.
-  const secondsPerMillion = (cpuMicros / 1e6 / cpuRecords) * 1e6;
+  // 8. Cost per million records on Lambda arm64, 1,024 MB, from the CPU time measured above.
+  const secondsPerMillion = (cpuTotal / 1000 / cpuRecords) * 1e6;
   const gbSecondPrice = 0.0000133334; // arm64, USD per GB-second
-  const cost = secondsPerMillion * 1 * gbSecondPrice;
-  results.cost = { cpuSecondsPerMillionRecords: fmt(secondsPerMillion, 2), usdPerMillionRecords: fmt(cost, 5), assumptions: 'arm64, 1,024 MB, compute only (no requests, S3 or DynamoDB), CPU time of this machine' };
-  console.log(`Cost: ${fmt(secondsPerMillion, 2)} CPU-seconds per million records → about $${cost.toFixed(5)} per million records on Lambda arm64 at 1,024 MB (compute only)`);
+  const cost = { cpuSecondsPerMillionRecords: Number(secondsPerMillion.toFixed(2)), usdPerMillionRecords: Number((secondsPerMillion * gbSecondPrice).toFixed(5)), assumptions: 'arm64, 1,024 MB, compute only (no requests, S3 or DynamoDB), CPU time of this machine' };
+  console.log(`Cost: ${cost.cpuSecondsPerMillionRecords} CPU-seconds per million records → about $${cost.usdPerMillionRecords} per million records on Lambda arm64 at 1,024 MB (compute only)`);
 
+  const results: BenchResults = {
+    date: new Date().toISOString(), node: process.version,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30) },
+    loadAverage: { min: Math.min(...load.map((l) => l[0]!)), max: Math.max(...load.map((l) => l[0]!)) },
+    runs: RUNS, records: RECORDS, sources, classification, directory, rss, bundles, cost,
+  };
   writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('\nwrote bench/results.json');
-}
-
-/** Milliseconds for a fresh Node process to import the file (best of three). */
-function coldLoad(file: string, plain = false): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); console.log(performance.now() - t);`;
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', plain ? script : script], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-    best = Math.min(best, Number(out.trim()));
-  }
-  return best;
+  console.log('\nwrote bench/results.json (`npm run bench -- --readme` puts it in the README)');
 }
 
 // `npm run bench -- --aws`: the AWS path at scale instead (bench/aws.ts).
+// `npm run bench -- --readme`: no measuring; the README's figures rewritten from bench/results.json.
 if (process.argv.includes('--aws')) await (await import('./aws.ts')).main();
-else await main();
+else if (process.argv.includes('--directory')) {
+  // `npm run bench -- --directory`: only the directory's heap, into results.json.
+  const file = join(HERE, 'results.json');
+  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  results.directory = await measureDirectory();
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`directory index ${show(results.directory.indexMB)} MB, people ${results.directory.peopleMB} MB → bench/results.json`);
+} else if (process.argv.includes('--readme')) {
+  writeReadme(join(ROOT, 'README.md'), JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) as BenchResults);
+  console.log('README.md: the figures between the bench markers now say what bench/results.json says');
+} else {
+  await main();
+  if (process.argv.includes('--write-readme')) writeReadme(join(ROOT, 'README.md'), JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) as BenchResults);
+}

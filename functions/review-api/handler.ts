@@ -1,8 +1,15 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handle } from 'hono/aws-lambda';
-import { createReviewApp } from '#shared/review/app.ts';
-import { createOidcAuth, type OidcSettings } from '#shared/review/auth.ts';
-import { configCache, env, flagStore } from '#shared/aws/runtime.ts';
+import type { OidcSettings } from '#shared/review/auth.ts';
+import { env, s3Options } from '#shared/aws/env.ts';
+
+// A reviewer waits for this function's cold start on the first click of the day. The module itself
+// loads almost nothing; the first request loads what the review path needs, at once and no more:
+// the review app, sign-in, the DynamoDB store, Secrets Manager, and the config from S3 (parsed
+// without the geo-IP database). Not the log parsers, the pipeline, nor the other AWS clients.
+const load = () => Promise.all([
+  import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/client-dynamodb'), import('@aws-sdk/client-s3'),
+  import('#shared/review/app.ts'), import('#shared/review/auth.ts'), import('#shared/store/dynamo.ts'), import('#shared/aws/config.ts'),
+]);
 
 let app: ReturnType<typeof handle> | undefined;
 
@@ -31,13 +38,17 @@ export function cognitoSettings(e: Record<string, string | undefined>, secret: s
 /** The review API and page behind API Gateway: the same app as `ittmon serve`, signed in through Cognito. */
 export const handler: ReturnType<typeof handle> = async (event, context) => {
   if (!app) {
-    const secret = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') }))).SecretString ?? '';
+    const [{ GetSecretValueCommand, SecretsManagerClient }, { DynamoDBClient }, { S3Client }, { createReviewApp }, { createOidcAuth }, { DynamoFlagStore }, { ConfigCache }] = await load();
     // The review page places no IPs: its bundle has no geo-IP database, so the config is loaded without it.
-    const { policy } = await configCache({ geo: false }).get();
+    const config = new ConfigCache(new S3Client(s3Options()), env('CONFIG_BUCKET'), undefined, undefined, undefined, false);
+    const [secret, { policy }] = await Promise.all([
+      new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') })).then((r) => r.SecretString ?? ''),
+      config.get(),
+    ]);
     app = handle(createReviewApp({
-      store: flagStore(),
+      store: new DynamoFlagStore(new DynamoDBClient({}), env('TABLE_NAME')),
       auth: await createOidcAuth(cognitoSettings(process.env, secret)),
-      policy: async () => (await configCache({ geo: false }).get()).policy,
+      policy: async () => (await config.get()).policy,
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
       secret,
       linkBase: env('REVIEW_URL'),

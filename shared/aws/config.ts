@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadPolicy, type Policy } from '#shared/config/index.ts';
 import { loadGeoDatabase } from '#shared/geo/index.ts';
-import { s3Text, s3Version } from './s3.ts';
+import { s3Text, s3Version } from './s3-text.ts';
 
 /** geoDatabase is absent when the cache was made without it (the review API places no IPs). */
 export interface LoadedConfig { policy: Policy; geoDatabase?: Buffer }

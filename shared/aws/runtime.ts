@@ -5,14 +5,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoFlagStore } from '#shared/store/index.ts';
 import { ConfigCache } from './config.ts';
+import { env, s3Options } from './env.ts';
 import { readRoleClients, type ReadRole } from './s3.ts';
 
-/** What a function needs from its environment, read once per container. */
-export function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set (the CDK stack sets it)`);
-  return value;
-}
+export { env } from './env.ts';
 
 // Clients are created on first use and reused by later invocations of the same container.
 // AWS_ENDPOINT_URL (read by the SDK itself) points them at loopback servers in tests.
@@ -25,7 +21,6 @@ let s3ForBucket: ((bucket: string) => S3Client) | undefined;
 let config: ConfigCache | undefined;
 let store: DynamoFlagStore | undefined;
 
-const s3Options = () => ({ forcePathStyle: process.env.ITTMON_S3_PATH_STYLE === 'true' });
 export const clients = {
   s3: () => (s3 ??= new S3Client(s3Options())),
   /** The client for a log bucket: through its read role when it is in another account (ITTMON_READ_ROLES). */

@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Readable } from 'node:stream';
@@ -96,16 +96,4 @@ export function s3TagLookup(s3: S3Client, scope?: TagScope[]): TagLookup {
   };
 }
 
-export async function s3Text(s3: S3Client, bucket: string, key: string): Promise<{ text: string; version: string }> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return { text: await res.Body!.transformToString('utf8'), version: res.VersionId ?? res.ETag ?? '' };
-}
-
-export async function s3Version(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const res = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return res.VersionId ?? res.ETag;
-  } catch {
-    return undefined;
-  }
-}
+export { s3Text, s3Version } from './s3-text.ts';

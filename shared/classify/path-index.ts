@@ -142,6 +142,8 @@ function test(entries: Entry[], text: string, into: Set<number>): void {
  * line breaks and U+2028/U+2029 too: S3 keys may hold them, and every character of a key is ordinary.
  */
 export function combine(globs: string[], nocase: boolean): RegExp | undefined {
-  const sources = globs.map((g) => makeRe(g, { dot: true, nocase, nocomment: true, nonegate: true })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
+  // A glob repeated (big policies name one prefix in many datasets' rules) is compiled once: a
+  // regex with the same alternative ten times costs ten times as much on every path it matches.
+  const sources = [...new Set(globs)].map((g) => makeRe(g, { dot: true, nocase, nocomment: true, nonegate: true })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
   return sources.length ? new RegExp(sources.join('|'), nocase ? 'is' : 's') : undefined;
 }

@@ -33,6 +33,11 @@ describe('Directory', () => {
     expect(directory().byId('p-999')).toBeUndefined();
     expect(directory().people).toEqual([li, ana, noEmail]);
   });
+  it('finds the first row for an id given twice (check refuses that; a reloaded directory may still have it)', () => {
+    const twin: Person = { ...li, id: 'p-001' };
+    expect(new Directory([ana, twin]).byId('p-001')).toBe(ana);
+    expect(new Directory([twin, ana]).byId('p-001')).toBe(twin);
+  });
 });
 
 describe('Directory.identify: one person, several, or no one', () => {
