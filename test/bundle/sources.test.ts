@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStackSettings } from '../../infra/settings.ts';
 import { SOURCES_SETTINGS, synthesize } from '#test/aws/assembly.ts';
 import { LocalDeployment } from '#test/aws/deployment.ts';
-import { ACCOUNT } from '#test/aws/stack-model.ts';
+import { ACCOUNT, REGION } from '#test/aws/stack-model.ts';
+import { evaluate, identityOf, type AccessRequest } from '#test/aws/iam.ts';
 import { describePermissions } from '#test/policy/permissions.ts';
 import { repoRoot } from '#test/helpers.ts';
 import { BoxApi, times } from '../integration/collectors/apis.ts';
@@ -107,6 +108,23 @@ describe('gitlab-stream (API Gateway POST /collect/gitlab → Lambda)', () => {
     const listed = await d.aws.s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'collected/gitlab-stream/' }));
     expect(listed.Contents?.length).toBe(1);
   }, 60_000);
+});
+
+describe('the grants are exactly these: second cases, by iam-simulate', () => {
+  it('a collector may not write another collector\'s checkpoint; the ingest role may not read the other account\'s bucket itself; the read role decrypts only through S3', async () => {
+    const as = (fn: string) => { const { fn: f, sessionArn } = identityOf(d.stack, d.function(fn as never).id); return { who: f.id, principal: sessionArn, because: 'second case' }; };
+    const table = d.stack.ofType('AWS::DynamoDB::Table')[0]!.arn!;
+    const allowed = async (r: Omit<AccessRequest, 'who' | 'principal' | 'because'>, by: { who: string; principal: string; because: string }) => (await evaluate(d.stack, { ...by, ...r }, undefined, undefined, d.outside)).allowed;
+    const readRole = { who: 'ReadRole', principal: `arn:aws:sts::444455556666:assumed-role/ittmon-read-${settings.stackName}/ittmon-ingest`, because: 'second case' };
+    const key = settings.logSources.find((s) => s.account)!.kmsKeyArn!;
+    expect([
+      await allowed({ action: 'dynamodb:PutItem', resource: table, context: { 'dynamodb:LeadingKeys': ['COLLECTOR#box'] } }, as('collect')),
+      await allowed({ action: 'dynamodb:PutItem', resource: table, context: { 'dynamodb:LeadingKeys': ['COLLECTOR#github'] } }, as('collect')),
+      await allowed({ action: 's3:GetObject', resource: 'arn:aws:s3:::acme-org-cloudtrail/AWSLogs/x.json', context: {} }, as('ingest-object')),
+      await allowed({ action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` } }, readRole),
+      await allowed({ action: 'kms:Decrypt', resource: key, context: {} }, readRole),
+    ]).toEqual([true, false, false, true, false]);
+  });
 });
 
 describePermissions('configured-sources', () => d, ['ingest-object', 'collect', 'gitlab-stream'], { grants: 'functions' });
