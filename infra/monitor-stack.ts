@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -43,6 +43,13 @@ export class MonitorStack extends Stack {
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    // With the account and region in the settings, the large-object task's VPC would look up the
+    // region's availability zones (AWS calls during synth). Its two AZs are the region's first two
+    // as CloudFormation resolves them (Fn::GetAZs), so synth stays offline; a cached lookup wins.
+    const azs = `availability-zones:account=${this.account}:region=${this.region}`;
+    if (!Token.isUnresolved(this.account) && !Token.isUnresolved(this.region) && this.node.tryGetContext(azs) === undefined) {
+      this.node.setContext(azs, [0, 1].map((i) => Fn.select(i, Fn.getAzs())));
+    }
     this.key = new Key(this, 'DataKey', { description: 'ITT Monitor: everything at rest', enableKeyRotation: true, pendingWindow: Duration.days(30) });
     // CloudWatch Logs encrypts the functions' and the API's log groups with the key; without this
     // statement creating those log groups fails (and the deploy rolls back).

@@ -25,7 +25,7 @@ export const handler = async (_event: unknown, context: Context) => {
   metrics.addDimension('Collector', source);
   let retries = 0;
   try {
-    const creds = await secretCredentials(secrets ??= new SecretsManagerClient({}), source, env('COLLECTOR_SECRET_ARN'));
+    const creds = await secretCredentials(secrets ??= new SecretsManagerClient({}), source, env('COLLECTOR_SECRET_NAME'));
     const result = await collect(collectorFor(source, creds, { onRetry: () => { retries++; } }), {
       sink: s3PageSink(clients.s3(), env('COLLECTED_BUCKET'), env('COLLECTED_PREFIX')),
       checkpoints: dynamoCheckpoints(clients.dynamo(), env('TABLE_NAME')),

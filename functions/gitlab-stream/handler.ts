@@ -20,7 +20,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   if (!token) {
-    const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('STREAM_TOKEN_SECRET_ARN') }));
+    const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('STREAM_TOKEN_SECRET_NAME') }));
     token = digest(res.SecretString ?? '');
   }
   const given = event.headers?.['x-gitlab-event-streaming-token'];

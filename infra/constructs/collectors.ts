@@ -11,7 +11,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CollectorSource } from '#shared/collect/types.ts';
@@ -89,19 +89,22 @@ export class Collectors extends Construct {
         description: `Collects ${c.source} audit logs into the collected-logs bucket`,
         // One run at a time per collector: two overlapping runs would race on the checkpoint.
         reservedConcurrentExecutions: 1,
+        // The secret by name: a partial ARN whose name ends in a dash and six characters (ittmon/gitlab-stream)
+        // would be taken for a full ARN by Secrets Manager, and not found.
         environment: {
-          COLLECTOR_SOURCE: c.source, COLLECTOR_SECRET_ARN: secret.secretArn, COLLECTED_BUCKET: this.bucket.bucketName, COLLECTED_PREFIX: PREFIX,
+          COLLECTOR_SOURCE: c.source, COLLECTOR_SECRET_NAME: secret.secretName, COLLECTED_BUCKET: this.bucket.bucketName, COLLECTED_PREFIX: PREFIX,
           TABLE_NAME: props.table.tableName, ...(c.start ? { COLLECTOR_START: c.start } : {}),
         },
       });
       this.functions[c.source] = fn;
-      secret.grantRead(fn); // its own secret only
+      allowSecret(fn, secret); // its own secret only
       allow(fn, ['s3:PutObject'], [this.bucket.arnForObjects(`${PREFIX}${c.source}/*`)]);
       fn.addToRolePolicy(new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`COLLECTOR#${c.source}`] } },
       }));
-      allowKey(fn, props.key, true);
+      // The table's key, as DynamoDB uses it on the caller's behalf (Decrypt); the collected bucket is SSE-S3.
+      allowKey(fn, props.key, false);
       acknowledge(fn, {
         [`AwsSolutions-IAM5[Resource::${arnToken(this.bucket)}/${PREFIX}${c.source}/*]`]: `Writes the ${c.source} pages it collects, under its own prefix only.`,
       });
@@ -123,12 +126,12 @@ export class Collectors extends Construct {
       const fn = new IttmonFunction(this, 'GitlabStreamFunction', {
         name: 'gitlab-stream', key: props.key, timeout: Duration.seconds(10), memorySize: 256,
         description: 'Receives GitLab streaming audit events into the collected-logs bucket',
-        environment: { STREAM_TOKEN_SECRET_ARN: secret.secretArn, COLLECTED_BUCKET: this.bucket.bucketName, COLLECTED_PREFIX: PREFIX },
+        environment: { STREAM_TOKEN_SECRET_NAME: secret.secretName, COLLECTED_BUCKET: this.bucket.bucketName, COLLECTED_PREFIX: PREFIX },
       });
       this.streamFunction = fn;
-      secret.grantRead(fn);
+      // The token secret and the SSE-S3 collected bucket only: no table, so no use of the data key.
+      allowSecret(fn, secret);
       allow(fn, ['s3:PutObject'], [this.bucket.arnForObjects(`${PREFIX}gitlab-stream/*`)]);
-      allowKey(fn, props.key, true);
       acknowledge(fn, { [`AwsSolutions-IAM5[Resource::${arnToken(this.bucket)}/${PREFIX}gitlab-stream/*]`]: 'Writes the streamed GitLab events under their own prefix only.' });
       // GitLab cannot sign in through Cognito: the route checks the destination's verification token instead.
       const routes = props.gitlabStream.api.addRoutes({ path: '/collect/gitlab', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('GitlabStream', fn), authorizer: new HttpNoneAuthorizer() });
@@ -136,4 +139,12 @@ export class Collectors extends Construct {
       alarm('GitlabStreamErrors', 'The GitLab stream receiver is failing: GitLab retries, then drops events.', fn.metricErrors({ period: Duration.minutes(5) }), 0);
     }
   }
+}
+
+/**
+ * GetSecretValue on one secret named by the settings (CDK's grantRead adds DescribeSecret, which the
+ * functions never call). A secret's ARN ends in a dash and six random characters.
+ */
+function allowSecret(fn: IttmonFunction, secret: ISecret): void {
+  allow(fn, ['secretsmanager:GetSecretValue'], [`${secret.secretArn}-??????`]);
 }

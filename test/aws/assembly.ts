@@ -10,14 +10,18 @@ import { repoRoot } from '#test/helpers.ts';
 export interface Assembly {
   dir: string;
   template: CfnTemplate;
+  /** The source-account stacks of the app, by account. */
+  sources: Record<string, CfnTemplate>;
   /** Logical id of each Lambda function built from an asset → its asset directory, as `cdk deploy` would upload it. */
   assets: Record<string, string>;
 }
 export interface CfnResource { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; DependsOn?: string | string[] }
 export interface CfnTemplate { Resources: Record<string, CfnResource>; Outputs?: Record<string, { Value: unknown; Description?: string }> }
 
-/** The stack settings of the bundle and policy tests (relative to the repository). */
+/** The stack settings of the bundle and policy tests (relative to the repository): the stack that creates its log bucket. */
 export const TEST_SETTINGS = 'test/aws/stack.test.yaml';
+/** The same for configured log sources (SSE-KMS, another account), a collector and the GitLab stream receiver. */
+export const SOURCES_SETTINGS = 'test/aws/stack.sources.test.yaml';
 
 /** What decides the assembly's content: the app, the handlers and the code they bundle, the lock file and the CDK settings. */
 const INPUTS = ['infra', 'functions', 'shared', 'cdk.json', 'package-lock.json', 'tsconfig.json'];
@@ -73,13 +77,17 @@ export async function synthesize(context: Record<string, string> = {}): Promise<
 
 function load(dir: string): Assembly {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string } }> };
-  const stacks = Object.values(manifest.artifacts).filter((a) => a.type === 'aws:cloudformation:stack');
-  if (stacks.length !== 1) throw new Error(`expected one stack in the assembly, found ${stacks.length}`);
-  const template = JSON.parse(readFileSync(join(dir, stacks[0]!.properties!.templateFile!), 'utf8')) as CfnTemplate;
+  const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+  const read = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as CfnTemplate;
+  // The monitor's stack, and one `{stackName}-source-{account}` stack per other account holding log buckets.
+  const monitor = stacks.filter(([name]) => !/-source-\d{12}$/.test(name));
+  if (monitor.length !== 1) throw new Error(`expected one monitor stack in the assembly, found ${monitor.length}`);
+  const template = read(monitor[0]![1].properties!.templateFile!);
+  const sources = Object.fromEntries(stacks.filter(([name]) => /-source-\d{12}$/.test(name)).map(([name, a]) => [name.replace(/^.*-source-/, ''), read(a.properties!.templateFile!)]));
   const assets: Record<string, string> = {};
   for (const [id, r] of Object.entries(template.Resources)) {
     const path = r.Metadata?.['aws:asset:path'] as string | undefined;
     if (r.Type === 'AWS::Lambda::Function' && path) assets[id] = join(dir, path);
   }
-  return { dir, template, assets };
+  return { dir, template, sources, assets };
 }

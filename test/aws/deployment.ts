@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,13 +8,16 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoFlagStore } from '#shared/store/index.ts';
 import { ensureTable } from '#shared/store/local.ts';
 import { repoRoot } from '#test/helpers.ts';
+import type { StackSettings } from '../../infra/settings.ts';
 import type { Assembly } from './assembly.ts';
+import { NOTHING_OUTSIDE, type Outside } from './iam.ts';
+import { buildTaskImage } from './large-task.ts';
 import { LambdaSandbox } from './lambda-runtime.ts';
 import { loopbackAws, type LoopbackAws } from './loopback.ts';
 import { API_SCOPES, startTestProvider, type TestProvider } from '../e2e/oidc-provider.ts';
-import { ACCOUNT, DeployedStack, REGION, type DeployedResource } from './stack-model.ts';
+import { ACCOUNT, DeployedStack, REGION, STACK, type DeployedResource } from './stack-model.ts';
 
-export type FunctionName = 'ingest-object' | 'ingest-stream' | 'publish' | 'review-api';
+export type FunctionName = 'ingest-object' | 'ingest-stream' | 'publish' | 'review-api' | 'collect' | 'gitlab-stream';
 /** A bucket outside the stack whose objects are classified by their tags (the catalog's `tags:` match). */
 export const DATA_BUCKET = 'nfu-aero-research';
 
@@ -27,17 +31,28 @@ export class LocalDeployment {
   /** The user pool stands in as a real OpenID provider on loopback; its access tokens per group. */
   private idp?: TestProvider;
   private readonly tokens = new Map<string, string>();
-  private constructor(readonly stack: DeployedStack, readonly aws: LoopbackAws, readonly assembly: Assembly, readonly store: DynamoFlagStore) {}
+  private constructor(readonly stack: DeployedStack, readonly aws: LoopbackAws, readonly assembly: Assembly, readonly store: DynamoFlagStore, readonly outside: Outside, readonly secrets: Record<string, string>) {}
 
-  static async start(assembly: Assembly): Promise<LocalDeployment> {
+  /**
+   * `settings`: the stack settings the assembly was synthesized from; the log and data buckets they
+   * name (which no stack creates) are created on loopback, and what the policy tests know about
+   * them (account, key, key policy) and about the source-account stacks goes to `outside`.
+   */
+  static async start(assembly: Assembly, settings?: StackSettings): Promise<LocalDeployment> {
     const stack = new DeployedStack(assembly.template);
-    const secrets = Object.fromEntries(stack.ofType('AWS::SecretsManager::Secret').map((s) => [s.ref, `secret-of-${s.id}`]));
+    // Values of secrets by the ARN the functions are given: the stack's own, and the ones the settings name (set with `secret()`).
+    const secrets: Record<string, string> = Object.fromEntries(stack.ofType('AWS::SecretsManager::Secret').map((s) => [s.ref, `secret-of-${s.id}`]));
     const aws = await loopbackAws(secrets);
     for (const b of stack.ofType('AWS::S3::Bucket')) await aws.s3.bucket(b.ref);
-    await aws.s3.bucket(DATA_BUCKET);
+    for (const b of new Set([DATA_BUCKET, ...(settings?.logSources ?? []).map((s) => s.bucket), ...(settings?.dataBuckets ?? []).map((s) => s.bucket)])) await aws.s3.bucket(b);
     const tables = stack.ofType('AWS::DynamoDB::Table');
     for (const t of tables) await ensureTable(aws.dynamo.client, t.ref);
-    const d = new LocalDeployment(stack, aws, assembly, new DynamoFlagStore(aws.dynamo.client, tables[0]!.ref));
+    const outside: Outside = settings ? {
+      stacks: Object.entries(assembly.sources).map(([account, t]) => new DeployedStack(t, account, `${STACK}-source-${account}`)),
+      buckets: Object.fromEntries(settings.logSources.map((s) => [s.bucket, { account: s.account ?? ACCOUNT, ...(s.kmsKeyArn ? { keyArn: s.kmsKeyArn } : {}) }])),
+      keyPolicies: Object.fromEntries(settings.logSources.filter((s) => s.kmsKeyArn).map((s) => [s.kmsKeyArn!, trailKeyPolicy(s.kmsKeyArn!)])),
+    } : NOTHING_OUTSIDE;
+    const d = new LocalDeployment(stack, aws, assembly, new DynamoFlagStore(aws.dynamo.client, tables[0]!.ref), outside, secrets);
     const config = d.function('ingest-object').props.Environment.Variables.CONFIG_BUCKET as string;
     for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await aws.s3.put(config, f, readFileSync(join(repoRoot, 'examples', f)));
     // The review function signs reviewers in at the user pool: a real OpenID provider on loopback takes
@@ -49,6 +64,11 @@ export class LocalDeployment {
     });
     for (const g of ['viewer', 'reviewer', 'admin']) d.tokens.set(g, await d.idp.accessToken(g, API_SCOPES));
     return d;
+  }
+
+  /** Sets the value of a secret the settings name (not created by the stack), under the ARN the function is given. */
+  secret(arn: string, value: string): void {
+    this.secrets[arn] = value;
   }
 
   /** The function of the stack built from functions/{name}/handler.ts. */
@@ -83,10 +103,10 @@ export class LocalDeployment {
     return new LambdaSandbox(this.stack, fn.id, asset, this.aws.env, rewrite);
   }
 
-  /** Where S3 notifications come from (the created log bucket, or the configured sources) and under which prefix. */
-  notifiedBucket(): { bucket: string; prefix: string } {
-    const n = this.stack.ofType('Custom::S3BucketNotifications')[0];
-    if (!n) throw new Error('the stack configures no S3 notifications');
+  /** Where S3 notifications come from (the created log bucket, or the configured sources; the first, or the one named) and under which prefix. */
+  notifiedBucket(name?: string): { bucket: string; prefix: string } {
+    const n = this.stack.ofType('Custom::S3BucketNotifications').find((x) => !name || x.props.BucketName === name);
+    if (!n) throw new Error(`the stack configures no S3 notifications${name ? ` for ${name}` : ''}`);
     const rules = (n.props.NotificationConfiguration?.QueueConfigurations?.[0]?.Filter?.Key?.FilterRules ?? []) as { Name: string; Value: string }[];
     return { bucket: n.props.BucketName, prefix: rules.find((r) => r.Name.toLowerCase() === 'prefix')?.Value ?? 'AWSLogs/' };
   }
@@ -171,9 +191,52 @@ export class LocalDeployment {
     };
   }
 
+  /**
+   * Step Functions → ECS Fargate: the large-object task run as its container would run it — the
+   * image's /app alone (test/aws/large-task.ts), its command, the image's and the task definition's
+   * environment plus the object the state machine passes (ITTMON_OBJECT) — in a child process, against
+   * the loopback services; its calls are recorded under the task definition (its task role).
+   */
+  async runLargeTask(ref: { bucket: string; key: string; etag: string }): Promise<{ code: number; logs: string }> {
+    const image = await buildTaskImage(this.assembly);
+    const task = this.stack.ofType('AWS::ECS::TaskDefinition')[0]!;
+    const container = task.props.ContainerDefinitions[0] as { Environment: { Name: string; Value: string }[] };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION, ...this.aws.env, ...image.env,
+      ...Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value])), ITTMON_OBJECT: JSON.stringify(ref),
+    };
+    this.aws.recorder.caller = task.id;
+    try {
+      const [command, ...args] = image.cmd;
+      return await new Promise((done) => execFile(command === 'node' ? process.execPath : command!, args, { cwd: image.app, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, logs: `${stdout}${stderr}` });
+      }));
+    } finally {
+      this.aws.recorder.caller = 'test';
+    }
+  }
+
   async close(): Promise<void> {
     for (const s of this.sandboxes.values()) s.close();
     await this.idp?.close();
     await this.aws.close();
   }
+}
+
+/**
+ * The policy of a log bucket's key as its owner would write it: the default key policy (the account
+ * may delegate use of the key to IAM policies) with the statement by which CloudTrail encrypts
+ * trail files with it (AWS: "Configure AWS KMS key policies for CloudTrail"). Readers need an
+ * identity policy allowing kms:Decrypt; nothing here names the monitor.
+ */
+export function trailKeyPolicy(keyArn: string): unknown {
+  const account = keyArn.split(':')[4];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'Allow CloudTrail to encrypt logs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${REGION}:${account}:trail/org-trail` }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${account}:trail/*` } } },
+      { Sid: 'Allow CloudTrail to describe key', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' },
+    ],
+  };
 }

@@ -16,6 +16,21 @@ export interface AccessRequest {
   because: string;
 }
 
+/**
+ * What the policy tests know beyond the monitor's template: the source-account stacks (deployed in
+ * their accounts), and the log buckets the settings name that no stack creates, with their account,
+ * SSE-KMS key and that key's policy as its owner would write it.
+ */
+export interface Outside {
+  stacks: DeployedStack[];
+  buckets: Record<string, { account: string; keyArn?: string }>;
+  keyPolicies: Record<string, any>;
+}
+export const NOTHING_OUTSIDE: Outside = { stacks: [], buckets: {}, keyPolicies: {} };
+
+/** The account of a principal (role session or role ARN). */
+const accountOf = (arn: string) => arn.split(':')[4] || ACCOUNT;
+
 /** AWS managed policies the template attaches, by ARN: their documents as AWS publishes them. */
 const MANAGED: Record<string, unknown> = {
   'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] },
@@ -23,12 +38,17 @@ const MANAGED: Record<string, unknown> = {
 
 export interface FunctionIdentity { fn: DeployedResource; role: DeployedResource; sessionArn: string }
 
-/** The role a function runs as, and its session ARN (Lambda assumes the role with the function's name as session name). */
+/**
+ * The role a function runs as, and its session ARN (Lambda assumes the role with the function's name
+ * as session name); for an ECS task definition, its task role (ECS names the session by the task id).
+ */
 export function identityOf(stack: DeployedStack, fnId: string): FunctionIdentity {
   const fn = stack.resources[fnId]!;
-  const role = Object.values(stack.resources).find((r) => r.type === 'AWS::IAM::Role' && r.arn === fn.props.Role);
-  if (!role) throw new Error(`${fnId}'s role ${fn.props.Role} is not in the template`);
-  return { fn, role, sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.ref}/${fn.ref}` };
+  const task = fn.type === 'AWS::ECS::TaskDefinition';
+  const roleArn = task ? fn.props.TaskRoleArn : fn.props.Role;
+  const role = Object.values(stack.resources).find((r) => r.type === 'AWS::IAM::Role' && r.arn === roleArn);
+  if (!role) throw new Error(`${fnId}'s role ${roleArn} is not in the template`);
+  return { fn, role, sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.ref}/${task ? '0123456789abcdef0123456789abcdef' : fn.ref}` };
 }
 
 /** Every identity policy of a role: inline, AWS::IAM::Policy and AWS::IAM::ManagedPolicy attached to it, and AWS managed ones. */
@@ -100,11 +120,21 @@ const busArn = (nameOrArn: string) => (nameOrArn.startsWith('arn:') ? nameOrArn 
  * resource ARN(s) as the Service Authorization Reference lists them, plus the KMS calls the
  * service makes on the caller's behalf for encrypted resources (SSE-KMS objects, table, queue, secret).
  */
-export function requestsFor(stack: DeployedStack, call: WireCall): AccessRequest[] {
+export function requestsFor(stack: DeployedStack, call: WireCall, outside: Outside = NOTHING_OUTSIDE): AccessRequest[] {
   const { fn, sessionArn } = identityOf(stack, call.caller);
-  const who = fn.id;
-  const req = (action: string, resource: string, because: string, context: Record<string, string | string[]> = {}): AccessRequest => ({ who, principal: sessionArn, action, resource, because, context });
+  // A request signed with a role's session from sts:AssumeRole comes from that role (the read role of a source account).
+  const assumed = call.session?.startsWith('session-for:') ? call.session.slice('session-for:'.length) : undefined;
+  const assumedRole = assumed ? outside.stacks.flatMap((st) => st.ofType('AWS::IAM::Role')).find((r) => r.arn === assumed) : undefined;
+  if (assumed && !assumedRole) throw new Error(`${call.path} was signed by a session of ${assumed}, a role no stack of the app defines`);
+  const who = assumedRole ? `${assumedRole.id} (${accountOf(assumed!)})` : fn.id;
+  const principal = assumed ? assumed.replace(/^arn:aws:iam::(\d+):role\/(.+)$/, 'arn:aws:sts::$1:assumed-role/$2/ittmon-ingest') : sessionArn;
+  const req = (action: string, resource: string, because: string, context: Record<string, string | string[]> = {}): AccessRequest => ({ who, principal, action, resource, because, context });
   const out: AccessRequest[] = [];
+  if (call.service === 'sts') {
+    if (call.body?.Action !== 'AssumeRole') throw new Error(`STS ${String(call.body?.Action)} has no IAM mapping in the policy tests`);
+    out.push(req('sts:AssumeRole', String(call.body.RoleArn), `AssumeRole ${String(call.body.RoleArn)}`));
+    return out;
+  }
   if (call.service === 's3') {
     const [bucket = '', ...rest] = call.path.replace(/^\//, '').split('/');
     const key = rest.join('/');
@@ -114,7 +144,12 @@ export function requestsFor(stack: DeployedStack, call: WireCall): AccessRequest
     const action = ({ 'GET object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'HEAD object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'GET object?tagging': 's3:GetObjectTagging', 'PUT object': 's3:PutObject', 'PUT object?tagging': 's3:PutObjectTagging', 'DELETE object': 's3:DeleteObject', 'GET bucket': 's3:ListBucket', 'HEAD bucket': 's3:ListBucket' } as Record<string, string>)[api];
     if (!action) throw new Error(`S3 request ${api} ${call.path} has no IAM mapping in the policy tests`);
     const resource = key ? `${bucketArn}/${key}` : bucketArn;
-    out.push(req(action, resource, `${call.method} s3://${bucket}/${key}`, { 's3:ResourceAccount': ACCOUNT }));
+    const external = outside.buckets[bucket];
+    out.push(req(action, resource, `${call.method} s3://${bucket}/${key}`, { 's3:ResourceAccount': external?.account ?? ACCOUNT }));
+    if (external?.keyArn && call.method !== 'HEAD' && /GetObject$|GetObjectVersion$/.test(action)) {
+      // SSE-KMS of a log bucket the stack does not create: S3 decrypts with the reader's permission.
+      out.push({ who, principal, action: 'kms:Decrypt', resource: external.keyArn, because: `SSE-KMS of s3://${bucket}/${key}`, context: { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:CallerAccount': accountOf(principal), 'kms:EncryptionContext:aws:s3:arn': resource } });
+    }
     const owner = stack.byArn(bucketArn);
     const keyArn = keyOf(stack, owner);
     if (keyArn && call.method !== 'HEAD' && /GetObject$|GetObjectVersion$|PutObject$/.test(action)) {
@@ -161,7 +196,11 @@ export function requestsFor(stack: DeployedStack, call: WireCall): AccessRequest
     return dedupe(out);
   }
   if (prefix === 'secretsmanager') {
-    const arn = String(b.SecretId);
+    // A secret is authorized on its full ARN, which ends in a dash and six random characters. Given by
+    // name, it is the name's; an ARN whose name ends in a dash and six characters is taken as full
+    // (so a partial ARN of a name like ittmon/gitlab-stream names no secret), otherwise as partial.
+    const id = String(b.SecretId);
+    const arn = !id.startsWith('arn:') ? `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf` : stack.byArn(id) || /-[A-Za-z0-9]{6}$/.test(id) ? id : `${id}-AbCdEf`;
     out.push(req(`secretsmanager:${op}`, arn, `${op} ${arn}`));
     const keyArn = keyOf(stack, stack.byArn(arn));
     if (keyArn && op === 'GetSecretValue') out.push(...kms(who, sessionArn, keyArn, ['kms:Decrypt'], 'secretsmanager', { SecretARN: arn }, `secret ${arn}`));
@@ -236,18 +275,21 @@ function carryEncryptionContext(simulation: Simulation): Simulation {
 export interface Verdict { request: AccessRequest; allowed: boolean; detail: string }
 
 /** Evaluates a request against the principal's identity policies and the resource's policy, with iam-simulate. */
-export async function evaluate(stack: DeployedStack, request: AccessRequest, identity?: { name: string; policy: any }[], resourcePolicyOverride?: any): Promise<Verdict> {
+export async function evaluate(stack: DeployedStack, request: AccessRequest, identity?: { name: string; policy: any }[], resourcePolicyOverride?: any, outside: Outside = NOTHING_OUTSIDE): Promise<Verdict> {
   const isService = request.principal.endsWith('.amazonaws.com');
   const roleArn = isService ? undefined : request.principal.replace(/^arn:aws:sts::(\d+):assumed-role\/([^/]+)\/.*$/, 'arn:aws:iam::$1:role/$2');
-  const policies = identity ?? (roleArn ? identityPolicies(stack, Object.values(stack.resources).find((r) => r.arn === roleArn)!) : []);
-  const resourcePolicy = resourcePolicyOverride === undefined ? resourcePolicyFor(stack, request.resource) : resourcePolicyOverride;
+  const home = [stack, ...outside.stacks].find((st) => st.ofType('AWS::IAM::Role').some((r) => r.arn === roleArn));
+  const policies = identity ?? (roleArn ? identityPolicies(home!, home!.ofType('AWS::IAM::Role').find((r) => r.arn === roleArn)!) : []);
+  const resourcePolicy = resourcePolicyOverride === undefined ? outsidePolicy(stack, request.resource, outside) : resourcePolicyOverride;
+  const s3Bucket = request.resource.startsWith('arn:aws:s3:::') ? request.resource.slice('arn:aws:s3:::'.length).split('/')[0]! : undefined;
+  const resourceAccount = s3Bucket !== undefined ? outside.buckets[s3Bucket]?.account ?? ACCOUNT : request.resource === '*' ? ACCOUNT : request.resource.split(':')[4] || ACCOUNT;
   const simulation: Simulation = {
     request: {
       principal: request.principal, action: request.action,
-      resource: { resource: request.resource, accountId: request.resource.startsWith('arn:aws:s3:::') || request.resource === '*' ? ACCOUNT : request.resource.split(':')[4] || ACCOUNT },
+      resource: { resource: request.resource, accountId: resourceAccount },
       contextVariables: {
         'aws:SecureTransport': 'true', 'aws:CurrentTime': '2026-11-29T09:00:00Z', 'aws:RequestedRegion': REGION,
-        ...(isService ? {} : { 'aws:PrincipalArn': roleArn!, 'aws:PrincipalAccount': ACCOUNT, 'aws:PrincipalType': 'AssumedRole' }),
+        ...(isService ? {} : { 'aws:PrincipalArn': roleArn!, 'aws:PrincipalAccount': accountOf(roleArn!), 'aws:PrincipalType': 'AssumedRole' }),
         ...request.context,
       },
     },
@@ -258,6 +300,12 @@ export async function evaluate(stack: DeployedStack, request: AccessRequest, ide
   if (res.resultType === 'error') throw new Error(`iam-simulate rejected ${request.action} on ${request.resource}: ${JSON.stringify(res.errors)}`);
   const overall = res.resultType === 'single' ? res.overallResult : res.overallResult;
   return { request, allowed: overall === 'Allowed', detail: overall };
+}
+
+/** The resource policy of a resource of the stack, of a source-account stack, or of a key outside both (as its owner wrote it). */
+function outsidePolicy(stack: DeployedStack, arn: string, outside: Outside): any | undefined {
+  for (const st of [stack, ...outside.stacks]) if (st.byArn(arn)) return resourcePolicyFor(st, arn);
+  return outside.keyPolicies[arn];
 }
 
 /** A representative bucket and trail of the organisation that deliver into the created log bucket. */
@@ -325,8 +373,10 @@ export function serviceFlows(stack: DeployedStack): AccessRequest[] {
     const lc = b.props.LoggingConfiguration as { DestinationBucketName?: string; LogFilePrefix?: string } | undefined;
     if (lc?.DestinationBucketName) flow('logging.s3.amazonaws.com', 's3:PutObject', `arn:aws:s3:::${lc.DestinationBucketName}/${lc.LogFilePrefix ?? ''}2026-11-29-09-00-00-0123456789ABCDEF`, `server access logs of ${b.ref}`, { 'aws:SourceArn': b.arn! });
   }
+  // The log bucket the stack creates (output LogsBucketName) when the settings name no log source.
+  const logsBucket = stack.resolved.Outputs?.LogsBucketName?.Value;
   for (const n of stack.ofType('Custom::S3BucketNotifications')) {
-    const created = stack.ofType('AWS::S3::Bucket').find((b) => b.ref === n.props.BucketName);
+    const created = stack.ofType('AWS::S3::Bucket').find((b) => b.ref === n.props.BucketName && b.ref === logsBucket);
     if (!created) continue;
     flow('logging.s3.amazonaws.com', 's3:PutObject', `${created.arn}/AWSLogs/nfu-aero-research/2026-11-29-09-00-00-0123456789ABCDEF`, 'the organisation\'s S3 server access logs delivered to the created log bucket', { 'aws:SourceArn': ORG_BUCKET_ARN });
     flow('cloudtrail.amazonaws.com', 's3:GetBucketAcl', created.arn!, 'CloudTrail checks the created log bucket', { 'aws:SourceArn': ORG_TRAIL_ARN });
@@ -380,16 +430,18 @@ export function servicePrincipalGrants(stack: DeployedStack): Grant[] {
 }
 
 /** Whether a request uses a grant: the grant's statement alone (narrowed to the pair) allows it, by iam-simulate. */
-export async function uses(stack: DeployedStack, grant: Grant, request: AccessRequest): Promise<boolean> {
+export async function uses(stack: DeployedStack, grant: Grant, request: AccessRequest, outside: Outside = NOTHING_OUTSIDE): Promise<boolean> {
   const statement = { ...grant.statement, Action: grant.action, Resource: grant.resource };
   if (grant.principal) {
     if (request.principal !== grant.principal) return false;
-    const v = await evaluate(stack, request, [], { Version: '2012-10-17', Statement: [statement] });
+    const v = await evaluate(stack, request, [], { Version: '2012-10-17', Statement: [statement] }, outside);
     return v.allowed;
   }
   // KMS trusts the account's IAM policies only if the key policy says so: give the key that trust, and nothing else.
-  const trust = request.resource.startsWith('arn:aws:kms:') ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] } : null;
-  const v = await evaluate(stack, request, [{ name: 'grant', policy: { Version: '2012-10-17', Statement: [statement] } }], trust);
+  const trust = request.resource.startsWith('arn:aws:kms:') ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountOf(request.resource)}:root` }, Action: 'kms:*', Resource: '*' }] } : undefined;
+  // Across accounts the resource's own policy must allow too (a role's trust policy for sts:AssumeRole): keep it there.
+  const crossAccount = /^arn:aws:iam::\d{12}:role\//.test(request.resource) && accountOf(request.resource) !== accountOf(request.principal);
+  const v = await evaluate(stack, request, [{ name: 'grant', policy: { Version: '2012-10-17', Statement: [statement] } }], trust ?? (crossAccount ? undefined : null), outside);
   return v.allowed;
 }
 
@@ -414,6 +466,68 @@ export function stateMachineRequests(stack: DeployedStack): AccessRequest[] {
         if (keyArn) out.push(...kms(role.id, sessionArn, keyArn, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs', { 'aws:sqs:arn': q.QueueArn }, 'the replay sends to the encrypted queue'));
       }
     }
+  }
+  return out;
+}
+
+/**
+ * What running an object through the large-object state machine asks of IAM, from the template:
+ * the state machine's role runs the Fargate task with the ECS `.sync` integration (RunTask on the
+ * task definition, PassRole of the task's two roles, the managed rule through which it learns the
+ * task stopped, DescribeTasks/StopTask) and, when the task failed its retries, sends the object to
+ * the encrypted dead-letter queue; the ECS agent pulls the image and writes the container's logs
+ * with the task execution role; VPC Flow Logs write the network's flow log with its role.
+ * (The task's own calls are its task role's: the ingest role, exercised by the ingest function.)
+ */
+export function largeObjectRequests(stack: DeployedStack): AccessRequest[] {
+  const out: AccessRequest[] = [];
+  const session = (roleArn: string, name: string) => {
+    const role = stack.ofType('AWS::IAM::Role').find((r) => r.arn === roleArn);
+    if (!role) throw new Error(`role ${roleArn} is not in the template`);
+    return { who: role.id, principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.ref}/${name}` };
+  };
+  for (const sm of stack.ofType('AWS::StepFunctions::StateMachine').filter((m) => String(m.props.DefinitionString).includes('ecs:runTask.sync'))) {
+    const definition = JSON.parse(String(sm.props.DefinitionString)) as { States: Record<string, { Resource?: string; Parameters?: Record<string, any> }> };
+    const { who, principal } = session(sm.props.RoleArn, 'states-execution');
+    const req = (action: string, resource: string, because: string, context: Record<string, string | string[]> = {}) => out.push({ who, principal, action, resource, because, context });
+    for (const state of Object.values(definition.States)) {
+      if (state.Resource?.endsWith(':states:::ecs:runTask.sync')) {
+        const task = stack.ofType('AWS::ECS::TaskDefinition').find((t) => t.props.Family === state.Parameters!.TaskDefinition);
+        if (!task) throw new Error(`the state machine runs task definition ${state.Parameters!.TaskDefinition}, which the template does not define`);
+        const cluster = String(state.Parameters!.Cluster);
+        req('ecs:RunTask', task.ref, 'the state machine runs the large-object task', { 'ecs:cluster': cluster });
+        for (const role of [task.props.TaskRoleArn, task.props.ExecutionRoleArn] as string[]) req('iam:PassRole', role, 'RunTask passes the task\'s roles to ECS', { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
+        const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster.split('/').pop()}/0123456789abcdef0123456789abcdef`;
+        for (const a of ['ecs:DescribeTasks', 'ecs:StopTask']) req(a, taskArn, 'the .sync integration follows (and on timeout stops) the task', { 'ecs:cluster': cluster });
+        const rule = `arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForECSTaskRule`;
+        for (const a of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) req(a, rule, 'the .sync integration learns of the task\'s end through its managed rule');
+        // The ECS agent, with the task execution role: pull the image, write the container's logs.
+        const agent = session(task.props.ExecutionRoleArn, '0123456789abcdef0123456789abcdef');
+        const image = String(task.props.ContainerDefinitions[0].Image);
+        const repo = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(image);
+        if (!repo) throw new Error(`image ${image} is not in an ECR repository`);
+        const byAgent = (action: string, resource: string, because: string) => out.push({ ...agent, action, resource, because, context: {} });
+        byAgent('ecr:GetAuthorizationToken', '*', 'the ECS agent signs in to ECR');
+        for (const a of ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']) byAgent(a, `arn:aws:ecr:${repo[2]}:${repo[1]}:repository/${repo[3]}`, 'the ECS agent pulls the task\'s image');
+        for (const c of task.props.ContainerDefinitions as { LogConfiguration?: { Options: Record<string, string> } }[]) {
+          const group = c.LogConfiguration?.Options['awslogs-group'];
+          if (group) for (const a of ['logs:CreateLogStream', 'logs:PutLogEvents']) byAgent(a, `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:${c.LogConfiguration!.Options['awslogs-stream-prefix']}/ingest/0123`, 'the awslogs driver writes the container\'s logs');
+        }
+      } else if (state.Resource?.endsWith(':states:::sqs:sendMessage')) {
+        const url = String(state.Parameters!.QueueUrl);
+        const queue = stack.ofType('AWS::SQS::Queue').find((q) => q.ref === url);
+        if (!queue) throw new Error(`the state machine sends to ${url}, which the template does not define`);
+        req('sqs:SendMessage', queue.arn!, 'an object the task failed to read after its retries goes to the dead-letter queue');
+        const keyArn = keyOf(stack, queue);
+        if (keyArn) out.push(...kms(who, principal, keyArn, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs', { 'aws:sqs:arn': queue.arn! }, 'to the encrypted dead-letter queue'));
+      }
+    }
+  }
+  // VPC Flow Logs deliver to CloudWatch Logs with the role each flow log names.
+  for (const f of stack.ofType('AWS::EC2::FlowLog').filter((x) => x.props.LogDestinationType === 'cloud-watch-logs')) {
+    const { who, principal } = session(f.props.DeliverLogsPermissionArn, 'flow-logs');
+    const group = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${f.props.LogGroupName}`;
+    for (const a of ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams']) out.push({ who, principal, action: a, resource: `${group}:log-stream:eni-0123456789abcdef0-all`, because: 'VPC Flow Logs write the network\'s flow log', context: {} });
   }
   return out;
 }

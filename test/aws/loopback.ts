@@ -2,19 +2,22 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalStore } from '#shared/store/local.ts';
-import { jsonService, s3Loopback } from '../integration/aws.ts';
+import { jsonService, loopbackEnv, s3Loopback, stsLoopback } from '../integration/aws.ts';
 
 /** One request as it reached a loopback AWS service, and which function of the stack sent it. */
 export interface WireCall {
   caller: string;
-  service: 's3' | 'dynamodb' | 'json';
+  service: 's3' | 'dynamodb' | 'json' | 'sts';
   method: string;
   /** Path without the query. */
   path: string;
   query: Record<string, string>;
   /** x-amz-target of JSON-protocol requests (DynamoDB, SQS, EventBridge, Secrets Manager). */
   target?: string;
+  /** JSON body, or the form parameters of a query-protocol request (STS). */
   body?: Record<string, any>;
+  /** The session token that signed it (x-amz-security-token): credentials from sts:AssumeRole. */
+  session?: string;
   status: number;
 }
 
@@ -33,8 +36,9 @@ async function recordingProxy(upstream: string, service: WireCall['service'], re
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? '/', 'http://loopback');
-      const json = /json/.test(String(req.headers['content-type'] ?? '')) && body.length ? JSON.parse(body.toString('utf8')) as Record<string, any> : undefined;
-      const call: WireCall = { caller: recorder.caller, service, method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), status: 0, ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}), ...(json ? { body: json } : {}) };
+      const type = String(req.headers['content-type'] ?? '');
+      const json = /json/.test(type) && body.length ? JSON.parse(body.toString('utf8')) as Record<string, any> : /x-www-form-urlencoded/.test(type) ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
+      const call: WireCall = { caller: recorder.caller, service, method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), status: 0, ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}), ...(json ? { body: json } : {}), ...(req.headers['x-amz-security-token'] ? { session: String(req.headers['x-amz-security-token']) } : {}) };
       recorder.calls.push(call);
       const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
         call.status = ur.statusCode ?? 0;
@@ -50,8 +54,8 @@ async function recordingProxy(upstream: string, service: WireCall['service'], re
 }
 
 /**
- * The AWS services the functions use, on loopback: S3 (s3rver), DynamoDB (dynalite), and SQS,
- * EventBridge and Secrets Manager (JSON-protocol stand-ins), each behind a recording proxy.
+ * The AWS services the functions use, on loopback: S3 (s3rver), DynamoDB (dynalite), SQS,
+ * EventBridge and Secrets Manager (JSON-protocol stand-ins) and STS, each behind a recording proxy.
  * `env` is what a function needs to reach them instead of AWS.
  */
 export async function loopbackAws(secrets: Record<string, string>) {
@@ -67,14 +71,9 @@ export async function loopbackAws(secrets: Record<string, string>) {
     }
     return {};
   });
-  const proxies = { s3: await recordingProxy(s3.endpoint, 's3', recorder), dynamodb: await recordingProxy(dynamo.endpoint, 'dynamodb', recorder), json: await recordingProxy(json.endpoint, 'json', recorder) };
-  const env = {
-    AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', // s3rver's fixed credentials
-    AWS_ENDPOINT_URL_S3: proxies.s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.endpoint,
-    AWS_ENDPOINT_URL_SQS: proxies.json.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: proxies.json.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: proxies.json.endpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', ITTMON_S3_PATH_STYLE: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const sts = await stsLoopback();
+  const proxies = { s3: await recordingProxy(s3.endpoint, 's3', recorder), dynamodb: await recordingProxy(dynamo.endpoint, 'dynamodb', recorder), json: await recordingProxy(json.endpoint, 'json', recorder), sts: await recordingProxy(sts.endpoint, 'sts', recorder) };
+  const env = { ...loopbackEnv({ s3: proxies.s3.endpoint, dynamodb: proxies.dynamodb.endpoint, json: proxies.json.endpoint, sts: proxies.sts.endpoint }), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   return {
     recorder, s3, dynamo, json, env,
     close: async () => {
@@ -82,6 +81,7 @@ export async function loopbackAws(secrets: Record<string, string>) {
       await s3.close();
       await dynamo.close();
       await json.close();
+      await sts.close();
     },
   };
 }

@@ -17,45 +17,45 @@ const named = (r: CfnResource, prop: string, fallback: string) => (typeof r.Prop
  * documentation gives (bucket name, queue URL, topic ARN, …). Names not set in the template are
  * generated the way CloudFormation does: stack name, logical id, a suffix.
  */
-function physical(id: string, r: CfnResource): { ref: string; attrs: Attrs } {
+function physical(id: string, r: CfnResource, account: string, stackName: string): { ref: string; attrs: Attrs } {
   const p = `arn:aws`;
-  const gen = `${STACK}-${id}-${fakeId(id, 12).toUpperCase()}`;
+  const gen = `${stackName}-${id}-${fakeId(id, 12).toUpperCase()}`;
   switch (r.Type) {
     case 'AWS::S3::Bucket': {
-      const name = named(r, 'BucketName', `${STACK}-${id}-${fakeId(id, 8)}`.toLowerCase().slice(0, 63));
+      const name = named(r, 'BucketName', `${stackName}-${id}-${fakeId(id, 8)}`.toLowerCase().slice(0, 63));
       return { ref: name, attrs: { Arn: `${p}:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${REGION}.amazonaws.com` } };
     }
     case 'AWS::DynamoDB::Table': {
       const name = named(r, 'TableName', gen);
-      const arn = `${p}:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
+      const arn = `${p}:dynamodb:${REGION}:${account}:table/${name}`;
       return { ref: name, attrs: { Arn: arn, StreamArn: `${arn}/stream/2026-11-29T00:00:00.000` } };
     }
     case 'AWS::SQS::Queue': {
       const name = named(r, 'QueueName', gen);
-      const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`;
-      return { ref: url, attrs: { Arn: `${p}:sqs:${REGION}:${ACCOUNT}:${name}`, QueueName: name, QueueUrl: url } };
+      const url = `https://sqs.${REGION}.amazonaws.com/${account}/${name}`;
+      return { ref: url, attrs: { Arn: `${p}:sqs:${REGION}:${account}:${name}`, QueueName: name, QueueUrl: url } };
     }
     case 'AWS::SNS::Topic': {
       const name = named(r, 'TopicName', gen);
-      const arn = `${p}:sns:${REGION}:${ACCOUNT}:${name}`;
+      const arn = `${p}:sns:${REGION}:${account}:${name}`;
       return { ref: arn, attrs: { TopicArn: arn, TopicName: name } };
     }
     case 'AWS::KMS::Key': {
       const keyId = `${fakeId(id, 8)}-1111-2222-3333-${fakeId(`${id}k`, 12)}`;
-      return { ref: keyId, attrs: { Arn: `${p}:kms:${REGION}:${ACCOUNT}:key/${keyId}`, KeyId: keyId } };
+      return { ref: keyId, attrs: { Arn: `${p}:kms:${REGION}:${account}:key/${keyId}`, KeyId: keyId } };
     }
     case 'AWS::Events::EventBus': {
       const name = named(r, 'Name', gen);
-      return { ref: name, attrs: { Arn: `${p}:events:${REGION}:${ACCOUNT}:event-bus/${name}`, Name: name } };
+      return { ref: name, attrs: { Arn: `${p}:events:${REGION}:${account}:event-bus/${name}`, Name: name } };
     }
     case 'AWS::Events::Rule': {
       const name = named(r, 'Name', gen);
       const bus = typeof r.Properties?.EventBusName === 'string' && r.Properties.EventBusName !== 'default' ? `${r.Properties.EventBusName}/` : '';
-      return { ref: name, attrs: { Arn: `${p}:events:${REGION}:${ACCOUNT}:rule/${bus}${name}` } };
+      return { ref: name, attrs: { Arn: `${p}:events:${REGION}:${account}:rule/${bus}${name}` } };
     }
     case 'AWS::SecretsManager::Secret': {
       const name = named(r, 'Name', `${id}-${fakeId(id, 12)}`);
-      return { ref: `${p}:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`, attrs: { Id: name } };
+      return { ref: `${p}:secretsmanager:${REGION}:${account}:secret:${name}-AbCdEf`, attrs: { Id: name } };
     }
     // The large-object task's network: ids only, nothing the policy tests evaluate.
     case 'AWS::EC2::VPC': return { ref: `vpc-${fakeId(id, 17)}`, attrs: { CidrBlock: '10.0.0.0/16', DefaultSecurityGroup: `sg-${fakeId(`${id}d`, 17)}` } };
@@ -63,24 +63,24 @@ function physical(id: string, r: CfnResource): { ref: string; attrs: Attrs } {
     case 'AWS::EC2::SecurityGroup': return { ref: `sg-${fakeId(id, 17)}`, attrs: { GroupId: `sg-${fakeId(id, 17)}`, VpcId: 'vpc-0' } };
     case 'AWS::EC2::RouteTable': return { ref: `rtb-${fakeId(id, 17)}`, attrs: { RouteTableId: `rtb-${fakeId(id, 17)}` } };
     case 'AWS::EC2::InternetGateway': return { ref: `igw-${fakeId(id, 17)}`, attrs: { InternetGatewayId: `igw-${fakeId(id, 17)}` } };
-    case 'AWS::ECS::Cluster': { const name = named(r, 'ClusterName', gen); return { ref: name, attrs: { Arn: `${p}:ecs:${REGION}:${ACCOUNT}:cluster/${name}` } }; }
-    case 'AWS::ECS::TaskDefinition': { const arn = `${p}:ecs:${REGION}:${ACCOUNT}:task-definition/${id}:1`; return { ref: arn, attrs: { TaskDefinitionArn: arn } }; }
+    case 'AWS::ECS::Cluster': { const name = named(r, 'ClusterName', gen); return { ref: name, attrs: { Arn: `${p}:ecs:${REGION}:${account}:cluster/${name}` } }; }
+    case 'AWS::ECS::TaskDefinition': { const arn = `${p}:ecs:${REGION}:${account}:task-definition/${named(r, 'Family', id)}:1`; return { ref: arn, attrs: { TaskDefinitionArn: arn } }; }
     case 'AWS::Logs::LogGroup': {
       const name = named(r, 'LogGroupName', gen);
-      return { ref: name, attrs: { Arn: `${p}:logs:${REGION}:${ACCOUNT}:log-group:${name}:*` } };
+      return { ref: name, attrs: { Arn: `${p}:logs:${REGION}:${account}:log-group:${name}:*` } };
     }
     case 'AWS::IAM::Role': {
       const name = named(r, 'RoleName', gen.slice(0, 64));
-      return { ref: name, attrs: { Arn: `${p}:iam::${ACCOUNT}:role/${name}`, RoleId: `AROA${fakeId(id, 16).toUpperCase()}` } };
+      return { ref: name, attrs: { Arn: `${p}:iam::${account}:role/${name}`, RoleId: `AROA${fakeId(id, 16).toUpperCase()}` } };
     }
     case 'AWS::IAM::ManagedPolicy': {
       const name = named(r, 'ManagedPolicyName', gen);
-      const arn = `${p}:iam::${ACCOUNT}:policy/${name}`;
+      const arn = `${p}:iam::${account}:policy/${name}`;
       return { ref: arn, attrs: { PolicyArn: arn } };
     }
     case 'AWS::Lambda::Function': {
       const name = named(r, 'FunctionName', gen.slice(0, 64));
-      return { ref: name, attrs: { Arn: `${p}:lambda:${REGION}:${ACCOUNT}:function:${name}` } };
+      return { ref: name, attrs: { Arn: `${p}:lambda:${REGION}:${account}:function:${name}` } };
     }
     case 'AWS::ApiGatewayV2::Api': {
       const apiId = fakeId(id, 10);
@@ -88,19 +88,19 @@ function physical(id: string, r: CfnResource): { ref: string; attrs: Attrs } {
     }
     case 'AWS::Cognito::UserPool': {
       const poolId = `${REGION}_${fakeId(id, 9)}`;
-      return { ref: poolId, attrs: { Arn: `${p}:cognito-idp:${REGION}:${ACCOUNT}:userpool/${poolId}`, ProviderName: `cognito-idp.${REGION}.amazonaws.com/${poolId}`, ProviderURL: `https://cognito-idp.${REGION}.amazonaws.com/${poolId}`, UserPoolId: poolId } };
+      return { ref: poolId, attrs: { Arn: `${p}:cognito-idp:${REGION}:${account}:userpool/${poolId}`, ProviderName: `cognito-idp.${REGION}.amazonaws.com/${poolId}`, ProviderURL: `https://cognito-idp.${REGION}.amazonaws.com/${poolId}`, UserPoolId: poolId } };
     }
     case 'AWS::CloudWatch::Alarm': {
       const name = named(r, 'AlarmName', gen);
-      return { ref: name, attrs: { Arn: `${p}:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}` } };
+      return { ref: name, attrs: { Arn: `${p}:cloudwatch:${REGION}:${account}:alarm:${name}` } };
     }
     case 'AWS::CloudTrail::Trail': {
       const name = named(r, 'TrailName', gen);
-      return { ref: name, attrs: { Arn: `${p}:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}` } };
+      return { ref: name, attrs: { Arn: `${p}:cloudtrail:${REGION}:${account}:trail/${name}` } };
     }
     default: {
       const service = r.Type.split('::')[1]!.toLowerCase();
-      return { ref: gen, attrs: { Arn: `${p}:${service}:${REGION}:${ACCOUNT}:${id}` } };
+      return { ref: gen, attrs: { Arn: `${p}:${service}:${REGION}:${account}:${id}` } };
     }
   }
 }
@@ -150,8 +150,9 @@ export class DeployedStack {
   readonly resources: Record<string, DeployedResource> = {};
   readonly resolved: CfnTemplate;
 
-  constructor(readonly template: CfnTemplate) {
-    const pseudo = { 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': STACK, 'AWS::StackId': `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/0`, 'AWS::NoValue': '' };
+  /** `account`, `stackName`: where it is deployed (a source-account stack goes to that account). */
+  constructor(readonly template: CfnTemplate, readonly account = ACCOUNT, readonly stackName = STACK) {
+    const pseudo = { 'AWS::AccountId': account, 'AWS::Region': REGION, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': stackName, 'AWS::StackId': `arn:aws:cloudformation:${REGION}:${account}:stack/${stackName}/0`, 'AWS::NoValue': '' };
     // Names may themselves be intrinsics (derived from the stack name): resolve, then name again.
     let current = template;
     let refs: Record<string, string> = {};
@@ -160,7 +161,7 @@ export class DeployedStack {
       refs = { ...pseudo };
       attrs = {};
       for (const [id, r] of Object.entries(current.Resources)) {
-        const ph = physical(id, r);
+        const ph = physical(id, r, account, stackName);
         refs[id] = ph.ref;
         attrs[id] = ph.attrs;
       }

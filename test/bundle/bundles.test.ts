@@ -1,6 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { repoRoot } from '#test/helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SETTINGS, synthesize, type Assembly } from '#test/aws/assembly.ts';
 import { DATA_BUCKET, LocalDeployment, type FunctionName } from '#test/aws/deployment.ts';
@@ -87,6 +89,24 @@ describe('ingest-stream (CloudWatch Logs subscription → Lambda)', () => {
   }, 60_000);
 });
 
+describe('ingest-large (Step Functions → ECS Fargate task)', () => {
+  it('reads a gzip log object to its end from the image\'s /app alone (no node_modules), with the task definition\'s environment', async () => {
+    const { bucket, prefix } = d.notifiedBucket();
+    const file = 'cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json';
+    const key = `${prefix}large/${file}.gz`;
+    await d.aws.s3.put(bucket, key, gzipSync(readFileSync(join(repoRoot, 'examples/logs', file))));
+    const head = await d.aws.s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const { code, logs } = await d.runLargeTask({ bucket, key, etag: head.ETag!.replace(/"/g, '') });
+    expect(code, logs).toBe(0);
+    expect((await d.store.allObjectCounts()).find((c) => c.object.endsWith(key))?.records).toBeGreaterThan(0);
+  }, 120_000);
+  it('exits 1 (Step Functions retries) with the reason when the object is not there', async () => {
+    const { code, logs } = await d.runLargeTask({ bucket: d.notifiedBucket().bucket, key: 'AWSLogs/missing.json.gz', etag: 'x' });
+    expect(code).toBe(1);
+    expect(logs).toMatch(/large object failed/);
+  }, 120_000);
+});
+
 describe('publish (DynamoDB stream → Lambda → EventBridge)', () => {
   it('announces every stored flag on the bus the template names', async () => {
     const before = d.aws.json.calls.length;
@@ -116,4 +136,4 @@ describe('review-api (API Gateway HTTP API → Lambda)', () => {
   }, 60_000);
 });
 
-describePermissions('created-log-bucket', () => d, FUNCTIONS);
+describePermissions('created-log-bucket', () => d, [...FUNCTIONS, 'LargeObjectsTask']);

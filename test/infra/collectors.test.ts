@@ -91,7 +91,7 @@ describe('collectors', () => {
 
   it('the GitLab stream receiver is a POST route without Cognito, guarded by its token secret', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /collect/gitlab', AuthorizationType: 'NONE' });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STREAM_TOKEN_SECRET_ARN: Match.anyValue(), COLLECTED_PREFIX: 'collected/' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STREAM_TOKEN_SECRET_NAME: 'ittmon/gitlab-stream', COLLECTED_PREFIX: 'collected/' } } });
   });
 });
 

@@ -12,22 +12,8 @@ const SFN_LOGS = 'Step Functions delivers its execution logs through CloudWatch 
 const SFN_XRAY = 'Active tracing of the state machine: X-Ray supports no resource-level permissions.';
 const SFN_CHILDREN = 'The Distributed Map starts, describes, stops and redrives its own child executions; CDK grants these on the state machine and its executions.';
 
-const LARGE_SFN = 'The large-object state machine runs the Fargate task with the Step Functions ECS RunTask .sync integration, which needs exactly these (AWS: "IAM policies for Amazon ECS/Fargate"): run, stop and describe the task, the managed rule StepFunctionsGetEventsForECSTaskRule, and PassRole of the task\'s roles; not exercised offline (no ECS here).';
-const LARGE_TASK = 'The ECS agent pulls the task\'s image from the CDK asset repository and writes the container\'s logs (task execution role); not exercised offline (no ECS here).';
-const LARGE_FLOW = 'VPC flow logs of the large-object task\'s network, written by the VPC Flow Logs service through this role.';
 
 export const JUSTIFIED: Record<string, string> = {
-  'LargeObjectsStateMachineRole ecs:DescribeTasks *': LARGE_SFN,
-  'LargeObjectsStateMachineRole ecs:RunTask arn:aws:ecs:${Region}:${Account}:task-definition/LargeObjectsTaskFFC71E3A:*': LARGE_SFN,
-  'LargeObjectsStateMachineRole ecs:StopTask *': LARGE_SFN,
-  'LargeObjectsStateMachineRole events:DescribeRule arn:aws:events:${Region}:${Account}:rule/StepFunctionsGetEventsForECSTaskRule': LARGE_SFN,
-  'LargeObjectsStateMachineRole events:PutRule arn:aws:events:${Region}:${Account}:rule/StepFunctionsGetEventsForECSTaskRule': LARGE_SFN,
-  'LargeObjectsStateMachineRole events:PutTargets arn:aws:events:${Region}:${Account}:rule/StepFunctionsGetEventsForECSTaskRule': LARGE_SFN,
-  'LargeObjectsStateMachineRole iam:PassRole IngestionFunctionServiceRole': LARGE_SFN,
-  'LargeObjectsStateMachineRole iam:PassRole LargeObjectsTaskExecutionRole': LARGE_SFN,
-  'LargeObjectsStateMachineRole kms:Decrypt DataKey': 'The SendMessage of an unreadable object to the KMS-encrypted ingest dead-letter queue (CDK\'s SQS task grants Decrypt and GenerateDataKey* on the queue\'s key); not exercised offline.',
-  'LargeObjectsStateMachineRole kms:GenerateDataKey* DataKey': 'The SendMessage of an unreadable object to the KMS-encrypted ingest dead-letter queue (CDK\'s SQS task grants Decrypt and GenerateDataKey* on the queue\'s key); not exercised offline.',
-  'LargeObjectsStateMachineRole sqs:SendMessage IngestionDeadLetters': 'An object the large-object task could not read after its retries is sent to the ingest dead-letter queue (nothing lost); not exercised offline.',
   'LargeObjectsStateMachineRole logs:CreateLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DeleteLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DescribeLogGroups *': SFN_LOGS,
@@ -40,15 +26,6 @@ export const JUSTIFIED: Record<string, string> = {
   'LargeObjectsStateMachineRole xray:GetSamplingTargets *': SFN_XRAY,
   'LargeObjectsStateMachineRole xray:PutTelemetryRecords *': SFN_XRAY,
   'LargeObjectsStateMachineRole xray:PutTraceSegments *': SFN_XRAY,
-  'LargeObjectsTaskExecutionRole ecr:BatchCheckLayerAvailability arn:aws:ecr:${Region}:${Account}:repository/cdk-hnb659fds-container-assets-${Account}-${Region}': LARGE_TASK,
-  'LargeObjectsTaskExecutionRole ecr:BatchGetImage arn:aws:ecr:${Region}:${Account}:repository/cdk-hnb659fds-container-assets-${Account}-${Region}': LARGE_TASK,
-  'LargeObjectsTaskExecutionRole ecr:GetAuthorizationToken *': LARGE_TASK,
-  'LargeObjectsTaskExecutionRole ecr:GetDownloadUrlForLayer arn:aws:ecr:${Region}:${Account}:repository/cdk-hnb659fds-container-assets-${Account}-${Region}': LARGE_TASK,
-  'LargeObjectsTaskExecutionRole logs:CreateLogStream LargeObjectsTaskLogs': LARGE_TASK,
-  'LargeObjectsTaskExecutionRole logs:PutLogEvents LargeObjectsTaskLogs': LARGE_TASK,
-  'LargeObjectsVpcallIAMRole logs:CreateLogStream LargeObjectsFlowLogs': LARGE_FLOW,
-  'LargeObjectsVpcallIAMRole logs:DescribeLogStreams LargeObjectsFlowLogs': LARGE_FLOW,
-  'LargeObjectsVpcallIAMRole logs:PutLogEvents LargeObjectsFlowLogs': LARGE_FLOW,
   'ingest-object states:StartExecution ITTMonitor-LargeObjectsStateMachine9DD1E490-61E1A4C5FEC4': 'The hand-off of an object too large for one invocation to the large-object task; the bundles read only small objects, so the path is exercised by test/integration/handlers.test.ts (".gz over the size limit") instead.',
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 logs:CreateLogGroup *': CDK_NOTIFICATIONS_HANDLER,
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 s3:PutBucketNotification IngestionLogs': CDK_NOTIFICATIONS_HANDLER,

@@ -39,8 +39,8 @@ beforeAll(async () => {
   await ensureTable(dynamo.client, TABLE);
   box = await new BoxApi('box-client', 'box-secret', '1234567').start();
   box.events = times(new Date(Date.now() - 3 * 3_600_000).toISOString(), 5, 10).map((t, i) => ({ type: 'event', event_id: `box-h${i}`, event_type: 'DOWNLOAD', created_at: t, ip_address: '128.101.1.1', created_by: { type: 'user', id: `110${i}`, name: `User ${i}`, login: `user${i}@northfield.edu` }, source: { item_type: 'file', item_id: `55${i}`, item_name: `HGV run ${i}.step`, parent: { type: 'folder', name: 'HGV', id: '77' } } }));
-  secretValues['arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/box-AbCdEf'] = JSON.stringify({ clientId: 'box-client', clientSecret: 'box-secret', enterpriseId: '1234567', apiUrl: box.url });
-  secretValues['arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/gitlab-stream-AbCdEf'] = 'stream-token-0123456789';
+  secretValues['ittmon/box'] = JSON.stringify({ clientId: 'box-client', clientSecret: 'box-secret', enterpriseId: '1234567', apiUrl: box.url });
+  secretValues['ittmon/gitlab-stream'] = 'stream-token-0123456789';
   secrets = await jsonService((target, body) => {
     if (target === 'secretsmanager.GetSecretValue') return { ARN: body.SecretId, Name: 'x', SecretString: secretValues[String(body.SecretId)] };
     if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID() };
@@ -48,8 +48,8 @@ beforeAll(async () => {
   });
   useLoopbackEnv({ s3: s3.endpoint, dynamodb: dynamo.endpoint, json: secrets.endpoint }, {
     TABLE_NAME: TABLE, COLLECTED_BUCKET: BUCKET, COLLECTED_PREFIX: 'collected/',
-    COLLECTOR_SOURCE: 'box', COLLECTOR_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/box-AbCdEf',
-    STREAM_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ittmon/gitlab-stream-AbCdEf',
+    COLLECTOR_SOURCE: 'box', COLLECTOR_SECRET_NAME: 'ittmon/box',
+    STREAM_TOKEN_SECRET_NAME: 'ittmon/gitlab-stream',
     CONFIG_BUCKET: 'ittmon-config', QUARANTINE_BUCKET: 'ittmon-quarantine', QUEUE_URL: `${secrets.endpoint}/111122223333/ittmon-ingest`, REVIEW_URL: 'https://review.example.edu',
     POWERTOOLS_LOG_LEVEL: 'CRITICAL',
   });
