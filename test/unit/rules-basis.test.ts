@@ -38,6 +38,11 @@ describe('the basis of each row', () => {
     expect(basis('0E501', 'IQ')[2]).toBe('UN required: footnote 1 of the Country Chart (§746.1(b)): a license is required to the destinations marked with footnote 1 in the Country Chart — Iraq is one');
     expect(basis('0E501', 'DE')[2]).toBe('UN not required: footnote 1 of the Country Chart (§746.1(b)): a license is required to the destinations marked with footnote 1 in the Country Chart — Germany is not');
   });
+  it('footnote 10 (firearms) reaches Australia and the United Kingdom only, never a row without marks', () => {
+    const fn10 = (country: string) => licenseRequired('0E501', country).reasons.find((r) => r.column === 'fn10')!;
+    for (const country of ['AU', 'GB']) expect(fn10(country).required, country).toBe(true);
+    for (const country of ['CU', 'IR', 'DE']) expect(fn10(country).required, country).toBe(false);
+  });
   it('EI (§742.15(a)) reaches every destination but Canada; a reason listed by hand is judged by its own rule', () => {
     expect(basis('5E002', 'CA', { reasons: ['EI'] })).toEqual(['EI not required: EI (§742.15(a)): a license is required to every destination except Canada — Canada is not']);
     expect(basis('5E002', 'DE', { reasons: ['EI', 'NS2'] })).toEqual([
