@@ -98,7 +98,7 @@ export function exceptionEligibility(code: ExceptionCode, c: Classification, cou
 }
 
 /** One hint per exception, eligible ones first. */
-export function exceptionHints(c: Classification, country: string, requirements: readonly Requirement[], opts: { deemed?: boolean; explicit?: boolean } = {}): ExceptionHint[] {
+export function exceptionHints(c: Classification, country: string, requirements: readonly Requirement[], opts: { deemed?: boolean } = {}): ExceptionHint[] {
   const hints = EXCEPTION_CODES.map((code) => exceptionEligibility(code, c, country, requirements, opts));
   return [...hints.filter((h) => h.eligible), ...hints.filter((h) => !h.eligible)];
 }

@@ -80,6 +80,7 @@ export function isKnownReason(reason: string): boolean {
 
 /** Normalises `NS 1`, `ns1` → `NS1`; throws on anything that is not a reason for control. */
 export function normaliseReason(reason: string): string {
+  // Stryker disable next-line Regex: taking out each space or each run of spaces is the same
   const r = reason.replace(/\s+/g, '').toUpperCase();
   if (!isKnownReason(r)) {
     throw new RulesError('UNKNOWN_REASON', `unknown reason for control "${reason}"`, `use Country Chart columns (${chart.columns.join(', ')}) or ${Object.keys(SPECIAL_REASONS).join(', ')}`);
@@ -127,7 +128,7 @@ export function licenseRequired(classification: string | Classification, country
     reasons,
     countryOfConcern: concern,
     explanation: explain(c, country, required, reasons, concern, deemed),
-    hints: required && c.jurisdiction === 'EAR' ? exceptionHints(c, country, reasons, { deemed, ...(options.reasons ? { explicit: true } : {}) }) : [],
+    hints: required && c.jurisdiction === 'EAR' ? exceptionHints(c, country, reasons, { deemed }) : [],
   };
 }
 

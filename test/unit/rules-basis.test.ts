@@ -38,6 +38,11 @@ describe('the basis of each row', () => {
     expect(basis('0E501', 'IQ')[2]).toBe('UN required: footnote 1 of the Country Chart (§746.1(b)): a license is required to the destinations marked with footnote 1 in the Country Chart — Iraq is one');
     expect(basis('0E501', 'DE')[2]).toBe('UN not required: footnote 1 of the Country Chart (§746.1(b)): a license is required to the destinations marked with footnote 1 in the Country Chart — Germany is not');
   });
+  it('footnote 10 (firearms) reaches Australia and the United Kingdom only, never a row without marks', () => {
+    const fn10 = (country: string) => licenseRequired('0E501', country).reasons.find((r) => r.column === 'fn10')!;
+    for (const country of ['AU', 'GB']) expect(fn10(country).required, country).toBe(true);
+    for (const country of ['CU', 'IR', 'DE']) expect(fn10(country).required, country).toBe(false);
+  });
   it('EI (§742.15(a)) reaches every destination but Canada; a reason listed by hand is judged by its own rule', () => {
     expect(basis('5E002', 'CA', { reasons: ['EI'] })).toEqual(['EI not required: EI (§742.15(a)): a license is required to every destination except Canada — Canada is not']);
     expect(basis('5E002', 'DE', { reasons: ['EI', 'NS2'] })).toEqual([
@@ -64,9 +69,18 @@ describe('the basis of each row', () => {
     expect(licenseRequired('3E001', 'RU').reasons.at(-1)).toEqual({ column: 'EMBARGO', required: true, citation: '§746.8(a)(1)', basis: '§746.8(a)(1): Russia, a license for every item on the CCL' });
     expect(licenseRequired('3E001', 'CN').reasons[4]!.required).toBe(true);
   });
+  it('an entry whose RS row the monitor cannot read (3E993, §742.6(a)(11)) is treated as reaching every destination until reviewed', () => {
+    expect(basis('3E993', 'DE')[0]).toBe('RS required: RS (§742.6(a)(11)): a license is required to destinations the monitor cannot read from the entry (treated as every destination until reviewed) — Germany is one');
+    expect(basis('3E993', 'JP')[0]).toBe('RS required: RS (§742.6(a)(11)): a license is required to destinations the monitor cannot read from the entry (treated as every destination until reviewed) — Japan is one');
+  });
+  it('AT-only data to a Russian national in the US: the §746.8(a)(1) carve-out is named, and the embargo is not a row "checked"', () => {
+    expect(licenseRequired('3E991', 'RU', { deemed: true }).explanation).toBe('3E991 to Russia (RU): no license required by its License Requirements (AT1 checked) or part 746; as a deemed export it is outside the part 746 embargo (§746.8(a)(1)); part 744 end-user and end-use rules are not evaluated.');
+    expect(licenseRequired('3E991', 'RU').licenseRequired).toBe(true);
+  });
   it('EAR99 needs a license only under part 746: to Cuba (§746.2), not to Germany', () => {
     const cu = licenseRequired('EAR99', 'CU');
     expect(cu.explanation).toBe('EAR99 to Cuba (CU): license required — §746.2: Cuba, a license for EAR99 items too; Cuba (CU) is a country of concern (Country Group E).');
+    expect(cu.reasons[0]).toEqual({ column: 'EAR99', required: false, citation: '§734.3(c)', basis: 'EAR99 is on no Country Chart column (§734.3(c)); a license follows only from part 746 embargoes or part 744 end-user and end-use rules' });
     expect(licenseRequired('EAR99', 'DE').explanation).toBe('EAR99 to Germany (DE): no license required by its License Requirements (EAR99 checked) or part 746; part 744 end-user and end-use rules are not evaluated.');
   });
 });
@@ -84,6 +98,7 @@ describe('the explanation of the answer', () => {
     expect(licenseRequired('XV(e)', 'DE').explanation).toBe('USML XV(e) is ITAR technical data: releasing it to Germany (DE) needs authorization (22 CFR 120.50, 125.2).');
     const cn = licenseRequired('XV(e)', 'CN');
     expect(cn.explanation).toBe('USML XV(e) is ITAR technical data: releasing it to China (CN) needs authorization (22 CFR 120.50, 125.2); China (CN) is a proscribed country under 22 CFR 126.1 (policy of denial).');
+    expect(cn.reasons[0]).toEqual({ column: 'ITAR', required: true, citation: '§120.50', basis: 'ITAR §120.50, §120.56, §125.2: any release of technical data to a foreign person or destination needs authorization (DSP-5, TAA or an exemption)' });
     expect(cn.reasons[1]).toEqual({ column: '§126.1', required: true, citation: '§126.1', basis: '§126.1(d)(1) policy of denial: China is a proscribed country (22 CFR 126.1)' });
     expect(cn.hints).toEqual([]);
   });

@@ -129,3 +129,19 @@ describe('Box — what is decided first', () => {
     expect(box.parse('DOWNLOAD li.wei@northfield.edu HGV-mesh.step', origin)).toEqual({ kind: 'reject', reason: 'Box events are JSON objects' });
   });
 });
+
+describe('Box — only a copy is matched by the name it shares', () => {
+  it('a download of a file created a moment ago keeps its " (1)" name and gets no note; so does an enterprise COPY that names its item', () => {
+    const justMade = { ...userCopy('HGV-case12 (1).h5', '2026-10-15T02:01:53-07:00'), event_type: 'ITEM_DOWNLOAD' };
+    const out = box.parse(justMade, origin);
+    expect(out.kind === 'event' && [out.event.action, out.event.resource.name, out.event.notes]).toEqual(['download', 'HGV-case12 (1).h5', undefined]);
+    const named = box.parse({ ...userCopy('HGV-case12 (1).h5', '2026-10-15T02:01:53-07:00'), source: { item_type: 'file', item_id: '1190077', item_name: 'HGV-case12 (1).h5', created_at: '2026-10-15T02:01:53-07:00' } }, origin);
+    expect(named.kind === 'event' && [named.event.resource.name, named.event.notes]).toEqual(['HGV-case12 (1).h5', undefined]);
+  });
+  it('detect: a Box event object with an event_type; nothing else', () => {
+    expect(box.detect(admin())).toBe(true);
+    expect(box.detect({ ...admin(), type: 'file' })).toBe(false);
+    expect(box.detect({ ...admin(), event_type: 7 })).toBe(false);
+    expect(box.detect('{"type":"event","event_type":"DOWNLOAD"}')).toBe(false);
+  });
+});
