@@ -70,7 +70,7 @@ run('look-back and superseded flags on the review page, in headless Chromium', {
     await rows.first().locator('td:nth-child(4) a').click();
     const id = page.url().split('/flags/')[1]!;
     expect(await page.locator('p.msg.superseded').textContent()).toBe(`Superseded: superseded by policy version ${version}: DEEMED_EXPORT CN no longer applies: p-002 is a US person. It is kept with its record; reopen it if the finding still needs review.`);
-    expect(await page.locator('select[name=action] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['reopen']);
+    expect(await page.locator('select[name=action] option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(['reopen']);
     await page.fill('textarea[name=justification]', 'The residency card is not yet issued: review it.');
     await page.click('button:has-text("Record decision")');
     await expect.poll(() => page.locator('p.msg').first().textContent()).toBe('Recorded: reopen → open (version 2)');
