@@ -163,4 +163,15 @@ describe('look-back labels and the policy version', () => {
     const noEmail = person('p-003', (r) => r.replace('github:praman', 'github:priya-r').replace('priya.raman@northfield.edu', ''));
     expect((await judge('p-003', await policy({ people: noEmail }))).outcome).toBe('supported');
   });
+
+  it('NOT_AUTHORIZED falls away when the dataset has no TCP list any more, or when the person joins it — each said', async () => {
+    expect(await judge('p-010', await policy({ yaml: (y) => y.replace('    authorized: ["group:hgv-team"]\n', '') }))).toEqual({ outcome: 'superseded', why: 'NOT_AUTHORIZED no longer applies: hgv-cfd has no TCP list' });
+    expect(await judge('p-010', await policy({ people: person('p-010', (r) => r.replace(/,$/, ',hgv-team')) }))).toEqual({ outcome: 'superseded', why: 'NOT_AUTHORIZED no longer applies: p-010 is on the TCP list of hgv-cfd' });
+  });
+
+  it('a corrected citizenship: the old country falls away and the new one is a new reason — strengthened, saying both', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',GB,,,')) }));
+    expect(v.outcome).toBe('strengthened');
+    expect(v.why).toBe('new reason DEEMED_EXPORT GB; DEEMED_EXPORT IN no longer applies: p-003 is not a citizen or permanent resident of IN');
+  });
 });
