@@ -2,7 +2,7 @@ import type { DatasetRule, Person, Policy } from '#shared/config/index.ts';
 import { policyVersion as versionOf } from '#shared/diff/index.ts';
 import { Directory } from '#shared/directory/index.ts';
 import { severityRank, type AccessEvent, type Flag, type FlagEvent, type FlagReason } from '#shared/model/index.ts';
-import { Scan, type ResourceLabels } from '#shared/pipeline/index.ts';
+import { Scan } from '#shared/pipeline/index.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';
 import { prepareDecision, prepareSupersede, SUPERSEDABLE, SYSTEM_REVIEWER } from '#shared/review/index.ts';
 import { allPages, STATUSES, type FlagChange, type FlagStore, type StoredFlag } from '#shared/store/types.ts';
@@ -39,14 +39,13 @@ function candidatesOf(flag: Flag, directory: Directory): string[] {
 }
 
 /** A stored event summary as the normalised event it came from (as far as the summary keeps it). */
-function eventOf(flag: Flag, e: FlagEvent, candidates: string[], labels: ReadonlyMap<string, ResourceLabels>): AccessEvent {
-  const learned = labels.get(e.resource);
+function eventOf(flag: Flag, e: FlagEvent, candidates: string[]): AccessEvent {
   return {
     id: e.id, source: e.source, time: e.time, action: e.action, release: true,
     actor: isAnonymous(flag) ? { candidates: [], anonymous: true } : { candidates },
     // The country a source reported itself (no IP) is kept as the event's country.
     ...(e.ip ? { ip: e.ip } : e.country ? { sourceCountry: e.country } : {}),
-    resource: { uri: e.resource, ...(e.name ? { name: e.name } : {}), ...(learned ? { tags: learned.tags, labels: learned.labels } : {}) },
+    resource: { uri: e.resource, ...(e.name ? { name: e.name } : {}) },
     ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
     origin: { file: `stored evidence of flag ${flag.id}`, line: 0 },
   };
@@ -69,16 +68,17 @@ function whyGone(r: FlagReason, flag: Flag, policy: Policy, directory: Directory
 
 /**
  * Judges one stored flag's events again under `policy` (its people already those to judge by).
- * `events`: every event kept for the flag; `labels`: tags and labels learned for their resources.
+ * `events`: every event kept for the flag. Membership of a dataset that matches on tags or labels
+ * stands (the catalog and learned labels could only add to it; the record's own tags are not kept).
  */
-export function judgeFlag(flag: Flag, events: readonly FlagEvent[], policy: Policy, labels: ReadonlyMap<string, ResourceLabels> = new Map(), geoDatabase?: Buffer): Verdict {
+export function judgeFlag(flag: Flag, events: readonly FlagEvent[], policy: Policy, geoDatabase?: Buffer): Verdict {
   const dataset = policy.datasets.find((d) => d.id === flag.dataset);
   if (!dataset) return { outcome: 'superseded', why: `dataset ${flag.dataset} is no longer in the policy` };
   const scan = new Scan(policy, geoDatabase ? { geoDatabase } : {});
   const directory = new Directory(policy.people);
   const candidates = candidatesOf(flag, directory);
   let members = 0;
-  const judged = scan.judgeEvents(events.map((e) => eventOf(flag, e, candidates, labels)), (_event, found) => {
+  const judged = scan.judgeEvents(events.map((e) => eventOf(flag, e, candidates)), (_event, found) => {
     if (found.some((d) => d.id === dataset.id)) { members++; return found; }
     if (!matchesOnLabels(dataset)) return found;
     members++; // tags the record carried are not kept: membership stands when the rules may rest on them
@@ -146,7 +146,6 @@ export async function reevaluateStoredFlags(store: FlagStore, options: Reevaluat
   const policy: Policy = options.directory ? { ...options.config, people: [...options.directory] } : options.config;
   const version = options.policyVersion ?? versionOf(policy);
   const now = options.now ?? new Date().toISOString();
-  const labels = new Map<string, ResourceLabels>();
   const flags: Reevaluated[] = [];
   const changes: FlagChange[] = [];
   const stored = (await Promise.all(STATUSES.map((status) => allPages((cursor) => store.queryFlags({ status, limit: 500, ...(cursor ? { cursor } : {}) }))))).flat()
@@ -154,12 +153,7 @@ export async function reevaluateStoredFlags(store: FlagStore, options: Reevaluat
   for (const flag of stored) {
     // Every event kept anywhere for the flag: its own sample and each source object's.
     const kept = new Map([...flag.events, ...(await store.evidence(flag.id)).flatMap((c) => c.flag.events)].map((e) => [e.id, e]));
-    for (const uri of new Set([...kept.values()].map((e) => e.resource))) {
-      if (labels.has(uri)) continue;
-      const learned = await store.getLabels(uri);
-      if (learned) labels.set(uri, learned);
-    }
-    const verdict = judgeFlag(flag, [...kept.values()], policy, labels, options.geoDatabase);
+    const verdict = judgeFlag(flag, [...kept.values()], policy, options.geoDatabase);
     const result = await apply(store, flag, verdict, version, now);
     changes.push(...result.changes);
     flags.push({ id: flag.id, dataset: flag.dataset, actor: flag.actor.key, day: flag.day, outcome: result.outcome, why: verdict.why, from: flag.status, to: result.changes.at(-1)?.after.status ?? flag.status });

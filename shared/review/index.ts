@@ -65,7 +65,7 @@ export class SystemOnlyError extends ReviewError {
 
 /** Refuses a reviewer's request for a system-only move, with what the reviewer can do instead. */
 export function refuseSystemOnly(body: unknown): void {
-  if (body && typeof body === 'object' && (body as { action?: unknown }).action === 'supersede') {
+  if ((body as { action?: unknown } | null | undefined)?.action === 'supersede') {
     throw new SystemOnlyError('only the system supersedes a flag, when a new policy version no longer supports it; a reviewer closes it with a disposition instead, and may reopen a superseded flag');
   }
 }
@@ -143,7 +143,7 @@ export const SUPERSEDABLE: readonly FlagStatus[] = ['open', 'in_review'];
  * "superseded by policy version V: why". Only the system calls this (no reviewer action leads here).
  */
 export function prepareSupersede(flag: StoredFlag, policyVersion: string, why: string, now: string): ReviewChange {
-  if (!SUPERSEDABLE.includes(flag.status)) throw new ReviewError(`cannot supersede a flag that is ${flag.status.replace('_', ' ')}: a reviewer decided it`);
+  if (!SUPERSEDABLE.includes(flag.status)) throw new ReviewError(`cannot supersede a flag that is ${flag.status}: a reviewer decided it`);
   return {
     entry: { at: now, who: SYSTEM_REVIEWER, action: 'supersede', from: flag.status, to: 'superseded', justification: `superseded by policy version ${policyVersion}: ${why}` },
     set: { status: 'superseded' },

@@ -28,13 +28,13 @@ async function flagOf(actor: string, dataset = 'hgv-cfd'): Promise<Flag> {
 }
 const judge = async (actor: string, p: Policy, dataset = 'hgv-cfd') => {
   const f = await flagOf(actor, dataset);
-  return judgeFlag(f, f.events, p, new Map(), geoDatabase);
+  return judgeFlag(f, f.events, p, geoDatabase);
 };
 
 describe('re-evaluation of a stored flag under a new policy', () => {
   it('the same policy supports every flag, unchanged', async () => {
     const p = await policy();
-    for (const f of await flagsOf()) expect(judgeFlag(f, f.events, p, new Map(), geoDatabase).outcome).toBe('supported');
+    for (const f of await flagsOf()) expect(judgeFlag(f, f.events, p, geoDatabase).outcome).toBe('supported');
   });
 
   it('a person now known to be a US person: the deemed export falls away, superseded with why', async () => {
@@ -134,5 +134,44 @@ describe('look-back labels and the policy version', () => {
     // Key order does not matter: the same datasets written in another order of fields.
     const reordered = { ...a, datasets: a.datasets.map((d) => Object.fromEntries(Object.entries(d).reverse()) as typeof d) };
     expect(policyVersion(reordered)).toBe(policyVersion(a));
+  });
+
+  it('an anonymous download is judged again by its address: a network now placed at home drops FOREIGN_LOCATION, ANONYMOUS_ACCESS stays', async () => {
+    const owner = 'a3c1f0e29b7d4c5e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a';
+    const line = `${owner} nfu-aero-research [15/Oct/2026:10:00:00 +0000] 114.114.114.114 - REQ1 REST.GET.OBJECT hgv/runs/case-01.cgns "GET /x HTTP/1.1" 200 - 1000 1000 4 2 "-" "curl/8" - hostid SigV4 suite AuthHeader host TLSv1.2`;
+    const p = await policy();
+    const [f] = (await scanLines(p, [line])).map((e) => e.flag);
+    expect(f!.actor.key).toBe('anonymous:114.114.114.114');
+    expect(judgeFlag(f!, f!.events, p, geoDatabase).outcome).toBe('supported');
+    const home = await policy({ yaml: (y) => y.replace('networks:\n', 'networks:\n  - { cidr: 114.114.0.0/16, country: US, label: partner VPN exit }\n') });
+    expect(judgeFlag(f!, f!.events, home, geoDatabase)).toEqual({ outcome: 'supported', why: 'still supported by ANONYMOUS_ACCESS; FOREIGN_LOCATION CN no longer applies' });
+  });
+
+  it('an event placed by the country its source reported (no address) keeps that country', async () => {
+    const line = JSON.stringify({ '@timestamp': Date.parse(T), _document_id: 'no-ip', action: 'git.clone', actor: 'amoreno', actor_location: { country_code: 'DE' }, org: 'nfu-aero', repo: 'nfu-aero/hgv-solver', repository: 'nfu-aero/hgv-solver' });
+    const p = await policy();
+    const [f] = (await scanLines(p, [line])).map((e) => e.flag);
+    expect(f!.reasons.map((r) => `${r.code} ${r.country}`)).toEqual(['FOREIGN_LOCATION DE']);
+    expect(f!.events[0]!.ip).toBeUndefined();
+    expect(judgeFlag(f!, f!.events, p, geoDatabase).outcome).toBe('supported');
+  });
+
+  it('a person whose account was renamed in the directory is still that person (the record may have matched on the e-mail)', async () => {
+    const renamed = person('p-003', (r) => r.replace('github:praman', 'github:priya-r'));
+    expect((await judge('p-003', await policy({ people: renamed }))).outcome).toBe('supported');
+    // Second case: no e-mail either — the person's first account stands in.
+    const noEmail = person('p-003', (r) => r.replace('github:praman', 'github:priya-r').replace('priya.raman@northfield.edu', ''));
+    expect((await judge('p-003', await policy({ people: noEmail }))).outcome).toBe('supported');
+  });
+
+  it('NOT_AUTHORIZED falls away when the dataset has no TCP list any more, or when the person joins it — each said', async () => {
+    expect(await judge('p-010', await policy({ yaml: (y) => y.replace('    authorized: ["group:hgv-team"]\n', '') }))).toEqual({ outcome: 'superseded', why: 'NOT_AUTHORIZED no longer applies: hgv-cfd has no TCP list' });
+    expect(await judge('p-010', await policy({ people: person('p-010', (r) => r.replace(/,$/, ',hgv-team')) }))).toEqual({ outcome: 'superseded', why: 'NOT_AUTHORIZED no longer applies: p-010 is on the TCP list of hgv-cfd' });
+  });
+
+  it('a corrected citizenship: the old country falls away and the new one is a new reason — strengthened, saying both', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',GB,,,')) }));
+    expect(v.outcome).toBe('strengthened');
+    expect(v.why).toBe('new reason DEEMED_EXPORT GB; DEEMED_EXPORT IN no longer applies: p-003 is not a citizen or permanent resident of IN');
   });
 });
