@@ -56,11 +56,15 @@ const querySchema = z.object({
   cursor: z.preprocess(emptyToUndefined, z.string().max(4000).optional()),
   foundBy: z.preprocess(emptyToUndefined, z.enum(['live', 'look-back']).optional()),
 });
+const cursor = z.preprocess(emptyToUndefined, z.string().max(4000).optional());
 const detailQuery = z.object({
   events: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).optional()),
+  events_after: cursor,
+  events_before: cursor,
   done: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).optional()),
   revealed: z.preprocess(emptyToUndefined, z.literal('1').optional()),
 });
+const eventsQuery = z.object({ after: cursor, before: cursor, limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).optional()) });
 const FLAG_ID = /^[0-9a-f]{16}$/;
 const label = (s: string) => s.replace(/_/g, ' ');
 
@@ -241,6 +245,13 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
       audit: await o.store.auditTrail(f.id),
     });
   });
+  app.get('/api/flags/:id/events', async (c) => {
+    const f = await getFlag(c.req.param('id'));
+    const q = parse(eventsQuery, c.req.query());
+    const page = await o.store.flagEvents(f.id, { ...(q.limit ? { limit: q.limit } : {}), ...(q.after ? { after: q.after } : {}), ...(q.before ? { before: q.before } : {}) });
+    const { flag } = await show({ ...f, events: page.items }, c.get('reviewer'), true);
+    return c.json({ items: flag.events, first: page.first, total: f.eventCount, ...(page.before ? { before: page.before } : {}), ...(page.after ? { after: page.after } : {}) });
+  });
   app.get('/api/flags/:id/audit', async (c) => c.json(await o.store.auditTrail((await getFlag(c.req.param('id'))).id)));
   app.post('/api/flags/:id/decisions', async (c) => c.json(await decide(c, c.req.param('id'), await json(c))));
   app.post('/api/flags/:id/reveal', async (c) => {
@@ -282,22 +293,28 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     const reviewer = c.get('reviewer');
     const q = parse(detailQuery, c.req.query());
     const evidence = await o.store.evidence(f.id);
-    // Every event kept anywhere for this flag: its own sample and each source object's.
+    // Every event of the flag, a page at a time from the store; a store written before events were
+    // kept one by one has only samples: the flag's own and each source object's.
+    const stored = q.events ? undefined : await o.store.flagEvents(f.id, { limit: EVENTS_PER_PAGE, ...(q.events_after ? { after: q.events_after } : {}), ...(q.events_before ? { before: q.events_before } : {}) });
+    const paged = stored?.items.length ? stored : undefined;
     const kept = new Map([...f.events, ...evidence.flatMap((e) => e.flag.events)].map((e) => [e.id, e]));
-    const events = [...kept.values()].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    const events = paged?.items ?? [...kept.values()].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
     const { flag, revealed } = await show({ ...f, events }, reviewer, true);
     const audit = await o.store.auditTrail(f.id);
     // The banner says only what the audit trail holds: the URL cannot put words on the page.
     const done = q.done !== undefined ? audit.find((a) => a.version === q.done && a.who === reviewer.id && a.action !== 'reveal') : undefined;
     const banner = message ?? (done ? { ok: true, text: `Recorded: ${done.action} → ${label(done.to)} (version ${done.version})` } : q.revealed && revealed ? { ok: true, text: 'Identity revealed; this is recorded in the audit trail with your reason.' } : undefined);
-    const first = ((q.events ?? 1) - 1) * EVENTS_PER_PAGE;
+    const first = paged?.first ?? ((q.events ?? 1) - 1) * EVENTS_PER_PAGE;
     const eventsHref = (n: number) => `/flags/${f.id}?events=${n}#events`;
+    const cursorHref = (side: 'after' | 'before', at: string) => `/flags/${f.id}?events_${side}=${encodeURIComponent(at)}#events`;
     const evPage = q.events ?? 1;
     return render(c, `Flag ${f.id}`, detailPage({
       flag, revealed, pseudonymised: !!o.pseudonymise, ...await policyContext(f, revealed),
       evidence: evidence.map((e) => (revealed || !o.pseudonymise ? e : { ...e, object: maskPersonalPaths(e.object) })), audit,
       reviewer, canDecide: canDecide(reviewer), csrf: csrfToken(reviewer), message: banner,
-      events: { first, ...(evPage > 1 ? { prev: eventsHref(evPage - 1) } : {}), ...(first + EVENTS_PER_PAGE < flag.events.length ? { next: eventsHref(evPage + 1) } : {}) },
+      events: paged
+        ? { first, paged: true, ...(paged.before ? { prev: cursorHref('before', paged.before) } : {}), ...(paged.after ? { next: cursorHref('after', paged.after) } : {}) }
+        : { first, ...(evPage > 1 ? { prev: eventsHref(evPage - 1) } : {}), ...(first + EVENTS_PER_PAGE < flag.events.length ? { next: eventsHref(evPage + 1) } : {}) },
     }), status);
   };
   app.get('/flags/:id', (c) => detail(c, c.req.param('id')));

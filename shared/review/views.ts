@@ -132,15 +132,19 @@ export interface DetailContext {
   canDecide: boolean;
   csrf: string;
   message?: { ok: boolean; text: string } | undefined;
-  /** The events on this page, the first one's index, and links to the neighbouring pages. */
-  events: { first: number; prev?: string | undefined; next?: string | undefined };
+  /**
+   * The first event's index and links to the neighbouring pages. `paged`: the flag's events are this
+   * page of all its events (kept one by one); otherwise they are the kept samples, shown a page at a time.
+   */
+  events: { first: number; paged?: boolean; prev?: string | undefined; next?: string | undefined };
 }
 
 export const EVENTS_PER_PAGE = 10;
 
 export function detailPage(x: DetailContext): Html {
   const f = x.flag;
-  const shownEvents = f.events.slice(x.events.first, x.events.first + EVENTS_PER_PAGE);
+  const shownEvents = x.events.paged ? f.events : f.events.slice(x.events.first, x.events.first + EVENTS_PER_PAGE);
+  const of = x.events.paged ? f.eventCount : f.events.length;
   const p = x.person;
   const who = p && (!x.pseudonymised || x.revealed)
     ? html`<dl><dt>Name</dt><dd>${p.name}</dd><dt>Id</dt><dd>${p.id}</dd><dt>Citizenship</dt><dd>${p.citizenships.join(', ') || '—'}</dd>
@@ -180,8 +184,8 @@ ${f.cleared?.length ? html`<h2>Cleared by license</h2><ul class="why">${f.cleare
 <dt>TCP list</dt><dd>${d ? (d.authorized ? d.authorized.join(', ') : 'none') : '—'}</dd></dl></section>
 <section class="card" aria-label="Licenses considered"><h2>Licenses considered</h2>${x.licenses.length ? html`<ul>${x.licenses.map((l) => html`<li><strong>${l.id}</strong>: ${l.countries.join(', ')}${l.persons ? ` for ${l.persons.join(', ')}` : ''}; expires ${l.expires}</li>`)}</ul>` : html`<p>No license on file covers this dataset.</p>`}</section></div>
 <h2 id="events">Events (${f.eventCount})</h2>
-<p class="total">Events ${f.events.length ? `${x.events.first + 1}–${x.events.first + shownEvents.length} of ${f.events.length}` : 'none kept'}</p>
-${f.eventCount > f.events.length ? html`<p>${f.eventCount - f.events.length} more event${f.eventCount - f.events.length === 1 ? ' is' : 's are'} counted but not kept with the flag (a sample is kept per source object); the source objects listed under Evidence hold every one.</p>` : ''}
+<p class="total">Events ${shownEvents.length ? `${x.events.first + 1}–${x.events.first + shownEvents.length} of ${of}` : 'none kept'}</p>
+${!x.events.paged && f.eventCount > f.events.length ? html`<p>${f.eventCount - f.events.length} more event${f.eventCount - f.events.length === 1 ? ' is' : 's are'} counted but not kept with the flag (a sample is kept per source object); the source objects listed under Evidence hold every one.</p>` : ''}
 <div class="scroll"><table aria-label="Events"><thead><tr><th>Time (UTC)</th><th>Source</th><th>Action</th><th>Resource</th><th>IP</th><th>Country</th><th>Bytes</th></tr></thead><tbody>
 ${shownEvents.map((e) => html`<tr><td>${e.time}</td><td>${e.source}</td><td>${e.action}</td><td class="break">${shown(e.resource)}</td><td>${shown(e.ip)}</td><td>${e.country ?? ''}</td><td class="num">${e.bytes ?? ''}</td></tr>`)}</tbody></table></div>
 ${x.events.prev || x.events.next ? html`<p class="pager">${x.events.prev ? html`<a rel="prev" href="${x.events.prev}">← Earlier events</a>` : ''}${x.events.next ? html`<a rel="next" href="${x.events.next}">Later events →</a>` : ''}</p>` : ''}
