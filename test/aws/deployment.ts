@@ -105,7 +105,8 @@ export class LocalDeployment {
 
   /** Where S3 notifications come from (the created log bucket, or the configured sources; the first, or the one named) and under which prefix. */
   notifiedBucket(name?: string): { bucket: string; prefix: string } {
-    const n = this.stack.ofType('Custom::S3BucketNotifications').find((x) => !name || x.props.BucketName === name);
+    // Buckets that notify the ingestion queue (the config bucket notifies EventBridge instead).
+    const n = this.stack.ofType('Custom::S3BucketNotifications').find((x) => x.props.NotificationConfiguration?.QueueConfigurations?.length && (!name || x.props.BucketName === name));
     if (!n) throw new Error(`the stack configures no S3 notifications${name ? ` for ${name}` : ''}`);
     const rules = (n.props.NotificationConfiguration?.QueueConfigurations?.[0]?.Filter?.Key?.FilterRules ?? []) as { Name: string; Value: string }[];
     return { bucket: n.props.BucketName, prefix: rules.find((r) => r.Name.toLowerCase() === 'prefix')?.Value ?? 'AWSLogs/' };

@@ -10,10 +10,28 @@ const CDK_NOTIFICATIONS_HANDLER = 'CDK\'s own custom resource (Custom::S3BucketN
 
 const SFN_LOGS = 'Step Functions delivers its execution logs through CloudWatch Logs vended delivery, which needs these actions on * (AWS: "IAM policies for logging to CloudWatch Logs"); CDK adds them for the state machine\'s log group.';
 const SFN_XRAY = 'Active tracing of the state machine: X-Ray supports no resource-level permissions.';
+const CONFIG_CHANGED = 'functions/config-changed (a new config version: diff, re-evaluation of stored flags through the store, the policy-version record, the look-back replay) is run against loopback versioned S3, dynalite and Step Functions by test/integration/config-changed.test.ts, not yet from its bundle here: not yet evaluated by this harness.';
+const REPLAY_PANEL = 'The review page\'s replay panel (/replays) reads the replay state machine\'s executions and map runs; exercised against a loopback Step Functions by the replay tests, not yet from the bundle here.';
 const SFN_CHILDREN = 'The Distributed Map starts, describes, stops and redrives its own child executions; CDK grants these on the state machine and its executions.';
 
 
 export const JUSTIFIED: Record<string, string> = {
+  'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 s3:PutBucketNotification ConfigBucket': CDK_NOTIFICATIONS_HANDLER,
+  'config-changed dynamodb:GetItem FlagStoreTable': CONFIG_CHANGED,
+  'config-changed dynamodb:PutItem FlagStoreTable': CONFIG_CHANGED,
+  'config-changed dynamodb:Query FlagStoreTable': CONFIG_CHANGED,
+  'config-changed dynamodb:Query FlagStoreTable/index/*': CONFIG_CHANGED,
+  'config-changed dynamodb:UpdateItem FlagStoreTable': CONFIG_CHANGED,
+  'config-changed kms:Decrypt DataKey': CONFIG_CHANGED,
+  'config-changed kms:GenerateDataKey DataKey': CONFIG_CHANGED,
+  'config-changed s3:GetObject ConfigBucket/*': CONFIG_CHANGED,
+  'config-changed s3:GetObjectVersion ConfigBucket/*': CONFIG_CHANGED,
+  'config-changed s3:ListBucketVersions ConfigBucket': CONFIG_CHANGED,
+  'config-changed states:StartExecution ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C': CONFIG_CHANGED,
+  'review-api states:DescribeExecution arn:aws:states:${Region}:${Account}:execution::*': REPLAY_PANEL,
+  'review-api states:DescribeMapRun arn:aws:states:${Region}:${Account}:mapRun:/*': REPLAY_PANEL,
+  'review-api states:ListExecutions ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C': REPLAY_PANEL,
+  'review-api states:ListMapRuns arn:aws:states:${Region}:${Account}:execution::*': REPLAY_PANEL,
   'LargeObjectsStateMachineRole logs:CreateLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DeleteLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DescribeLogGroups *': SFN_LOGS,
