@@ -1,5 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { handle } from 'hono/aws-lambda';
+import { stepFunctionsProgress } from '#shared/aws/replay.ts';
 import { createReviewApp } from '#shared/review/app.ts';
 import { createOidcAuth, type OidcSettings } from '#shared/review/auth.ts';
 import { configCache, env, flagStore } from '#shared/aws/runtime.ts';
@@ -41,6 +43,7 @@ export const handler: ReturnType<typeof handle> = async (event, context) => {
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
       secret,
       linkBase: env('REVIEW_URL'),
+      ...(process.env.REPLAY_STATE_MACHINE_ARN ? { replays: stepFunctionsProgress(new SFNClient({}), process.env.REPLAY_STATE_MACHINE_ARN) } : {}),
     }));
   }
   return app(event, context);
