@@ -5,7 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ReplaySource } from '#shared/aws/config-change.ts';
 import { IttmonFunction } from './function.ts';
@@ -71,17 +71,17 @@ export class ConfigChange extends Construct {
 }
 
 /** The review page's replay panel: states:ListExecutions on the replay state machine, and reads of its executions and map runs only. */
-export function allowReplayProgress(fn: IttmonFunction, replay: IStateMachine): void {
+export function allowReplayProgress(fn: IttmonFunction, replay: StateMachine): void {
   const stack = Stack.of(fn);
-  const name = replay.stateMachineArn ? stack.splitArn(replay.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName! : '';
+  const name = replay.stateMachineName;
   allow(fn, ['states:ListExecutions'], [replay.stateMachineArn]);
   allow(fn, ['states:DescribeExecution', 'states:ListMapRuns'], [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
   allow(fn, ['states:DescribeMapRun'], [stack.formatArn({ service: 'states', resource: 'mapRun', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
   fn.addEnvironment('REPLAY_STATE_MACHINE_ARN', replay.stateMachineArn);
-  // cdk-nag names the resources as it renders the ARN tokens: the state machine's name split from its ARN.
+  // cdk-nag names the resources as it renders the ARN tokens.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  const sm = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(replay.node.defaultChild as CfnElement)}"}]}]}`;
+  const sm = `<${stack.getLogicalId(replay.node.defaultChild as CfnElement)}.Name>`;
   acknowledge(fn, {
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${sm}:*]`]: 'The review page shows the replay state machine\'s executions (names chosen at start): their state and input.',
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:mapRun:${sm}/*]`]: 'The review page shows the item counts of the replay state machine\'s map runs (ids chosen by Step Functions).',
