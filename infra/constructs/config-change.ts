@@ -73,7 +73,8 @@ export class ConfigChange extends Construct {
 /** The review page's replay panel: states:ListExecutions on the replay state machine, and reads of its executions and map runs only. */
 export function allowReplayProgress(fn: IttmonFunction, replay: StateMachine): void {
   const stack = Stack.of(fn);
-  const name = replay.stateMachineName;
+  // The name split from the ARN (Ref), as CDK names the state machine's own executions.
+  const name = stack.splitArn(replay.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
   allow(fn, ['states:ListExecutions'], [replay.stateMachineArn]);
   allow(fn, ['states:DescribeExecution', 'states:ListMapRuns'], [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
   allow(fn, ['states:DescribeMapRun'], [stack.formatArn({ service: 'states', resource: 'mapRun', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
@@ -81,7 +82,7 @@ export function allowReplayProgress(fn: IttmonFunction, replay: StateMachine): v
   // cdk-nag names the resources as it renders the ARN tokens.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  const sm = `<${stack.getLogicalId(replay.node.defaultChild as CfnElement)}.Name>`;
+  const sm = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(replay.node.defaultChild as CfnElement)}"}]}]}`;
   acknowledge(fn, {
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${sm}:*]`]: 'The review page shows the replay state machine\'s executions (names chosen at start): their state and input.',
     [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:mapRun:${sm}/*]`]: 'The review page shows the item counts of the replay state machine\'s map runs (ids chosen by Step Functions).',
