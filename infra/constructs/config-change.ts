@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack, Token, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -9,6 +10,7 @@ import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs';
 import type { ReplaySource } from '#shared/aws/config-change.ts';
 import { IttmonFunction } from './function.ts';
+import { alarmNamePrefix } from './notifications.ts';
 import { acknowledge, allow, allowKey, allowTable, arnToken, TABLE_READ } from './grants.ts';
 
 export interface ConfigChangeProps {
@@ -21,6 +23,7 @@ export interface ConfigChangeProps {
   lookBackDays: number;
   /** The log prefixes a look-back may replay, and the sources each can hold. */
   sources: ReplaySource[];
+  alarmAction?: IAlarmAction;
 }
 
 /**
@@ -50,6 +53,13 @@ export class ConfigChange extends Construct {
     });
     this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetters, { 'AwsSolutions-SQS3': 'This queue is the dead-letter queue of the config-change rule.' });
+    const stuck = new Alarm(this, 'DeadLettersAlarm', {
+      alarmName: `${alarmNamePrefix(Stack.of(this))}ConfigChangeDeadLetters`,
+      alarmDescription: 'A config change was not diffed, re-evaluated or looked back over after every retry. Fix the cause, then send the event to the config-changed function again.',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmAction) stuck.addAlarmAction(props.alarmAction);
     new Rule(this, 'NewVersion', {
       description: 'A new version of an object in the config bucket',
       eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [props.configBucket.bucketName] } } },
