@@ -103,7 +103,7 @@ export class MonitorStack extends Stack {
       ...(this.collectors ? [...settings.collectors.map((c) => ({ bucket: this.collectors!.bucket.bucketName, prefix: `collected/${c.source}/`, sources: [c.source] })),
         ...(settings.gitlabStreamTokenSecret ? [{ bucket: this.collectors.bucket.bucketName, prefix: 'collected/gitlab-stream/', sources: ['gitlab' as const] }] : [])] : []),
     ];
-    this.configChange = new ConfigChange(this, 'ConfigChange', { key: this.key, table: this.store.table, configBucket: this.config.bucket, replay: this.replay.stateMachine, lookBackDays: settings.lookBack.days, sources: replaySources });
+    this.configChange = new ConfigChange(this, 'ConfigChange', { key: this.key, table: this.store.table, configBucket: this.config.bucket, replay: this.replay.stateMachine, lookBackDays: settings.lookBack.days, sources: replaySources, alarmAction: new SnsAction(this.notifications.topic) });
 
     const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     output('IngestQueueArn', this.ingestion.queue.queueArn, 'S3 notifications of log buckets go here (cross-account buckets too)');

@@ -1,5 +1,6 @@
 import { handle } from 'hono/aws-lambda';
 import type { OidcSettings } from '#shared/review/auth.ts';
+import type { ReplayProgress } from '#shared/ingest/replay.ts';
 import { env, s3Options } from '#shared/aws/env.ts';
 
 // A reviewer waits for this function's cold start on the first click of the day. The module itself
@@ -10,6 +11,16 @@ const load = () => Promise.all([
   import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/client-dynamodb'), import('@aws-sdk/client-s3'),
   import('#shared/review/app.ts'), import('#shared/review/auth.ts'), import('#shared/store/dynamo.ts'), import('#shared/aws/config.ts'),
 ]);
+
+/** The replay panel's port, loading the Step Functions client only when the page is first opened. */
+function lazyReplays(stateMachineArn: string): ReplayProgress {
+  let progress: Promise<ReplayProgress> | undefined;
+  const load = async () => {
+    const [{ SFNClient }, { stepFunctionsProgress }] = await Promise.all([import('@aws-sdk/client-sfn'), import('#shared/aws/replay.ts')]);
+    return stepFunctionsProgress(new SFNClient({}), stateMachineArn);
+  };
+  return { recent: async () => (await (progress ??= load())).recent() };
+}
 
 let app: ReturnType<typeof handle> | undefined;
 
@@ -52,6 +63,7 @@ export const handler: ReturnType<typeof handle> = async (event, context) => {
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
       secret,
       linkBase: env('REVIEW_URL'),
+      ...(process.env.REPLAY_STATE_MACHINE_ARN ? { replays: lazyReplays(process.env.REPLAY_STATE_MACHINE_ARN) } : {}),
     }));
   }
   return app(event, context);

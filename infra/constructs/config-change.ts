@@ -1,14 +1,16 @@
 import { ArnFormat, Duration, Stack, Token, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ReplaySource } from '#shared/aws/config-change.ts';
 import { IttmonFunction } from './function.ts';
+import { alarmNamePrefix } from './notifications.ts';
 import { acknowledge, allow, allowKey, allowTable, arnToken, TABLE_READ } from './grants.ts';
 
 export interface ConfigChangeProps {
@@ -21,6 +23,7 @@ export interface ConfigChangeProps {
   lookBackDays: number;
   /** The log prefixes a look-back may replay, and the sources each can hold. */
   sources: ReplaySource[];
+  alarmAction?: IAlarmAction;
 }
 
 /**
@@ -50,6 +53,13 @@ export class ConfigChange extends Construct {
     });
     this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetters, { 'AwsSolutions-SQS3': 'This queue is the dead-letter queue of the config-change rule.' });
+    const stuck = new Alarm(this, 'DeadLettersAlarm', {
+      alarmName: `${alarmNamePrefix(Stack.of(this))}ConfigChangeDeadLetters`,
+      alarmDescription: 'A config change was not diffed, re-evaluated or looked back over after every retry. Fix the cause, then send the event to the config-changed function again.',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmAction) stuck.addAlarmAction(props.alarmAction);
     new Rule(this, 'NewVersion', {
       description: 'A new version of an object in the config bucket',
       eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [props.configBucket.bucketName] } } },
@@ -72,14 +82,15 @@ export class ConfigChange extends Construct {
 }
 
 /** The review page's replay panel: states:ListExecutions on the replay state machine, and reads of its executions and map runs only. */
-export function allowReplayProgress(fn: IttmonFunction, replay: IStateMachine): void {
+export function allowReplayProgress(fn: IttmonFunction, replay: StateMachine): void {
   const stack = Stack.of(fn);
-  const name = replay.stateMachineArn ? stack.splitArn(replay.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName! : '';
+  // The name split from the ARN (Ref), as CDK names the state machine's own executions.
+  const name = stack.splitArn(replay.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
   allow(fn, ['states:ListExecutions'], [replay.stateMachineArn]);
   allow(fn, ['states:DescribeExecution', 'states:ListMapRuns'], [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
   allow(fn, ['states:DescribeMapRun'], [stack.formatArn({ service: 'states', resource: 'mapRun', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
   fn.addEnvironment('REPLAY_STATE_MACHINE_ARN', replay.stateMachineArn);
-  // cdk-nag names the resources as it renders the ARN tokens: the state machine's name split from its ARN.
+  // cdk-nag names the resources as it renders the ARN tokens.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   const sm = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(replay.node.defaultChild as CfnElement)}"}]}]}`;

@@ -1,19 +1,21 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /** An S3 bucket as the monitor keeps its own: KMS-encrypted, SSL only, never public, access-logged. */
 export function privateBucket(scope: Construct, id: string, key: IKey, accessLogs: IBucket, props: { versioned?: boolean; expireDays?: number; eventBridge?: boolean } = {}): Bucket {
-  return new Bucket(scope, id, {
+  const bucket = new Bucket(scope, id, {
     encryption: BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true,
     enforceSSL: true, blockPublicAccess: BlockPublicAccess.BLOCK_ALL, objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: props.versioned ?? false,
-    eventBridgeEnabled: props.eventBridge ?? false,
     serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: `${id}/`,
     ...(props.expireDays ? { lifecycleRules: [{ expiration: Duration.days(props.expireDays), noncurrentVersionExpiration: Duration.days(props.expireDays) }] } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  // On the bucket itself (CloudFormation supports it), not through CDK's notifications custom resource.
+  if (props.eventBridge) (bucket.node.defaultChild as CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+  return bucket;
 }
 
 /**

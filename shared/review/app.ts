@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ReplayProgress, ReplayRun } from '#shared/ingest/replay.ts';
+import { replaysPage } from './replays.ts';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -34,6 +36,8 @@ export interface ReviewAppOptions {
   publisher?: Publisher;
   linkBase: string;
   now?: () => string;
+  /** Running and recent replays (AWS: Step Functions); absent locally, where there are none. */
+  replays?: ReplayProgress;
 }
 
 type Env = { Variables: { reviewer: Reviewer } };
@@ -318,6 +322,23 @@ export function createReviewApp(o: ReviewAppOptions): Hono<Env> {
     }), status);
   };
   app.get('/flags/:id', (c) => detail(c, c.req.param('id')));
+  // Replay progress: read from the port; a failing read says so on the page instead of failing it.
+  const replays = async (): Promise<{ runs?: ReplayRun[]; problem?: string }> => {
+    if (!o.replays) return {};
+    try {
+      return { runs: await o.replays.recent() };
+    } catch (e) {
+      return { problem: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+  };
+  app.get('/api/replays', async (c) => {
+    const r = await replays();
+    return r.problem ? c.json({ error: r.problem }, 502) : c.json({ replays: r.runs ?? [] });
+  });
+  app.get('/replays', async (c) => {
+    const r = await replays();
+    return render(c, 'Replays', replaysPage(o.replays ? r.runs ?? [] : undefined, r.problem));
+  });
   app.post('/flags/:id/decide', async (c) => {
     const id = c.req.param('id');
     const form = await c.req.parseBody();

@@ -61,7 +61,7 @@ export function page(title: string, reviewer: Reviewer | undefined, body: Html, 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} — ITT Monitor</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/app.css"></head>
 <body><a class="skip" href="#main">Skip to content</a>
-<header><a href="/">ITT Monitor — export review</a><a href="/?status=open">Open</a><a href="/?status=in_review">In review</a><a href="/?status=escalated">Escalated</a><a href="/?status=closed">Closed</a><a href="/?status=superseded">Superseded</a>
+<header><a href="/">ITT Monitor — export review</a><a href="/?status=open">Open</a><a href="/?status=in_review">In review</a><a href="/?status=escalated">Escalated</a><a href="/?status=closed">Closed</a><a href="/?status=superseded">Superseded</a><a href="/replays">Replays</a>
 <span class="who">${reviewer ? `${reviewer.name} (${reviewer.roles.join(', ')})` : ''}${reviewer && signOut ? html` <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="${signOut}"><button type="submit">Sign out</button></form>` : ''}</span></header>
 <main id="main">${body}</main></body></html>`;
 }

@@ -44,8 +44,8 @@ describe('1. the log groups can be created: the key lets CloudWatch Logs use it'
   });
   it('and every log group in the stack is encrypted with that key', () => {
     const groups = Object.values(plain.findResources('AWS::Logs::LogGroup'));
-    // four functions, the API's access log, the replay state machine, and the large-object task (flow logs, task, state machine)
-    expect(groups.length).toBe(9);
+    // five functions (config-changed too), the API's access log, the replay state machine, and the large-object task (flow logs, task, state machine)
+    expect(groups.length).toBe(10);
     for (const g of groups) expect(g.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] });
   });
 });
@@ -174,7 +174,7 @@ describe('7. limits and alarms', () => {
       if ((res.Type === 'AWS::Lambda::EventSourceMapping' || res.Type === 'AWS::Lambda::EventInvokeConfig') && p.DestinationConfig) dlqs.add(refOf((p.DestinationConfig as { OnFailure: unknown }).OnFailure)!);
       if (res.Type === 'AWS::Events::Rule') for (const t of p.Targets as { DeadLetterConfig?: unknown }[]) if (t.DeadLetterConfig) dlqs.add(refOf(t.DeadLetterConfig)!);
     }
-    expect(dlqs.size).toBe(4);
+    expect(dlqs.size).toBe(5); // ingest, stream, publish, notify, config change
     const watched = new Set(Object.values(plain.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ApproximateNumberOfMessagesVisible' } })).map((a) => refOf(a.Properties.Dimensions)));
     expect(watched).toEqual(dlqs);
   });
@@ -208,14 +208,15 @@ describe('8. least privilege', () => {
       expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Logs[A-Z0-9]/), 'Arn'] });
     }
   });
-  it('grants no s3:GetObjectVersion, and DeleteItem only to the object ingest (a CloudWatch Logs batch is stored once under its own key)', () => {
-    expect(json(allIdentityStatements(sources))).not.toMatch(/GetObjectVersion/);
+  it('grants s3:GetObjectVersion only to the config-change function (the version before), and DeleteItem only to the object ingest (a CloudWatch Logs batch is stored once under its own key)', () => {
+    const versionReaders = Object.values(sources.findResources('AWS::IAM::Policy')).filter((p) => json(p.Properties.PolicyDocument).includes('s3:GetObjectVersion'));
+    expect(versionReaders.map((p) => p.Properties.Roles[0].Ref)).toEqual([expect.stringMatching(/^ConfigChangeFunction/)]);
     const deleters = Object.values(sources.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.PolicyDocument.Statement.some((s: Statement) => s.Effect === 'Allow' && actions(s).includes('dynamodb:DeleteItem')));
     expect(deleters.map((p) => p.Properties.Roles[0].Ref).sort()).toEqual([expect.stringMatching(/^IngestionFunction/)]);
   });
   it('every role that may write the table is denied updating or deleting AUDIT# items', () => {
     const policies = Object.values(sources.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.PolicyDocument.Statement.some((s: Statement) => s.Effect === 'Allow' && actions(s).some((a) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(a))));
-    expect(policies).toHaveLength(3); // ingest-object, ingest-stream, review-api
+    expect(policies).toHaveLength(4); // ingest-object, ingest-stream, review-api, config-changed
     for (const p of policies) {
       expect(p.Properties.PolicyDocument.Statement).toContainEqual({
         Effect: 'Deny', Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
