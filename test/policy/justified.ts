@@ -16,7 +16,6 @@ const SFN_CHILDREN = 'The Distributed Map starts, describes, stops and redrives 
 
 
 export const JUSTIFIED: Record<string, string> = {
-  'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 s3:PutBucketNotification ConfigBucket': CDK_NOTIFICATIONS_HANDLER,
   'config-changed dynamodb:GetItem FlagStoreTable': CONFIG_CHANGED,
   'config-changed dynamodb:PutItem FlagStoreTable': CONFIG_CHANGED,
   'config-changed dynamodb:Query FlagStoreTable': CONFIG_CHANGED,
