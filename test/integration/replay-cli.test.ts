@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import measured from '../../bench/results-aws.json' with { type: 'json' };
 import { s3Loopback } from './aws.ts';
 import { ittmonProcess, STACK } from './cli.ts';
 import { sfnLoopback } from '#test/aws/sfn-loopback.ts';
@@ -42,8 +43,10 @@ describe('ittmon replay (child process, loopback S3 and Step Functions)', () => 
     expect(r.stdout).toContain('s3://acme-trail/AWSLogs/: 1 objects in the window (2.0 KB), 1 listed');
     expect(r.stdout).toContain('objects: 4 in the window, 5.0 KB; 4 listed and enqueued');
     expect(r.stdout).toContain('look-back (policy version pv-42)');
-    // The measured per-object spread: 46.4308 $/M records at 1 record per object, 0.3787 at 100.
-    expect(r.stdout).toContain('ingest: $37.87 to $46.43 per million objects in the window, measured 2026-11-29 (bench/results-aws.json)');
+    // The measured per-object spread, from the benchmark's cost per million records at each records-per-object row.
+    const perObject = measured.costPerMillionRecords.rows.map((row) => row.total * row.recordsPerObject);
+    const dollars = (n: number) => `$${n.toFixed(2)}`;
+    expect(r.stdout).toContain(`ingest: ${dollars(Math.min(...perObject))} to ${dollars(Math.max(...perObject))} per million objects in the window, measured ${measured.date.slice(0, 10)} (bench/results-aws.json)`);
     expect(r.stdout).toContain('Step Functions Express $1.00 per million requests');
     const sent = starts().slice(before);
     expect(sent).toHaveLength(2);
