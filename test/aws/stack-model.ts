@@ -78,6 +78,12 @@ function physical(id: string, r: CfnResource, account: string, stackName: string
       const arn = `${p}:iam::${account}:policy/${name}`;
       return { ref: arn, attrs: { PolicyArn: arn } };
     }
+    case 'AWS::StepFunctions::StateMachine': {
+      // Ref is the ARN (CloudFormation's return value), Name the name; grants split the name from the ARN.
+      const name = named(r, 'StateMachineName', gen.slice(0, 80));
+      const arn = `${p}:states:${REGION}:${account}:stateMachine:${name}`;
+      return { ref: arn, attrs: { Arn: arn, Name: name } };
+    }
     case 'AWS::Lambda::Function': {
       const name = named(r, 'FunctionName', gen.slice(0, 64));
       return { ref: name, attrs: { Arn: `${p}:lambda:${REGION}:${account}:function:${name}` } };
