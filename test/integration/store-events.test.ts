@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import type { Flag, FlagEvent } from '#shared/model/index.ts';
 import { flagId, MAX_FLAG_EVENTS } from '#shared/flags/index.ts';
 import { DEFAULT_RETRY, DynamoFlagStore, Retry, type FlagStore } from '#shared/store/index.ts';
-import { ensureTable, loopbackClient, startLocalStore } from '#shared/store/local.ts';
+import { STORE_TARGETS, useFreshTable } from './store-targets.ts';
 import { loadPolicy } from '#shared/config/index.ts';
 import { Scan } from '#shared/pipeline/index.ts';
 import { meterCapacity } from '../../bench/capacity.ts';
-
-/** Every event of a flag is kept, one item per event, and paged in time order — on dynalite and DynamoDB Local. */
-const targets: [string, () => Promise<{ endpoint: string; close: () => Promise<void> }>][] = [
-  ['dynalite', async () => { const l = await startLocalStore(); return { endpoint: l.endpoint, close: l.close }; }],
-];
-if (process.env.DYNAMODB_LOCAL_ENDPOINT) targets.push(['DynamoDB Local', async () => ({ endpoint: process.env.DYNAMODB_LOCAL_ENDPOINT!, close: async () => {} })]);
 
 const fast = () => new Retry({ ...DEFAULT_RETRY, baseMs: 1, capMs: 4 });
 const counts = { records: 1, events: 1, skipped: 0, rejected: 0, flags: 1, processedAt: '2026-10-15T00:00:00.000Z' };
@@ -41,21 +33,12 @@ async function walk(store: FlagStore, id: string, limit: number, backwards?: str
   return pages;
 }
 
-describe.each(targets)('every event of a flag, paged, on %s', (_name, start) => {
-  let endpoint: string;
-  let close: () => Promise<void>;
-  let table: string;
-  const clients: DynamoDBClient[] = [];
-  const client = () => { const c = loopbackClient(endpoint); clients.push(c); return c; };
-  beforeAll(async () => {
-    ({ endpoint, close } = await start());
-    table = `ittmon-events-${randomUUID().slice(0, 8)}`;
-    await ensureTable(client(), table);
-  });
-  afterAll(async () => { for (const c of clients) c.destroy(); await close(); });
+/** Every event of a flag is kept, one item per event, and paged in time order — on dynalite and DynamoDB Local. */
+describe.each(STORE_TARGETS)('every event of a flag, paged, on %s', (_name, start) => {
+  const { table, client } = useFreshTable(start, 'ittmon-events');
 
   it('two objects of 45 events each, 15 shared: all 75 are kept (not a sample of 20 each) and paged in time order both ways', async () => {
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     const all = Array.from({ length: 75 }, (_, i) => event(i, 74 - i)); // ids and times in opposite orders: the page follows time
     const a = evidence('two', all.slice(0, 45));
     const b = evidence('two', all.slice(30));
@@ -77,11 +60,11 @@ describe.each(targets)('every event of a flag, paged, on %s', (_name, start) => 
   });
 
   it('redelivery and replay rewrite the same event items: nothing doubles', async () => {
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     const e = evidence('again', Array.from({ length: 30 }, (_, i) => event(i)));
     await store.saveObject({ key: 's3://logs/x', etag: 'e' }, [e], counts);
     // A crash after the events were written and before the counts: the object runs again; then a replay under another name.
-    await new DynamoFlagStore(client(), table, undefined, fast()).saveObject({ key: 's3://logs/x', etag: 'e' }, [e], counts);
+    await new DynamoFlagStore(client(), table(), undefined, fast()).saveObject({ key: 's3://logs/x', etag: 'e' }, [e], counts);
     await store.saveObject({ key: 's3://replay/x', etag: 'e' }, [e], counts);
     const pages = await walk(store, e.flag.id, 7);
     expect(pages.flatMap((p) => p.ids)).toEqual(e.eventIds);
@@ -89,7 +72,7 @@ describe.each(targets)('every event of a flag, paged, on %s', (_name, start) => 
   });
 
   it('a cursor is checked: garbage, or a key outside the events, is a RangeError (the API answers 400)', async () => {
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     const id = evidence('two', [event(1)]).flag.id;
     await expect(store.flagEvents(id, { after: 'not-a-cursor' })).rejects.toThrow(RangeError);
     await expect(store.flagEvents(id, { after: Buffer.from(JSON.stringify({ sk: 'FLAG', n: 0 })).toString('base64url') })).rejects.toThrow(/invalid cursor/);
@@ -99,7 +82,7 @@ describe.each(targets)('every event of a flag, paged, on %s', (_name, start) => 
   it('each event item is small whatever the flag: one write unit per event for ordinary events', async () => {
     const c = client();
     const meter = meterCapacity(c);
-    const store = new DynamoFlagStore(c, table, undefined, fast());
+    const store = new DynamoFlagStore(c, table(), undefined, fast());
     const withEvents = evidence('cost-a', Array.from({ length: 200 }, (_, i) => event(i)));
     const withoutEvents = evidence('cost-b', Array.from({ length: 200 }, (_, i) => event(i)));
     delete (withoutEvents as { allEvents?: FlagEvent[] }).allEvents;
@@ -120,7 +103,7 @@ describe.each(targets)('every event of a flag, paged, on %s', (_name, start) => 
     const result = await new Scan(policy).add(Readable.from([Buffer.from(`${lines.join('\n')}\n`)]), 's3://logs/scan');
     expect(result.flags).toHaveLength(1);
     expect(result.flags[0]!.flag.events).toHaveLength(MAX_FLAG_EVENTS);
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     await store.saveObject({ key: 's3://logs/scan', etag: 'e' }, result.flags, counts);
     const pages = await walk(store, result.flags[0]!.flag.id, 25);
     expect(pages.flatMap((p) => p.ids).sort()).toEqual(result.flags[0]!.eventIds);

@@ -1,20 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Flag, FlagEvent } from '#shared/model/index.ts';
 import { flagId } from '#shared/flags/index.ts';
 import { DEFAULT_RETRY, DynamoFlagStore, mergeContributions, Retry } from '#shared/store/index.ts';
 import { countsItems, FLAG_IDS_PER_ITEM } from '#shared/store/dynamo.ts';
-import { ensureTable, loopbackClient, startLocalStore } from '#shared/store/local.ts';
+import { STORE_TARGETS, useFreshTable } from './store-targets.ts';
 import { meterCapacity } from '../../bench/capacity.ts';
-
-/** The store at scale: hot flags, conflicts and throttling, bounded keys and items — on dynalite and DynamoDB Local. */
-const targets: [string, () => Promise<{ endpoint: string; close: () => Promise<void> }>][] = [
-  ['dynalite', async () => { const l = await startLocalStore(); return { endpoint: l.endpoint, close: l.close }; }],
-];
-if (process.env.DYNAMODB_LOCAL_ENDPOINT) targets.push(['DynamoDB Local', async () => ({ endpoint: process.env.DYNAMODB_LOCAL_ENDPOINT!, close: async () => {} })]);
 
 const fast = () => new Retry({ ...DEFAULT_RETRY, baseMs: 1, capMs: 4 });
 const counts = { records: 1, events: 1, skipped: 0, rejected: 0, flags: 1, processedAt: '2026-10-15T00:00:00.000Z' };
@@ -28,23 +21,14 @@ function oneEvent(actor: string, day: string, n: number, over: Partial<Flag> = {
 }
 const evidenceFields = (f: Flag) => ({ severity: f.severity, reasons: f.reasons, eventCount: f.eventCount, bytes: f.bytes, firstSeen: f.firstSeen, lastSeen: f.lastSeen, events: f.events, accounts: f.actor.accounts });
 
-describe.each(targets)('the store at scale on %s', (_name, start) => {
-  let endpoint: string;
-  let close: () => Promise<void>;
-  let table: string;
-  const clients: DynamoDBClient[] = [];
-  const client = () => { const c = loopbackClient(endpoint); clients.push(c); return c; };
-  beforeAll(async () => {
-    ({ endpoint, close } = await start());
-    table = `ittmon-scale-${randomUUID().slice(0, 8)}`;
-    await ensureTable(client(), table);
-  });
-  afterAll(async () => { for (const c of clients) c.destroy(); await close(); });
+/** The store at scale: hot flags, conflicts and throttling, bounded keys and items — on dynalite and DynamoDB Local. */
+describe.each(STORE_TARGETS)('the store at scale on %s', (_name, start) => {
+  const { table, client } = useFreshTable(start, 'ittmon-scale');
 
   it('a hot flag: the 60th object costs the same reads and writes as the 25th, and the flag equals the full recompute', async () => {
     const c = client();
     const meter = meterCapacity(c);
-    const store = new DynamoFlagStore(c, table, undefined, fast());
+    const store = new DynamoFlagStore(c, table(), undefined, fast());
     const used: { reads: number; writes: number; requests: number }[] = [];
     for (let n = 1; n <= 60; n++) {
       const f = oneEvent('hot', '2026-11-01', n);
@@ -59,7 +43,7 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
   });
 
   it('counts an event seen in two objects once, and a re-run of an object adds nothing', async () => {
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     const a = oneEvent('dup', '2026-11-02', 1);
     const b = oneEvent('dup', '2026-11-02', 2, { events: [a.events[0]!, oneEvent('dup', '2026-11-02', 2).events[0]!], eventCount: 2 });
     await store.saveObject({ key: 'collect-1.json', etag: '1' }, [{ flag: a, eventIds: a.events.map((e) => e.id) }], counts);
@@ -71,7 +55,7 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
 
   it('a run that crashed after folding into the flag is finished by the re-run without counting twice', async () => {
     const c = client();
-    const store = new DynamoFlagStore(c, table, undefined, fast());
+    const store = new DynamoFlagStore(c, table(), undefined, fast());
     const f = oneEvent('crash', '2026-11-03', 1);
     // The crash: every write after the flag's put fails (the evidence is left pending, the flag notes it in flight).
     let flagPuts = 0;
@@ -92,7 +76,7 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
   it('never drops a contribution: 24 objects at once on one flag, with conflicts, throttling and condition failures injected', async () => {
     const c = client();
     const retry = fast();
-    const store = new DynamoFlagStore(c, table, undefined, retry);
+    const store = new DynamoFlagStore(c, table(), undefined, retry);
     let throttles = 12;
     let conflicts = 12;
     c.middlewareStack.add((next, ctx) => async (args) => {
@@ -114,7 +98,7 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
   });
 
   it('keys stay within DynamoDB limits: a 1,100-byte CloudWatch group/stream name and a 700-byte event id', async () => {
-    const store = new DynamoFlagStore(client(), table, undefined, fast());
+    const store = new DynamoFlagStore(client(), table(), undefined, fast());
     const key = `cwl://${'/aws/fsx/windows/audit-'.padEnd(512, 'g')}/${'stream-'.padEnd(570, 's')}/0`;
     expect(Buffer.byteLength(key)).toBeGreaterThan(1024);
     const f = oneEvent('long', '2026-11-05', 1);
@@ -129,10 +113,10 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
 
   it('an object that touched more flags than one item holds pages its flag ids', async () => {
     const c = client();
-    const store = new DynamoFlagStore(c, table);
+    const store = new DynamoFlagStore(c, table());
     const ids = Array.from({ length: 25 }, (_, i) => `flag-${String(i).padStart(11, '0')}`);
     for (const Item of countsItems({ object: 'paged', etag: '1', records: 25, events: 25, skipped: 0, rejected: 0, flags: 25, processedAt: '2026-11-06T00:00:00.000Z' }, ids, 10)) {
-      await DynamoDBDocumentClient.from(c).send(new PutCommand({ TableName: table, Item }));
+      await DynamoDBDocumentClient.from(c).send(new PutCommand({ TableName: table(), Item }));
     }
     expect((await store.objectCounts('paged'))[0]!.flagIds).toEqual(ids);
     // 100,000 flags (far beyond the ~20,000 that overflowed one item): every item stays far below 400 KB.
@@ -140,6 +124,6 @@ describe.each(targets)('the store at scale on %s', (_name, start) => {
     const items = countsItems({ object: 'o', etag: '1', records: 1, events: 1, skipped: 0, rejected: 0, flags: many.length, processedAt: '2026-11-06T00:00:00.000Z' }, many);
     expect(items).toHaveLength(Math.ceil(100_000 / FLAG_IDS_PER_ITEM));
     for (const item of items) expect(JSON.stringify(marshall(item)).length).toBeLessThan(100 * 1024);
-    await DynamoDBDocumentClient.from(c).send(new PutCommand({ TableName: table, Item: items[0]! }));
+    await DynamoDBDocumentClient.from(c).send(new PutCommand({ TableName: table(), Item: items[0]! }));
   });
 });
