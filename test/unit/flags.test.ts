@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRule, Person } from '#shared/config/index.ts';
-import { FlagAggregator, MAX_FLAG_EVENTS, flagId } from '#shared/flags/index.ts';
+import { FlagAggregator, MAX_FLAG_EVENTS, flagId, lookBackText } from '#shared/flags/index.ts';
 import type { AccessEvent, FlagReason } from '#shared/model/index.ts';
 import { parseClassification } from '#shared/rules/index.ts';
 
@@ -56,5 +56,33 @@ describe('FlagAggregator', () => {
     a.add(ev('1', '2025-03-01T01:00:00Z'), dataset(), person, [], [{ code: 'DEEMED_EXPORT', country: 'GB', license: 'DSP5-1', explanation: 'c' }], undefined);
     expect(a.flags()).toEqual([]);
     expect(a.flags(true)).toEqual([expect.objectContaining({ reasons: [], cleared: [expect.objectContaining({ license: 'DSP5-1' })] })]);
+  });
+});
+
+describe('look-back labels and every event of an object', () => {
+  it('a flag found on look-back says after which policy version and on which day; one whose record lacks them says so; a live flag says nothing', () => {
+    expect(lookBackText({ foundBy: 'look-back', policyVersion: 'abc123def456', foundAt: '2026-11-29T09:00:00Z' })).toBe('raised on look-back after policy version abc123def456 on 2026-11-29');
+    expect(lookBackText({ foundBy: 'look-back' })).toBe('raised on look-back after policy version (unknown) on (unknown date)');
+    expect(lookBackText({ foundBy: 'live', policyVersion: 'abc123def456', foundAt: '2026-11-29T09:00:00Z' })).toBeUndefined();
+    expect(lookBackText({})).toBeUndefined();
+  });
+  it('the aggregator labels its flags only when it is a look-back, with the version and time it was given', () => {
+    const looked = new FlagAggregator({ lookBack: { policyVersion: 'v2', at: '2026-11-29T09:00:00Z' } });
+    looked.add(ev('1', '2025-03-01T01:00:00Z'), dataset(), person, [deemed], [], 'US');
+    expect(looked.flags()[0]).toMatchObject({ foundBy: 'look-back', policyVersion: 'v2', foundAt: '2026-11-29T09:00:00Z' });
+    const live = new FlagAggregator();
+    live.add(ev('1', '2025-03-01T01:00:00Z'), dataset(), person, [deemed], [], 'US');
+    expect(live.flags()[0]).not.toHaveProperty('foundBy');
+  });
+  it('keeps every event of an object when asked (the store pages them), beyond the flag\'s sample of 20; otherwise none', () => {
+    const all = new FlagAggregator({ keepAllEvents: true });
+    const sample = new FlagAggregator();
+    for (let i = 0; i < MAX_FLAG_EVENTS + 5; i++) {
+      for (const a of [all, sample]) a.add(ev(`e${i}`, `2025-03-01T01:${String(i).padStart(2, '0')}:00Z`), dataset(), person, [deemed], [], 'US');
+    }
+    const [kept] = all.entries();
+    expect(kept!.flag.events).toHaveLength(MAX_FLAG_EVENTS);
+    expect(kept!.allEvents!.map((e) => e.id)).toEqual(Array.from({ length: MAX_FLAG_EVENTS + 5 }, (_, i) => `e${i}`));
+    expect(sample.entries()[0]).not.toHaveProperty('allEvents');
   });
 });
