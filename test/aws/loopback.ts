@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { request, type Server } from 'node:http';
+import { bufferingServer } from './http.ts';
 import type { AddressInfo } from 'node:net';
 import { startLocalStore } from '#shared/store/local.ts';
 import { jsonService, loopbackEnv, s3Loopback, stsLoopback } from '../integration/aws.ts';
@@ -30,24 +31,19 @@ export interface Recorder { caller: string; calls: WireCall[] }
  */
 async function recordingProxy(upstream: string, service: WireCall['service'], recorder: Recorder) {
   const target = new URL(upstream);
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://loopback');
-      const type = String(req.headers['content-type'] ?? '');
-      const json = /json/.test(type) && body.length ? JSON.parse(body.toString('utf8')) as Record<string, any> : /x-www-form-urlencoded/.test(type) ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
-      const call: WireCall = { caller: recorder.caller, service, method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), status: 0, ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}), ...(json ? { body: json } : {}), ...(req.headers['x-amz-security-token'] ? { session: String(req.headers['x-amz-security-token']) } : {}) };
-      recorder.calls.push(call);
-      const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
-        call.status = ur.statusCode ?? 0;
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        ur.pipe(res);
-      });
-      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      up.end(body);
+  const server: Server = bufferingServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://loopback');
+    const type = String(req.headers['content-type'] ?? '');
+    const json = /json/.test(type) && body.length ? JSON.parse(body.toString('utf8')) as Record<string, any> : /x-www-form-urlencoded/.test(type) ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
+    const call: WireCall = { caller: recorder.caller, service, method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), status: 0, ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}), ...(json ? { body: json } : {}), ...(req.headers['x-amz-security-token'] ? { session: String(req.headers['x-amz-security-token']) } : {}) };
+    recorder.calls.push(call);
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      call.status = ur.statusCode ?? 0;
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
     });
+    up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+    up.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };

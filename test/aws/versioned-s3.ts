@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { request, type Server } from 'node:http';
+import { bufferingServer } from './http.ts';
 import type { AddressInfo } from 'node:net';
 
 interface Version { versionId: string; body: Buffer; etag: string; lastModified: Date }
@@ -24,45 +25,40 @@ export async function versionedS3(upstream: string) {
     up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
     up.end(body);
   };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://loopback');
-      const [bucket, ...rest] = url.pathname.slice(1).split('/');
-      const key = decodeURIComponent(rest.join('/'));
-      const id = `${bucket}/${key}`;
-      if (req.method === 'GET' && !key && url.searchParams.has('versions')) {
-        const prefix = url.searchParams.get('prefix') ?? '';
-        const rows = [...versions].filter(([k]) => k.startsWith(`${bucket}/${prefix}`)).sort(([a], [b]) => (a < b ? -1 : 1))
-          .flatMap(([k, vs]) => vs.map((v, i) => `<Version><Key>${xml(k.slice(bucket!.length + 1))}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified><ETag>"${v.etag}"</ETag><Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`));
-        res.writeHead(200, { 'content-type': 'application/xml' });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${xml(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${rows.join('')}</ListVersionsResult>`);
+  const server: Server = bufferingServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://loopback');
+    const [bucket, ...rest] = url.pathname.slice(1).split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    const id = `${bucket}/${key}`;
+    if (req.method === 'GET' && !key && url.searchParams.has('versions')) {
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const rows = [...versions].filter(([k]) => k.startsWith(`${bucket}/${prefix}`)).sort(([a], [b]) => (a < b ? -1 : 1))
+        .flatMap(([k, vs]) => vs.map((v, i) => `<Version><Key>${xml(k.slice(bucket!.length + 1))}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified><ETag>"${v.etag}"</ETag><Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`));
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${xml(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${rows.join('')}</ListVersionsResult>`);
+      return;
+    }
+    if (req.method === 'PUT' && key && [...url.searchParams.keys()].every((k) => k === 'x-id')) {
+      forward(req, res, body, () => {
+        const v = { versionId: randomUUID().replace(/-/g, ''), body, etag: createHash('md5').update(body).digest('hex'), lastModified: new Date() };
+        versions.set(id, [v, ...(versions.get(id) ?? [])]);
+        return { 'x-amz-version-id': v.versionId };
+      });
+      return;
+    }
+    const versionId = url.searchParams.get('versionId');
+    if ((req.method === 'GET' || req.method === 'HEAD') && key && versionId) {
+      const v = versions.get(id)?.find((x) => x.versionId === versionId);
+      if (!v) {
+        res.writeHead(404, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchVersion</Code><Message>The specified version does not exist.</Message><Key>${xml(key)}</Key><VersionId>${xml(versionId)}</VersionId></Error>`);
         return;
       }
-      if (req.method === 'PUT' && key && [...url.searchParams.keys()].every((k) => k === 'x-id')) {
-        forward(req, res, body, () => {
-          const v = { versionId: randomUUID().replace(/-/g, ''), body, etag: createHash('md5').update(body).digest('hex'), lastModified: new Date() };
-          versions.set(id, [v, ...(versions.get(id) ?? [])]);
-          return { 'x-amz-version-id': v.versionId };
-        });
-        return;
-      }
-      const versionId = url.searchParams.get('versionId');
-      if ((req.method === 'GET' || req.method === 'HEAD') && key && versionId) {
-        const v = versions.get(id)?.find((x) => x.versionId === versionId);
-        if (!v) {
-          res.writeHead(404, { 'content-type': 'application/xml' });
-          res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchVersion</Code><Message>The specified version does not exist.</Message><Key>${xml(key)}</Key><VersionId>${xml(versionId)}</VersionId></Error>`);
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': v.body.length, etag: `"${v.etag}"`, 'last-modified': v.lastModified.toUTCString(), 'x-amz-version-id': v.versionId });
-        res.end(req.method === 'HEAD' ? undefined : v.body);
-        return;
-      }
-      forward(req, res, body, (): Record<string, string> => (key && versions.has(id) ? { 'x-amz-version-id': versions.get(id)![0]!.versionId } : {}));
-    });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': v.body.length, etag: `"${v.etag}"`, 'last-modified': v.lastModified.toUTCString(), 'x-amz-version-id': v.versionId });
+      res.end(req.method === 'HEAD' ? undefined : v.body);
+      return;
+    }
+    forward(req, res, body, (): Record<string, string> => (key && versions.has(id) ? { 'x-amz-version-id': versions.get(id)![0]!.versionId } : {}));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
