@@ -244,16 +244,18 @@ async function partition(endpoint: string, table: string, id: string) {
 /** 2. A burst of small objects through the handler, at most CONCURRENCY invocations at once, every message replayed as SQS would. */
 async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, geo: Buffer, kind: 'spread' | 'hot', flagged: string[], records: number, objects: number) {
   const r = rng(21);
-  const bodies: string[] = [];
-  const texts: string[] = [];
   const prefix = `burst-${kind}-${records}`;
-  for (let i = 0; i < objects; i++) {
-    const text = kind === 'hot' ? smallObject(r, i, records, flagged.slice(0, 1), 1) : smallObject(r, i, records, flagged, SPREAD_EVERY);
-    texts.push(text);
-    const key = `${prefix}/${String(i).padStart(6, '0')}.log`;
-    const res = await env.s3.client.send(new PutObjectCommand({ Bucket: 'logs', Key: key, Body: text }));
-    bodies.push(notify(key, res.ETag!.replace(/"/g, ''), Buffer.byteLength(text)));
-  }
+  const texts = Array.from({ length: objects }, (_, i) => (kind === 'hot' ? smallObject(r, i, records, flagged.slice(0, 1), 1) : smallObject(r, i, records, flagged, SPREAD_EVERY)));
+  const bodies: string[] = new Array(objects);
+  // Uploaded 8 at a time (the loopback S3 writes each object to disk), notified in key order.
+  let nextUpload = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let i = nextUpload++; i < objects; i = nextUpload++) {
+      const key = `${prefix}/${String(i).padStart(6, '0')}.log`;
+      const res = await env.s3.client.send(new PutObjectCommand({ Bucket: 'logs', Key: key, Body: texts[i] }));
+      bodies[i] = notify(key, res.ETag!.replace(/"/g, ''), Buffer.byteLength(texts[i]!));
+    }
+  }));
   // Each burst on a table of its own: the hot flags are the same ids in every burst.
   const fresh = await newTable(env.endpoint);
   env.table = fresh.table;
@@ -277,6 +279,8 @@ async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, g
   const t = performance.now();
   let failed = 0;
   let longest = 0;
+  let settled = 0;
+  let reported = 0;
   const { used } = await meter.measure(async () => {
     const worker = async (handler: (typeof handlers)[number]) => {
       for (let batch = await queue.receive(); batch; batch = await queue.receive()) {
@@ -285,6 +289,8 @@ async function burst(env: Env, policy: Awaited<ReturnType<typeof loadPolicy>>, g
         longest = Math.max(longest, (performance.now() - began) / 1000);
         failed += ids.length;
         queue.done(batch, ids);
+        settled += batch.length - ids.length;
+        if (settled >= reported + 1000) { reported = settled - (settled % 1000); console.error(`  ${kind} ${records}/object: ${settled} of ${objects} messages settled in ${((performance.now() - t) / 1000).toFixed(0)} s (load ${loadavg()[0]!.toFixed(1)})`); }
       }
     };
     await Promise.all(handlers.map(worker));
