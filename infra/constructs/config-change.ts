@@ -72,7 +72,8 @@ export class ConfigChange extends Construct {
     // Re-evaluation reads flags (by the review indexes), updates them and appends audit entries; the policy version is put once.
     // geo: the bundled database places stored IPs again, as ingestion placed them.
     allowTable(this.fn, props.table, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'], true);
-    allowKey(this.fn, props.key, true);
+    // Decrypt only: DynamoDB and S3 use the key on its behalf for reads and table writes (like the review API's).
+    allowKey(this.fn, props.key, false);
     allow(this.fn, ['states:StartExecution'], [props.replay.stateMachineArn]);
     acknowledge(this.fn, {
       [`AwsSolutions-IAM5[Resource::${arnToken(props.configBucket)}/*]`]: 'Reads the config bucket\'s objects at two versions: ittmon.yaml names the directory and catalog files.',

@@ -26,7 +26,8 @@ export const clients = {
   /** The client for a log bucket: through its read role when it is in another account (ITTMON_READ_ROLES). */
   s3For: (bucket: string) => (s3ForBucket ??= readRoleClients(clients.s3(), JSON.parse(process.env.ITTMON_READ_ROLES ?? '[]') as ReadRole[], () => (sts ??= new STSClient({})), (credentials) => new S3Client({ ...s3Options(), credentials })))(bucket),
   dynamo: () => (dynamo ??= new DynamoDBClient({})),
-  sqs: () => (sqs ??= new SQSClient({})),
+  // The queue is reached at the configured endpoint (regional, or AWS_ENDPOINT_URL_SQS), not at its QueueUrl's host.
+  sqs: () => (sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false })),
   events: () => (events ??= new EventBridgeClient({})),
 };
 /** The config, cached per container; `geo: false` (the review API) neither needs nor loads the geo-IP database. */

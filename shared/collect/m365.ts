@@ -40,10 +40,12 @@ export function m365Collector(creds: Credentials['m365'], http: Partial<HttpOpti
   async function* pages(from: Checkpoint | undefined, ctx: CollectContext) {
     const positions: Positions = from ? JSON.parse(from.position) as Positions : {};
     let newest = from?.newest;
-    const now = ctx.now().getTime();
+    // Windows on whole seconds, as the API takes its times: a window shorter than a second would ask for start = end (AF20055).
+    const seconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+    const now = seconds(ctx.now().getTime());
     for (const contentType of creds.contentTypes) {
       await startSubscription(contentType);
-      let start = Math.max(Date.parse(positions[contentType] ?? ctx.since.toISOString()), now - RETENTION_MS + 60_000);
+      let start = seconds(Math.max(Date.parse(positions[contentType] ?? ctx.since.toISOString()), now - RETENTION_MS + 60_000));
       while (start < now) {
         const end = Math.min(start + WINDOW_MS, now);
         const blobs: Blob[] = [];

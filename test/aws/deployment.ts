@@ -9,6 +9,7 @@ import { DynamoFlagStore } from '#shared/store/index.ts';
 import { ensureTable } from '#shared/store/local.ts';
 import { repoRoot } from '#test/helpers.ts';
 import type { StackSettings } from '../../infra/settings.ts';
+import type { CollectorSource } from '#shared/collect/types.ts';
 import type { Assembly } from './assembly.ts';
 import { NOTHING_OUTSIDE, type Outside } from './iam.ts';
 import { buildTaskImage } from './large-task.ts';
@@ -17,7 +18,8 @@ import { loopbackAws, type LoopbackAws } from './loopback.ts';
 import { API_SCOPES, startTestProvider, type TestProvider } from '../e2e/oidc-provider.ts';
 import { ACCOUNT, DeployedStack, REGION, STACK, type DeployedResource } from './stack-model.ts';
 
-export type FunctionName = 'ingest-object' | 'ingest-stream' | 'publish' | 'review-api' | 'collect' | 'gitlab-stream';
+/** A function of the stack by its folder in functions/; a collector's by its source (`collect-box`). */
+export type FunctionName = 'ingest-object' | 'ingest-stream' | 'publish' | 'review-api' | 'config-changed' | `collect-${CollectorSource}` | 'gitlab-stream';
 /** A bucket outside the stack whose objects are classified by their tags (the catalog's `tags:` match). */
 export const DATA_BUCKET = 'nfu-aero-research';
 
@@ -42,19 +44,24 @@ export class LocalDeployment {
     const stack = new DeployedStack(assembly.template);
     // Values of secrets by the ARN the functions are given: the stack's own, and the ones the settings name (set with `secret()`).
     const secrets: Record<string, string> = Object.fromEntries(stack.ofType('AWS::SecretsManager::Secret').map((s) => [s.ref, `secret-of-${s.id}`]));
-    const aws = await loopbackAws(secrets);
+    const aws = await loopbackAws(secrets, stack.ofType('AWS::StepFunctions::StateMachine').map((m) => m.ref));
     for (const b of stack.ofType('AWS::S3::Bucket')) await aws.s3.bucket(b.ref);
     for (const b of new Set([DATA_BUCKET, ...(settings?.logSources ?? []).map((s) => s.bucket), ...(settings?.dataBuckets ?? []).map((s) => s.bucket)])) await aws.s3.bucket(b);
     const tables = stack.ofType('AWS::DynamoDB::Table');
     for (const t of tables) await ensureTable(aws.dynamo.client, t.ref);
+    // A bucket of another account read through its own policy: its owner names the output IngestRoleArn there and in the key policy.
+    const ingestRole = String(stack.resolved.Outputs?.IngestRoleArn?.Value ?? '');
+    const byPolicy = (s: StackSettings['logSources'][number]) => !!s.account && s.access === 'bucket-policy';
     const outside: Outside = settings ? {
       stacks: Object.entries(assembly.sources).map(([account, t]) => new DeployedStack(t, account, `${STACK}-source-${account}`)),
       buckets: Object.fromEntries(settings.logSources.map((s) => [s.bucket, { account: s.account ?? ACCOUNT, ...(s.kmsKeyArn ? { keyArn: s.kmsKeyArn } : {}) }])),
-      keyPolicies: Object.fromEntries(settings.logSources.filter((s) => s.kmsKeyArn).map((s) => [s.kmsKeyArn!, trailKeyPolicy(s.kmsKeyArn!)])),
+      keyPolicies: Object.fromEntries(settings.logSources.filter((s) => s.kmsKeyArn).map((s) => [s.kmsKeyArn!, trailKeyPolicy(s.kmsKeyArn!, byPolicy(s) ? ingestRole : undefined)])),
+      bucketPolicies: Object.fromEntries(settings.logSources.filter(byPolicy).map((s) => [s.bucket, readerBucketPolicy(s.bucket, s.prefix, ingestRole)])),
     } : NOTHING_OUTSIDE;
     const d = new LocalDeployment(stack, aws, assembly, new DynamoFlagStore(aws.dynamo.client, tables[0]!.ref), outside, secrets);
     const config = d.function('ingest-object').props.Environment.Variables.CONFIG_BUCKET as string;
-    for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await aws.s3.put(config, f, readFileSync(join(repoRoot, 'examples', f)));
+    // The config bucket is versioned: each file's first version, as config-changed diffs against it.
+    for (const f of ['ittmon.yaml', 'people.csv', 'catalog.csv']) await aws.putVersion(config, f, readFileSync(join(repoRoot, 'examples', f)));
     // The review function signs reviewers in at the user pool: a real OpenID provider on loopback takes
     // its place, registered under the client id and callback the template gives the function.
     const review = d.function('review-api').props.Environment.Variables as Record<string, string>;
@@ -73,7 +80,8 @@ export class LocalDeployment {
 
   /** The function of the stack built from functions/{name}/handler.ts. */
   function(name: FunctionName): DeployedResource {
-    const fn = this.stack.ofType('AWS::Lambda::Function').find((f) => f.props.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `ittmon-${name}`);
+    const [folder, source] = name.startsWith('collect-') ? ['collect', name.slice('collect-'.length)] : [name, undefined];
+    const fn = this.stack.ofType('AWS::Lambda::Function').find((f) => f.props.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `ittmon-${folder}` && f.props.Environment?.Variables?.COLLECTOR_SOURCE === source);
     if (!fn) throw new Error(`the stack has no function for functions/${name}`);
     return fn;
   }
@@ -94,13 +102,13 @@ export class LocalDeployment {
   }
 
   /** A new execution environment for the function, from its asset directory alone (close it after use). */
-  sandbox(name: FunctionName): LambdaSandbox {
+  sandbox(name: FunctionName, lowered: Record<string, number> = {}): LambdaSandbox {
     const fn = this.function(name);
     const asset = this.assembly.assets[fn.id];
     if (!asset) throw new Error(`${fn.id} has no bundled asset in the assembly`);
     const env = fn.props.Environment?.Variables as Record<string, string> | undefined;
     const rewrite = name === 'review-api' && this.idp && env ? { [env.COGNITO_ISSUER!]: this.idp.issuer, [env.COGNITO_DOMAIN_URL!]: this.idp.issuer } : {};
-    return new LambdaSandbox(this.stack, fn.id, asset, this.aws.env, rewrite);
+    return new LambdaSandbox(this.stack, fn.id, asset, this.aws.env, rewrite, lowered);
   }
 
   /** Where S3 notifications come from (the created log bucket, or the configured sources; the first, or the one named) and under which prefix. */
@@ -230,14 +238,28 @@ export class LocalDeployment {
  * trail files with it (AWS: "Configure AWS KMS key policies for CloudTrail"). Readers need an
  * identity policy allowing kms:Decrypt; nothing here names the monitor.
  */
-export function trailKeyPolicy(keyArn: string): unknown {
+export function trailKeyPolicy(keyArn: string, reader?: string): unknown {
   const account = keyArn.split(':')[4];
   return {
     Version: '2012-10-17',
     Statement: [
+      // A bucket read through its own policy (README "Deploy to AWS"): the owner lets the monitor's ingest role decrypt, through S3 only.
+      ...(reader ? [{ Sid: 'Allow ITT Monitor to read the trail', Effect: 'Allow', Principal: { AWS: reader }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` } } }] : []),
       { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
       { Sid: 'Allow CloudTrail to encrypt logs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${REGION}:${account}:trail/org-trail` }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${account}:trail/*` } } },
       { Sid: 'Allow CloudTrail to describe key', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' },
     ],
+  };
+}
+
+/**
+ * The bucket policy the owner of a bucket in another account writes for `access: bucket-policy`, as
+ * README "Deploy to AWS" tells them: the monitor's ingest role (output IngestRoleArn) may
+ * s3:GetObject under the prefix, and nothing else.
+ */
+export function readerBucketPolicy(bucket: string, prefix: string, reader: string): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'ITTMonitorReadsLogs', Effect: 'Allow', Principal: { AWS: reader }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/${prefix}*` }],
   };
 }

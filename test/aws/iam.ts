@@ -25,8 +25,10 @@ export interface Outside {
   stacks: DeployedStack[];
   buckets: Record<string, { account: string; keyArn?: string }>;
   keyPolicies: Record<string, any>;
+  /** The policies of those buckets, by bucket name, as their owners write them (`access: bucket-policy`). */
+  bucketPolicies: Record<string, any>;
 }
-export const NOTHING_OUTSIDE: Outside = { stacks: [], buckets: {}, keyPolicies: {} };
+export const NOTHING_OUTSIDE: Outside = { stacks: [], buckets: {}, keyPolicies: {}, bucketPolicies: {} };
 
 /** The account of a principal (role session or role ARN). */
 const accountOf = (arn: string) => arn.split(':')[4] || ACCOUNT;
@@ -140,8 +142,8 @@ export function requestsFor(stack: DeployedStack, call: WireCall, outside: Outsi
     const key = rest.join('/');
     const bucketArn = `arn:aws:s3:::${bucket}`;
     const q = call.query;
-    const api = `${call.method} ${key ? 'object' : 'bucket'}${'tagging' in q ? '?tagging' : ''}`;
-    const action = ({ 'GET object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'HEAD object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'GET object?tagging': 's3:GetObjectTagging', 'PUT object': 's3:PutObject', 'PUT object?tagging': 's3:PutObjectTagging', 'DELETE object': 's3:DeleteObject', 'GET bucket': 's3:ListBucket', 'HEAD bucket': 's3:ListBucket' } as Record<string, string>)[api];
+    const api = `${call.method} ${key ? 'object' : 'bucket'}${'tagging' in q ? '?tagging' : 'versions' in q ? '?versions' : ''}`;
+    const action = ({ 'GET object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'HEAD object': 'versionId' in q ? 's3:GetObjectVersion' : 's3:GetObject', 'GET object?tagging': 's3:GetObjectTagging', 'PUT object': 's3:PutObject', 'PUT object?tagging': 's3:PutObjectTagging', 'DELETE object': 's3:DeleteObject', 'GET bucket': 's3:ListBucket', 'GET bucket?versions': 's3:ListBucketVersions', 'HEAD bucket': 's3:ListBucket' } as Record<string, string>)[api];
     if (!action) throw new Error(`S3 request ${api} ${call.path} has no IAM mapping in the policy tests`);
     const resource = key ? `${bucketArn}/${key}` : bucketArn;
     const external = outside.buckets[bucket];
@@ -188,6 +190,13 @@ export function requestsFor(stack: DeployedStack, call: WireCall, outside: Outsi
     const keyArn = keyOf(stack, stack.byArn(arn));
     if (keyArn && /^SendMessage/.test(op!)) out.push(...kms(who, sessionArn, keyArn, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs', { 'aws:sqs:arn': arn }, `SSE-KMS of ${arn}`));
     if (keyArn && op === 'ReceiveMessage') out.push(...kms(who, sessionArn, keyArn, ['kms:Decrypt'], 'sqs', { 'aws:sqs:arn': arn }, `SSE-KMS of ${arn}`));
+    return out;
+  }
+  if (prefix === 'AWSStepFunctions') {
+    // The resource each action is authorized on (Service Authorization Reference, AWS Step Functions).
+    const resource = ({ StartExecution: b.stateMachineArn, ListExecutions: b.stateMachineArn, DescribeExecution: b.executionArn, ListMapRuns: b.executionArn, DescribeMapRun: b.mapRunArn } as Record<string, unknown>)[op!];
+    if (typeof resource !== 'string') throw new Error(`Step Functions ${op} has no IAM mapping in the policy tests`);
+    out.push(req(`states:${op}`, resource, `${op} ${resource}`));
     return out;
   }
   if (prefix === 'AWSEvents' && op === 'PutEvents') {
@@ -305,6 +314,7 @@ export async function evaluate(stack: DeployedStack, request: AccessRequest, ide
 /** The resource policy of a resource of the stack, of a source-account stack, or of a key outside both (as its owner wrote it). */
 function outsidePolicy(stack: DeployedStack, arn: string, outside: Outside): any | undefined {
   for (const st of [stack, ...outside.stacks]) if (st.byArn(arn)) return resourcePolicyFor(st, arn);
+  if (arn.startsWith('arn:aws:s3:::')) return outside.bucketPolicies[arn.slice('arn:aws:s3:::'.length).split('/')[0]!];
   return outside.keyPolicies[arn];
 }
 
@@ -316,7 +326,7 @@ export const ORG_TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/nfu-
  * The service-principal flows the architecture relies on, each as the requests the service makes
  * (principal, action, resource, and the context it sends), from the template's configuration.
  */
-export function serviceFlows(stack: DeployedStack): AccessRequest[] {
+export function serviceFlows(stack: DeployedStack, outside: Outside = NOTHING_OUTSIDE): AccessRequest[] {
   const out: AccessRequest[] = [];
   const flow = (principal: string, action: string, resource: string, because: string, context: Record<string, string | string[]>) => out.push({ who: principal, principal, action, resource, because, context: { 'aws:SourceAccount': ACCOUNT, ...context } });
   const keyUse = (principal: string, keyArn: string | undefined, actions: string[], because: string, context: Record<string, string>) => { if (keyArn) for (const a of actions) flow(principal, a, keyArn, because, { 'kms:CallerAccount': ACCOUNT, ...context }); };
@@ -362,10 +372,10 @@ export function serviceFlows(stack: DeployedStack): AccessRequest[] {
   for (const n of stack.ofType('Custom::S3BucketNotifications')) {
     for (const q of (n.props.NotificationConfiguration?.QueueConfigurations ?? []) as { QueueArn: string }[]) notify(`arn:aws:s3:::${n.props.BucketName}`, q.QueueArn, ACCOUNT, `s3://${n.props.BucketName} notifies the queue`);
   }
-  for (const p of stack.ofType('AWS::SQS::QueuePolicy')) {
-    for (const s of [p.props.PolicyDocument.Statement].flat() as any[]) {
-      const source = s.Condition?.ArnLike?.['aws:SourceArn'] ?? s.Condition?.ArnEquals?.['aws:SourceArn'];
-      if (s.Effect === 'Allow' && s.Principal?.Service === 's3.amazonaws.com' && typeof source === 'string' && !stack.byArn(source)) notify(source, s.Resource, '444455556666', `${source} (another account) notifies the queue`);
+  // Another account's buckets notify the queue as that account's stack configures them, from that account.
+  for (const st of outside.stacks) {
+    for (const n of st.ofType('Custom::S3BucketNotifications')) {
+      for (const q of (n.props.NotificationConfiguration?.QueueConfigurations ?? []) as { QueueArn: string }[]) notify(`arn:aws:s3:::${n.props.BucketName}`, q.QueueArn, st.account, `s3://${n.props.BucketName} (account ${st.account}) notifies the queue`);
     }
   }
   // S3 server access logging and CloudTrail deliver into log buckets.
@@ -439,9 +449,12 @@ export async function uses(stack: DeployedStack, grant: Grant, request: AccessRe
   }
   // KMS trusts the account's IAM policies only if the key policy says so: give the key that trust, and nothing else.
   const trust = request.resource.startsWith('arn:aws:kms:') ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountOf(request.resource)}:root` }, Action: 'kms:*', Resource: '*' }] } : undefined;
-  // Across accounts the resource's own policy must allow too (a role's trust policy for sts:AssumeRole): keep it there.
-  const crossAccount = /^arn:aws:iam::\d{12}:role\//.test(request.resource) && accountOf(request.resource) !== accountOf(request.principal);
-  const v = await evaluate(stack, request, [{ name: 'grant', policy: { Version: '2012-10-17', Statement: [statement] } }], trust ?? (crossAccount ? undefined : null), outside);
+  // Across accounts the resource's own policy must allow too (a role's trust policy for sts:AssumeRole, a
+  // bucket's or key's policy written by its owner): keep it there.
+  const bucket = request.resource.startsWith('arn:aws:s3:::') ? request.resource.slice('arn:aws:s3:::'.length).split('/')[0]! : undefined;
+  const resourceAccount = bucket !== undefined ? outside.buckets[bucket]?.account ?? ACCOUNT : accountOf(request.resource);
+  const crossAccount = request.resource !== '*' && resourceAccount !== accountOf(request.principal);
+  const v = await evaluate(stack, request, [{ name: 'grant', policy: { Version: '2012-10-17', Statement: [statement] } }], crossAccount ? undefined : trust ?? null, outside);
   return v.allowed;
 }
 

@@ -53,8 +53,13 @@ export class LambdaSandbox {
   readonly taskRoot: string;
   readonly env: Record<string, string>;
 
-  /** `rewrite`: URLs of services the template names that run on loopback in the test (e.g. the user pool's issuer). */
-  constructor(readonly stack: DeployedStack, readonly logicalId: string, asset: string, extraEnv: Record<string, string>, rewrite: Record<string, string> = {}) {
+  /**
+   * `rewrite`: URLs of services the template names that run on loopback in the test (e.g. the user pool's issuer).
+   * `lowered`: limits the test lowers to reach a path without a large input: numeric variables the
+   * template sets (a size limit), or the function's timeout (ITTMON_TEST_TIMEOUT_S); only lower,
+   * and only ones that exist, so a renamed or dropped limit fails the test instead of passing unused.
+   */
+  constructor(readonly stack: DeployedStack, readonly logicalId: string, asset: string, extraEnv: Record<string, string>, rewrite: Record<string, string> = {}, lowered: Record<string, number> = {}) {
     const fn = stack.resources[logicalId];
     if (!fn || fn.type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a function of the stack`);
     if (fn.props.Runtime !== 'nodejs22.x') throw new Error(`${logicalId} runs ${fn.props.Runtime}; this sandbox is the Node.js 22 runtime`);
@@ -69,6 +74,12 @@ export class LambdaSandbox {
     for (const k of Object.keys(extraEnv)) if (k in templateEnv) throw new Error(`the test may not override ${k}, which the template sets`);
     // Paths under /var/task in the template's variables point into this task root instead.
     const here = (v: string) => Object.entries(rewrite).reduce((t, [from, to]) => (t === from ? to : t), v.replaceAll('/var/task', this.taskRoot));
+    const timeout = { ITTMON_TEST_TIMEOUT_S: String(fn.props.Timeout ?? 3) };
+    for (const [k, v] of Object.entries(lowered)) {
+      const was = Number({ ...timeout, ...templateEnv }[k]);
+      if (!Number.isFinite(was)) throw new Error(`${k} is not a numeric limit of ${logicalId} (its template variables or ITTMON_TEST_TIMEOUT_S): nothing to lower`);
+      if (!(v < was)) throw new Error(`${k}: ${v} does not lower ${logicalId}'s ${was}`);
+    }
     const logGroup = `/aws/lambda/${fn.ref}`;
     this.env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'en_US.UTF-8', TZ: ':UTC',
@@ -77,9 +88,10 @@ export class LambdaSandbox {
       AWS_LAMBDA_LOG_GROUP_NAME: logGroup, AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/29/[$LATEST]0123456789abcdef',
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', _HANDLER: fn.props.Handler, LAMBDA_TASK_ROOT: this.taskRoot, LAMBDA_RUNTIME_DIR: join(this.root, 'runtime'),
       NODE_PATH: join(this.root, 'node_modules'), _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
-      ITTMON_TEST_TIMEOUT_S: String(fn.props.Timeout ?? 3), ITTMON_TEST_FUNCTION_ARN: fn.arn!,
+      ...timeout, ITTMON_TEST_FUNCTION_ARN: fn.arn!,
       ...extraEnv,
       ...Object.fromEntries(Object.entries(templateEnv).map(([k, v]) => [k, here(String(v))])),
+      ...Object.fromEntries(Object.entries(lowered).map(([k, v]) => [k, String(v)])),
     };
   }
 

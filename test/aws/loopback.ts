@@ -3,7 +3,10 @@ import { request, type Server } from 'node:http';
 import { bufferingServer } from './http.ts';
 import type { AddressInfo } from 'node:net';
 import { startLocalStore } from '#shared/store/local.ts';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { jsonService, loopbackEnv, s3Loopback, stsLoopback } from '../integration/aws.ts';
+import { sfnLoopback } from './sfn-loopback.ts';
+import { versionedS3 } from './versioned-s3.ts';
 
 /** One request as it reached a loopback AWS service, and which function of the stack sent it. */
 export interface WireCall {
@@ -50,13 +53,15 @@ async function recordingProxy(upstream: string, service: WireCall['service'], re
 }
 
 /**
- * The AWS services the functions use, on loopback: S3 (s3rver), DynamoDB (dynalite), SQS,
- * EventBridge and Secrets Manager (JSON-protocol stand-ins) and STS, each behind a recording proxy.
- * `env` is what a function needs to reach them instead of AWS.
+ * The AWS services the functions use, on loopback: S3 (s3rver behind a versioning layer, as the
+ * config bucket is versioned), DynamoDB (dynalite), SQS, EventBridge and Secrets Manager
+ * (JSON-protocol stand-ins), Step Functions (the stack's state machines) and STS, each behind a
+ * recording proxy. `env` is what a function needs to reach them instead of AWS.
  */
-export async function loopbackAws(secrets: Record<string, string>) {
+export async function loopbackAws(secrets: Record<string, string>, stateMachines: string[] = []) {
   const recorder: Recorder = { caller: 'test', calls: [] };
   const s3 = await s3Loopback();
+  const versioned = await versionedS3(s3.endpoint);
   const dynamo = await startLocalStore();
   const json = await jsonService((target, body) => {
     if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: (body.Entries as unknown[]).map(() => ({ EventId: randomUUID() })) };
@@ -67,16 +72,24 @@ export async function loopbackAws(secrets: Record<string, string>) {
     }
     return {};
   });
+  const sfn = await sfnLoopback({ stateMachines, s3: s3.client });
   const sts = await stsLoopback();
-  const proxies = { s3: await recordingProxy(s3.endpoint, 's3', recorder), dynamodb: await recordingProxy(dynamo.endpoint, 'dynamodb', recorder), json: await recordingProxy(json.endpoint, 'json', recorder), sts: await recordingProxy(sts.endpoint, 'sts', recorder) };
-  const env = { ...loopbackEnv({ s3: proxies.s3.endpoint, dynamodb: proxies.dynamodb.endpoint, json: proxies.json.endpoint, sts: proxies.sts.endpoint }), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const proxies = { s3: await recordingProxy(versioned.endpoint, 's3', recorder), dynamodb: await recordingProxy(dynamo.endpoint, 'dynamodb', recorder), json: await recordingProxy(json.endpoint, 'json', recorder), sfn: await recordingProxy(sfn.endpoint, 'json', recorder), sts: await recordingProxy(sts.endpoint, 'sts', recorder) };
+  const env = { ...loopbackEnv({ s3: proxies.s3.endpoint, dynamodb: proxies.dynamodb.endpoint, json: proxies.json.endpoint, sts: proxies.sts.endpoint }), AWS_ENDPOINT_URL_SFN: proxies.sfn.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  // The test's own writes that must become versions (the config bucket's objects).
+  const versionedClient = new S3Client({ endpoint: versioned.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  /** Puts a new version of an object; returns its version id. */
+  const putVersion = async (bucket: string, key: string, body: string | Buffer) => (await versionedClient.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).VersionId!;
   return {
-    recorder, s3, dynamo, json, env,
+    recorder, s3, dynamo, json, sfn, env, putVersion,
     close: async () => {
       for (const p of Object.values(proxies)) await p.close();
+      versionedClient.destroy();
+      await versioned.close();
       await s3.close();
       await dynamo.close();
       await json.close();
+      await sfn.close();
       await sts.close();
     },
   };

@@ -48,7 +48,8 @@ export async function sfnLoopback(opts: { stateMachines: string[]; s3?: S3Client
         if (prior && (prior.input !== (b.input ?? '{}') || prior.status !== 'RUNNING')) return fail('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
         if (prior) return { status: 200, body: { executionArn, startDate: prior.startDate } };
         const e: Execution = { executionArn, stateMachineArn: b.stateMachineArn, name, input: b.input ?? '{}', status: 'RUNNING', startDate: seconds() };
-        if (opts.s3) {
+        // Only the replay's input names a bucket to list (the large-object state machine's names one object).
+        if (opts.s3 && typeof (JSON.parse(e.input) as { bucket?: unknown }).bucket === 'string') {
           const total = await listed(e.input);
           const id = randomUUID();
           e.mapRun = { mapRunArn: `${String(b.stateMachineArn).replace(':stateMachine:', ':mapRun:')}/EachObject:${id}`, startDate: seconds(), items: { pending: total, running: 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0, total, resultsWritten: 0, failuresNotRedrivable: 0, pendingRedrive: 0 } };

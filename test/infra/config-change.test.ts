@@ -54,7 +54,7 @@ describe('config change → diff, re-evaluation, look-back', () => {
   it('least privilege: the config bucket\'s versions, the table without rewriting audit entries, and starting the replay state machine only', () => {
     const st = statementsOf(template, /^ConfigChangeFunctionServiceRole/);
     const allowed = st.filter((s) => s.Effect === 'Allow').flatMap(actions).sort();
-    expect(allowed).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucketVersions', 'states:StartExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort());
+    expect(allowed).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucketVersions', 'states:StartExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort());
     expect(st.find((s) => actions(s).includes('states:StartExecution'))!.Resource).toEqual({ Ref: expect.stringMatching(/^ReplayStateMachine/) });
     expect(st.find((s) => actions(s).includes('s3:ListBucketVersions'))!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ConfigBucket/), 'Arn'] });
     expect(st.some((s) => s.Effect === 'Deny' && actions(s).includes('dynamodb:UpdateItem') && JSON.stringify(s.Condition).includes('AUDIT#*'))).toBe(true);

@@ -10,27 +10,10 @@ const CDK_NOTIFICATIONS_HANDLER = 'CDK\'s own custom resource (Custom::S3BucketN
 
 const SFN_LOGS = 'Step Functions delivers its execution logs through CloudWatch Logs vended delivery, which needs these actions on * (AWS: "IAM policies for logging to CloudWatch Logs"); CDK adds them for the state machine\'s log group.';
 const SFN_XRAY = 'Active tracing of the state machine: X-Ray supports no resource-level permissions.';
-const CONFIG_CHANGED = 'functions/config-changed (a new config version: diff, re-evaluation of stored flags through the store, the policy-version record, the look-back replay) is run against loopback versioned S3, dynalite and Step Functions by test/integration/config-changed.test.ts, not yet from its bundle here: not yet evaluated by this harness.';
-const REPLAY_PANEL = 'The review page\'s replay panel (/replays) reads the replay state machine\'s executions and map runs; exercised against a loopback Step Functions by the replay tests, not yet from the bundle here.';
 const SFN_CHILDREN = 'The Distributed Map starts, describes, stops and redrives its own child executions; CDK grants these on the state machine and its executions.';
 
 
 export const JUSTIFIED: Record<string, string> = {
-  'config-changed dynamodb:GetItem FlagStoreTable': CONFIG_CHANGED,
-  'config-changed dynamodb:PutItem FlagStoreTable': CONFIG_CHANGED,
-  'config-changed dynamodb:Query FlagStoreTable': CONFIG_CHANGED,
-  'config-changed dynamodb:Query FlagStoreTable/index/*': CONFIG_CHANGED,
-  'config-changed dynamodb:UpdateItem FlagStoreTable': CONFIG_CHANGED,
-  'config-changed kms:Decrypt DataKey': CONFIG_CHANGED,
-  'config-changed kms:GenerateDataKey DataKey': CONFIG_CHANGED,
-  'config-changed s3:GetObject ConfigBucket/*': CONFIG_CHANGED,
-  'config-changed s3:GetObjectVersion ConfigBucket/*': CONFIG_CHANGED,
-  'config-changed s3:ListBucketVersions ConfigBucket': CONFIG_CHANGED,
-  'config-changed states:StartExecution ReplayStateMachine': CONFIG_CHANGED,
-  'review-api states:DescribeExecution arn:aws:states:${Region}:${Account}:execution:ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C:*': REPLAY_PANEL,
-  'review-api states:DescribeMapRun arn:aws:states:${Region}:${Account}:mapRun:ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C/*': REPLAY_PANEL,
-  'review-api states:ListExecutions ReplayStateMachine': REPLAY_PANEL,
-  'review-api states:ListMapRuns arn:aws:states:${Region}:${Account}:execution:ITTMonitor-ReplayStateMachine47B38F6F-04245348EC4C:*': REPLAY_PANEL,
   'LargeObjectsStateMachineRole logs:CreateLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DeleteLogDelivery *': SFN_LOGS,
   'LargeObjectsStateMachineRole logs:DescribeLogGroups *': SFN_LOGS,
@@ -43,10 +26,8 @@ export const JUSTIFIED: Record<string, string> = {
   'LargeObjectsStateMachineRole xray:GetSamplingTargets *': SFN_XRAY,
   'LargeObjectsStateMachineRole xray:PutTelemetryRecords *': SFN_XRAY,
   'LargeObjectsStateMachineRole xray:PutTraceSegments *': SFN_XRAY,
-  'ingest-object states:StartExecution LargeObjectsStateMachine': 'The hand-off of an object too large for one invocation to the large-object task; the bundles read only small objects, so the path is exercised by test/integration/handlers.test.ts (".gz over the size limit") instead.',
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 logs:CreateLogGroup *': CDK_NOTIFICATIONS_HANDLER,
   'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691 s3:PutBucketNotification IngestionLogs': CDK_NOTIFICATIONS_HANDLER,
-  'ingest-object sqs:SendMessage IngestionQueue': 'The continuation of an object larger than one invocation is sent back to the queue; the tests run every bundle within its timeout, so the path is exercised by test/integration/handlers.test.ts ("resumable chunks") instead.',
   'ingest-object sqs:GetQueueUrl IngestionQueue': 'CDK\'s SqsEventSource grant (queue.grantConsumeMessages); the event source mapping uses ReceiveMessage, DeleteMessage, ChangeMessageVisibility and GetQueueAttributes.',
   'ingest-stream kms:Encrypt DataKey': CDK_DLQ,
   'ingest-stream kms:ReEncrypt* DataKey': CDK_DLQ,

@@ -14,6 +14,11 @@ export interface PermissionOptions {
    * roles) and the service principals, for a stack whose other roles another test file covers.
    */
   grants?: 'all' | 'functions';
+  /**
+   * Grants of these functions that another test file runs from the bundle, in a stack built by the
+   * same construct (`grant key` → that file): reported as used there, and stale like a justification.
+   */
+  runElsewhere?: Record<string, string>;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface PermissionOptions {
  * calls must have been recorded.
  */
 export function describePermissions(name: string, deployment: () => LocalDeployment, functions: string[], options: PermissionOptions = {}): void {
-  const justified = JUSTIFIED;
+  const justified: Record<string, string> = { ...JUSTIFIED, ...Object.fromEntries(Object.entries(options.runElsewhere ?? {}).map(([k, file]) => [k, `run from the bundle by ${file} (the same construct grants it there)`])) };
   // Inside a describe: its beforeAll runs after the bundle tests before it in the file.
   describe(`permissions of the ${name} stack`, () => {
     let d: LocalDeployment;
@@ -40,7 +45,7 @@ export function describePermissions(name: string, deployment: () => LocalDeploym
       stack = d.stack;
       recorded = d.aws.recorder.calls.filter((c) => c.caller !== 'test').flatMap((c) => requestsFor(stack, c, d.outside));
       platform = platformRequests(stack);
-      flows = serviceFlows(stack);
+      flows = serviceFlows(stack, d.outside);
       replay = stateMachineRequests(stack);
       large = largeObjectRequests(stack);
     });
@@ -52,7 +57,12 @@ export function describePermissions(name: string, deployment: () => LocalDeploym
       const name = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
       return owner ? `${name(owner.id)}${pattern.slice(owner.arn!.length)}` : pattern.replace(/111122223333/g, '${Account}').replace(/us-east-1/g, '${Region}');
     }
-    const who = (id: string) => stack.resources[id]?.type === 'AWS::Lambda::Function' ? (stack.resources[id]!.props.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ?? id).replace(/^ittmon-/, '') : id.replace(/[0-9A-F]{8}$/, '').replace(/[0-9a-f]{32}/, '');
+    // A function by its folder in functions/ (a collector with its source: collect-box), anything else by its logical id.
+    const who = (id: string) => {
+      if (stack.resources[id]?.type !== 'AWS::Lambda::Function') return id.replace(/[0-9A-F]{8}$/, '').replace(/[0-9a-f]{32}/, '');
+      const vars = stack.resources[id]!.props.Environment?.Variables ?? {};
+      return `${(vars.POWERTOOLS_SERVICE_NAME ?? id).replace(/^ittmon-/, '')}${vars.COLLECTOR_SOURCE ? `-${vars.COLLECTOR_SOURCE}` : ''}`;
+    };
     const line = (v: Verdict) => `${who(v.request.who)} ${v.request.action} ${label(v.request.resource)} — ${v.request.because} (${v.detail})`;
 
     async function verdicts(requests: AccessRequest[]): Promise<Verdict[]> {

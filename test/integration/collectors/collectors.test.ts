@@ -311,4 +311,14 @@ describe('collector specifics', () => {
     const first = new URL(`http://x${lists[0]!.url}`);
     expect(Date.parse(first.searchParams.get('startTime')!)).toBeGreaterThan(NOW.getTime() - 7 * 86_400_000);
   });
+
+  it('M365: a clock between whole seconds never asks for a window that starts and ends in the same second (AF20055), as a scheduled run\'s does', async () => {
+    const { api, creds, served } = await start(CASES[0]!, 3);
+    const out = mkdtempSync(join(tmpdir(), 'm365-'));
+    // The Lambda's default start (now less a day, to the millisecond) read a little later: 24 h and 300 ms.
+    const result = await collect(collectorFor('m365', parseCredentials('m365', creds, 'test'), quick().http), { sink: directorySink(out), checkpoints: fileCheckpoints(out), context: { since: new Date('2026-11-19T08:00:00.200Z'), now: () => new Date('2026-11-20T08:00:00.500Z') } });
+    expect(result.records).toBe(served.length);
+    const windows = api.requests.filter((r) => r.url.includes('subscriptions/content') && !r.url.includes('nextPage')).map((r) => new URL(`http://x${r.url}`).searchParams);
+    expect(windows.map((w) => [w.get('startTime'), w.get('endTime')])).toEqual([['2026-11-19T08:00:00Z', '2026-11-20T08:00:00Z']]);
+  });
 });
