@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRe } from 'minimatch';
 import { LineCounter, parseDocument, isNode, visit } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   RulesError, eccnEntry, exceptionEligibility, licenseRequired, normaliseReason, parseClassification, resolveCountry, type Classification,
 } from '#shared/rules/index.ts';
