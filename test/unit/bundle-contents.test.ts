@@ -11,7 +11,7 @@ import { repoRoot } from '#test/helpers.ts';
  * needs. (test/bundle runs the bundles themselves; bench/run.ts -- --bundles times them.)
  */
 const FUNCTIONS = readdirSync(join(repoRoot, 'functions')).filter((f) => existsSync(join(repoRoot, 'functions', f, 'handler.ts')));
-const built: Record<string, { bytes: number; inputs: string[]; sdk: string[] }> = {};
+const built: Record<string, { bytes: number; inputs: string[]; sdk: string[]; staticSdk: string[] }> = {};
 
 beforeAll(async () => {
   await Promise.all(FUNCTIONS.map(async (name) => {
@@ -20,7 +20,9 @@ beforeAll(async () => {
     const code = r.outputFiles!.find((f) => f.path.endsWith('.mjs'))!.text;
     // Every external import, static or dynamic: the SDK packages this function may load.
     const sdk = [...new Set([...code.matchAll(/(?:from\s*|import\s*\(?\s*)"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!))].sort();
-    built[name] = { bytes: out.bytes, inputs: Object.keys(out.inputs), sdk };
+    // Static imports: loaded on the cold start, before the first line of the handler runs.
+    const staticSdk = [...new Set([...code.matchAll(/(?:from\s*|import\s*)"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!))].sort();
+    built[name] = { bytes: out.bytes, inputs: Object.keys(out.inputs), sdk, staticSdk };
   }));
 }, 120_000);
 
@@ -46,6 +48,10 @@ describe('the function bundles', () => {
   it('review-api: no log parsers, pipeline or XML parser; no SQS, STS or EventBridge client', () => {
     expect(holds('review-api', /^shared\/(sources|pipeline|read|ingest\/(?!replay))\/?|node_modules\/fast-xml-parser\//)).toEqual([]);
     for (const client of ['client-sqs', 'client-sts', 'client-eventbridge']) expect(built['review-api']!.sdk).not.toContain(`@aws-sdk/${client}`);
+  });
+  it('review-api: the Step Functions client only when the replay panel is opened, not on a cold start', () => {
+    expect(built['review-api']!.sdk).toContain('@aws-sdk/client-sfn');
+    expect(built['review-api']!.staticSdk).not.toContain('@aws-sdk/client-sfn');
   });
   it('ingest-stream: the parsers, but no SQS, Step Functions or EventBridge client (ingest-object has the first two)', () => {
     expect(holds('ingest-stream', /^shared\/sources\//).length).toBeGreaterThan(5);
