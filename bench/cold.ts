@@ -2,35 +2,45 @@
  * Cold starts as Lambda pays them: a new Node process imports the built bundle, then serves its
  * first request against loopback services (s3rver for the config and logs, dynalite for the
  * store, a JSON stand-in for Secrets Manager and EventBridge, a real OpenID provider for the
- * review API's sign-in). The AWS SDK is not bundled: the process loads it from node_modules, as a
- * function loads it from the runtime.
+ * review API's sign-in), with the NODE_OPTIONS every function has. The AWS SDK is not bundled: the
+ * process loads it from node_modules, as a function loads it from the runtime.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LAMBDA_NODE_OPTIONS } from '../infra/bundling.ts';
+import { gzipSync } from 'node:zlib';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamoFlagStore } from '#shared/store/index.ts';
 import { ensureTable, startLocalStore } from '#shared/store/local.ts';
 import { jsonService, s3Loopback } from '#test/integration/aws.ts';
 import { API_SCOPES, startTestProvider } from '#test/e2e/oidc-provider.ts';
 
 const run = promisify(execFile);
+/** BENCH_CPU_PROF=DIR: each child writes a V8 CPU profile there (where a cold start spends its time). */
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 /** In the child: time the import, then the first invocation; exit as soon as it is answered. */
 const CHILD = `
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 const t1 = performance.now();
+const cpu0 = process.cpuUsage();
 const context = { getRemainingTimeInMillis: () => 900000, functionName: 'bench', awsRequestId: 'cold' };
 const reply = await handler(JSON.parse(process.env.BENCH_EVENT), context);
 const t2 = performance.now();
-const ok = reply && (reply.statusCode === 200 || (Array.isArray(reply.batchItemFailures) && reply.batchItemFailures.length === 0));
-console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: t2 - t1, totalMs: t2, ok, reply: ok ? undefined : reply }));
+const cpu = process.cpuUsage();
+// ingest-stream answers nothing (undefined); a failure throws.
+const ok = reply === undefined || reply.statusCode === 200 || (Array.isArray(reply.batchItemFailures) && reply.batchItemFailures.length === 0);
+console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: t2 - t1, totalMs: t2, cpuMs: (cpu.user + cpu.system) / 1000, importCpuMs: (cpu0.user + cpu0.system) / 1000, ok, reply: ok ? undefined : reply }));
 process.exit(0);
 `;
 
-export interface ColdStart { importMs: number; firstRequestMs: number; totalMs: number }
-export interface ColdBench { measure(fn: string, bundle: string): Promise<ColdStart>; close(): Promise<void> }
+/** Wall times, and the child's CPU time (user + system, from process start: Node's own start-up included) after the import and after the first reply. */
+export interface ColdStart { importMs: number; firstRequestMs: number; totalMs: number; importCpuMs: number; cpuMs: number }
+export interface ColdBench { measure(fn: string, bundle: string): Promise<ColdStart>; hasFirstRequest(fn: string): boolean; close(): Promise<void> }
 
 export async function coldBench(root: string): Promise<ColdBench> {
   const s3 = await s3Loopback();
@@ -62,6 +72,18 @@ export async function coldBench(root: string): Promise<ColdBench> {
       requestContext: { accountId: '1', apiId: 'a', domainName: 'api.example.com', domainPrefix: 'api', http: { method: 'GET', path: '/api/flags', protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'bench' }, requestId: 'r', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0 },
       isBase64Encoded: false,
     }),
+    // A CloudWatch Logs subscription batch of CloudTrail events (the example trail).
+    'ingest-stream': async () => {
+      const trail = JSON.parse(readFileSync(join(root, 'examples/logs/cloudtrail/111122223333_CloudTrail_us-east-1_20261015T1215Z_Qm3xV8kP2sLd9TfA.json'), 'utf8')).Records as { eventTime: string }[];
+      const payload = { messageType: 'DATA_MESSAGE', owner: '111122223333', logGroup: 'aws-cloudtrail-logs', logStream: `bench-${randomUUID()}`, subscriptionFilters: ['ittmon'], logEvents: trail.map((r, i) => ({ id: String(i), timestamp: Date.parse(r.eventTime), message: JSON.stringify(r) })) };
+      return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
+    },
+    // A stream record of a stored flag (the first ingest-object run stored some), as the DynamoDB stream delivers it.
+    publish: async () => {
+      const [flag] = await new DynamoFlagStore(dynamo.client, 'ittmon-bench').allFlags();
+      if (!flag) throw new Error('publish: no stored flag to announce (ingest-object runs first)');
+      return { Records: [{ eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: '1', NewImage: marshall({ pk: `FLAG#${flag.id}`, sk: 'FLAG', type: 'flag', ...flag }, { removeUndefinedValues: true }) } }] };
+    },
     // One S3 notification for one log object, as SQS delivers it.
     'ingest-object': async () => sqs({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2026-10-16T00:00:00.000Z', eventName: 'ObjectCreated:Put', s3: { s3SchemaVersion: '1.0', bucket: { name: 'logs', arn: 'arn:aws:s3:::logs' }, object: { key: logKey, size: 1 } } }] }),
   };
@@ -69,12 +91,13 @@ export async function coldBench(root: string): Promise<ColdBench> {
     async measure(fn, bundle) {
       const event = events[fn];
       const childEnv = { ...env, BENCH_BUNDLE: `file://${bundle}`, BENCH_EVENT: JSON.stringify(event ? await event() : {}) };
-      const script = event ? CHILD : `const t0 = performance.now(); await import(process.env.BENCH_BUNDLE); const t1 = performance.now(); console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: 0, totalMs: t1, ok: true }));`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, cwd: root, maxBuffer: 1 << 24 });
+      const script = event ? CHILD : `const t0 = performance.now(); await import(process.env.BENCH_BUNDLE); const t1 = performance.now(); const c = process.cpuUsage(); const cpuMs = (c.user + c.system) / 1000; console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: 0, totalMs: t1, importCpuMs: cpuMs, cpuMs, ok: true }));`;
+      const { stdout } = await run(process.execPath, [...LAMBDA_NODE_OPTIONS.split(' '), ...profile, '--input-type=module', '-e', script], { env: childEnv, cwd: root, maxBuffer: 1 << 24 });
       const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as ColdStart & { ok: boolean; reply?: unknown };
       if (!r.ok) throw new Error(`${fn}: the first request failed: ${JSON.stringify(r.reply)}`);
       return r;
     },
+    hasFirstRequest: (fn) => fn in events,
     async close() {
       await idp.close();
       await aws.close();

@@ -29,7 +29,7 @@ export interface BenchResults {
   classification: { sizes: Record<string, { compiledNsPerRecord: Spread; naiveNsPerRecord?: Spread; speedup?: number }>; ratio10kTo10: Spread };
   directory: { people: number; peopleMB: number; indexMB: Spread };
   rss: { heapCapMB: number; inputMB: number; records: number; readyMB: Spread; peakMB: Spread; readyHeapMB: Spread; endHeapMB: Spread; mbPerSec: Spread };
-  bundles: Record<string, { minifiedKB: number; importMs: Spread; coldStartMs?: Spread }>;
+  bundles: Record<string, { minifiedKB: number; importMs: Spread; coldStartMs?: Spread; cpuMs?: Spread }>;
   cost: { cpuSecondsPerMillionRecords: number; usdPerMillionRecords: number; assumptions: string };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SOURCE_NAMES } from '#shared/model/index.ts';
 import { COLLECTOR_SOURCES } from '#shared/collect/types.ts';
 

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestObject, labelLookup, parseIngestMessage, type IngestWork, type LabelLookup, type LargeObjectRoute } from '#shared/ingest/index.ts';
@@ -24,6 +24,7 @@ const logger = new Logger({ serviceName: 'ittmon-ingest-object' });
 const metrics = new Metrics({ namespace: 'ITTMonitor', serviceName: 'ingest-object' });
 let labels: LabelLookup | undefined;
 let route: LargeObjectRoute | undefined;
+let sqs: SQSClient | undefined;
 /** Kept back per message for saving what it read and sending its continuation. */
 const RESERVE_MS = Number(process.env.ITTMON_SAFETY_MS ?? 60_000);
 /** Compressed objects above this go to the large-object task unread (default 2 GiB: well within 15 minutes at measured speeds). */
@@ -33,7 +34,8 @@ const largeObjects = (): LargeObjectRoute | undefined => {
   const arn = process.env.LARGE_OBJECT_STATE_MACHINE;
   return arn ? (route ??= new StepFunctionsRoute(new SFNClient({}), arn, MAX_COMPRESSED_BYTES)) : undefined;
 };
-const send = (body: unknown) => clients.sqs().send(new SendMessageCommand({ QueueUrl: env('QUEUE_URL'), MessageBody: JSON.stringify(body) }));
+// The queue is reached at the configured endpoint (regional, or AWS_ENDPOINT_URL_SQS), not at its QueueUrl's host.
+const send = (body: unknown) => (sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false })).send(new SendMessageCommand({ QueueUrl: env('QUEUE_URL'), MessageBody: JSON.stringify(body) }));
 
 /** One SQS message: S3 notifications (or a continuation) → the pipeline → the store, within its own deadline. */
 async function processMessage(record: SQSRecord, stop: () => boolean): Promise<void> {

@@ -2,12 +2,15 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { EventBridgePublisher } from '#shared/publish/eventbridge.ts';
 import { busEventsFor } from '#shared/publish/events.ts';
-import { flagFromItem } from '#shared/store/index.ts';
-import { clients, env } from '#shared/aws/runtime.ts';
+import { flagFromItem } from '#shared/store/item.ts';
+import { env } from '#shared/aws/env.ts';
+
+// Only the event mapping and the EventBridge client: not the store, the config or the pipeline.
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const logger = new Logger({ serviceName: 'ittmon-publish' });
@@ -38,7 +41,7 @@ async function publishRecord(record: DynamoDBRecord): Promise<void> {
   if (after?.type !== 'flag' || after.bookkeeping) return;
   const before = image(record.dynamodb?.OldImage);
   const events = busEventsFor({ ...(before ? { before: flagFromItem(before) } : {}), after: flagFromItem(after) }, env('REVIEW_URL'));
-  await (publisher ??= new EventBridgePublisher(clients.events(), env('EVENT_BUS_NAME'))).publish(events);
+  await (publisher ??= new EventBridgePublisher(new EventBridgeClient({}), env('EVENT_BUS_NAME'))).publish(events);
   if (events.length) logger.info('published', { flagId: after.id, detailTypes: events.map((e) => e.detailType) });
 }
 

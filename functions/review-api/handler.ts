@@ -52,13 +52,12 @@ export const handler: ReturnType<typeof handle> = async (event, context) => {
     const [{ GetSecretValueCommand, SecretsManagerClient }, { DynamoDBClient }, { S3Client }, { createReviewApp }, { createOidcAuth }, { DynamoFlagStore }, { ConfigCache }] = await load();
     // The review page places no IPs: its bundle has no geo-IP database, so the config is loaded without it.
     const config = new ConfigCache(new S3Client(s3Options()), env('CONFIG_BUCKET'), undefined, undefined, undefined, false);
-    const [secret, { policy }] = await Promise.all([
-      new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') })).then((r) => r.SecretString ?? ''),
-      config.get(),
-    ]);
+    // The secret and the provider's discovery, and the config, at once: each waits on the network.
+    const secretRead = new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') })).then((r) => r.SecretString ?? '');
+    const [secret, auth, { policy }] = await Promise.all([secretRead, secretRead.then((s) => createOidcAuth(cognitoSettings(process.env, s))), config.get()]);
     app = handle(createReviewApp({
       store: new DynamoFlagStore(new DynamoDBClient({}), env('TABLE_NAME')),
-      auth: await createOidcAuth(cognitoSettings(process.env, secret)),
+      auth,
       policy: async () => (await config.get()).policy,
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
       secret,

@@ -6,6 +6,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge } from './grants.ts';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling.ts';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,19 +43,21 @@ export class IttmonFunction extends NodejsFunction {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: `ittmon-${name}`,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         ...(geo ? { ITTMON_GEO_DB: '/var/task/geo.mmdb' } : {}),
         ...environment,
       },
+      // As infra/bundling.ts says, for the CDK's esbuild command line.
       bundling: {
-        minify: true,
+        minify: LAMBDA_BUNDLING.minify,
         logLevel: LogLevel.WARNING,
-        sourceMap: true,
-        target: 'node22',
+        sourceMap: LAMBDA_BUNDLING.sourcemap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+        target: LAMBDA_BUNDLING.target,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies need require().
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.external],
+        banner: LAMBDA_BUNDLING.banner,
         ...(geo ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_in: string, out: string) => [`cp "${GEO_DB}" "${out}/geo.mmdb"`] } } : {}),
         ...bundling,
       },

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ReplayCounts, ReplayProgress, ReplayRequest, ReplayRun } from '#shared/ingest/replay.ts';
 
 /**
@@ -7,6 +7,9 @@ import type { ReplayCounts, ReplayProgress, ReplayRequest, ReplayRun } from '#sh
  * replay, read its state and its map run's item counts. Calls: states:StartExecution,
  * ListExecutions, DescribeExecution, ListMapRuns, DescribeMapRun; s3:ListBucket to count a window.
  */
+
+/** The Step Functions commands, loaded on first use: the review API's cold start does not load them until the replay panel is opened. */
+const sfnApi = () => import('@aws-sdk/client-sfn');
 
 /** Objects under a prefix (what the map lists), and those modified in [since, until) (what the ingest reads). */
 export async function listWindow(s3: S3Client, bucket: string, prefix: string, since: string, until: string) {
@@ -38,6 +41,7 @@ export function replayName(request: ReplayRequest, at: Date): string {
 
 /** Starts one replay; a name already used with the same input returns that execution (Step Functions is idempotent on it). */
 export async function startReplay(sfn: SFNClient, stateMachineArn: string, request: ReplayRequest, at = new Date(), name = replayName(request, at)): Promise<{ executionArn: string; startedAt: string }> {
+  const { StartExecutionCommand } = await sfnApi();
   const res = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
   return { executionArn: res.executionArn!, startedAt: (res.startDate ?? at).toISOString() };
 }
@@ -55,6 +59,7 @@ function requestOf(input: string | undefined): Partial<ReplayRequest> | undefine
 
 /** One execution: its state, its input, and the item counts of its map run (summed, should it have several). */
 export async function describeReplay(sfn: SFNClient, executionArn: string): Promise<ReplayRun> {
+  const { DescribeExecutionCommand, DescribeMapRunCommand, ListMapRunsCommand } = await sfnApi();
   const e = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   const runs = (await sfn.send(new ListMapRunsCommand({ executionArn }))).mapRuns ?? [];
   let items: ReplayCounts | undefined;
@@ -76,6 +81,7 @@ export async function describeReplay(sfn: SFNClient, executionArn: string): Prom
 
 /** The most recent executions of the replay state machine, newest first. */
 export async function recentReplays(sfn: SFNClient, stateMachineArn: string, max = 10): Promise<ReplayRun[]> {
+  const { ListExecutionsCommand } = await sfnApi();
   const list = (await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: max }))).executions ?? [];
   return Promise.all(list.map((e) => describeReplay(sfn, e.executionArn!)));
 }

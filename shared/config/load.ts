@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeRe } from 'minimatch';
 import { LineCounter, parseDocument, isNode, visit } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   RulesError, eccnEntry, exceptionEligibility, licenseRequired, normaliseReason, parseClassification, resolveCountry, type Classification,
 } from '#shared/rules/index.ts';
@@ -73,9 +73,13 @@ export async function loadPolicy(configPath: string, readText: ReadText, options
 
   const home = (cfg.home ?? 'US').toUpperCase();
   const directoryPath = cfg.directory ? resolve(cfg.directory) : undefined;
-  const people = directoryPath ? await loadPeople(directoryPath, readText, home, problems) : [];
   const catalogPath = cfg.catalog ? resolve(cfg.catalog) : undefined;
-  const catalog = catalogPath ? await loadCatalog(catalogPath, readText, problems) : [];
+  // Both files are requested at once (in AWS each is an S3 round trip on a cold start), then read in order.
+  const reads = new Map([directoryPath, catalogPath].filter((p): p is string => !!p).map((p) => [p, (async () => readText(p))()]));
+  for (const read of reads.values()) read.catch(() => undefined); // a failure is reported where the file is read
+  const readOnce: ReadText = (p) => reads.get(p) ?? readText(p);
+  const people = directoryPath ? await loadPeople(directoryPath, readOnce, home, problems) : [];
+  const catalog = catalogPath ? await loadCatalog(catalogPath, readOnce, problems) : [];
   const personIds = new Set(people.map((p) => p.id));
   const groups = new Set(people.flatMap((p) => p.groups));
 

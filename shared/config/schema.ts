@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXCEPTION_CODES } from '#shared/rules/exceptions.ts';
 
 /** A day that exists: 2027-02-30 is refused, not rolled over to March. */

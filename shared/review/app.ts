@@ -6,7 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from '#shared/config/index.ts';
 import { SEVERITIES, type Severity } from '#shared/model/index.ts';
 import { busEventsFor, type Publisher } from '#shared/publish/events.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from './identity.ts';
 import { DISPOSITIONS, STATUSES, type Disposition, type FlagStatus, type ReviewChange, type StoredFlag } from '#shared/store/types.ts';
 

@@ -1,4 +1,5 @@
-import eccnData from './data/eccn.json' with { type: 'json' };
+import { brotliDecompressSync } from 'node:zlib';
+import eccnPacked from './data/eccn-packed.ts';
 import itar from './data/itar.json' with { type: 'json' };
 import type { EccnEntry } from './ccl.ts';
 import { RulesError } from './errors.ts';
@@ -9,7 +10,25 @@ export type Classification =
   | { jurisdiction: 'ITAR'; category: string; paragraph: string; display: string }
   | { jurisdiction: 'EAR'; eccn: string; paragraph: string; display: string };
 
-export const eccnTable: Readonly<Record<string, EccnEntry>> = eccnData.eccns as Record<string, EccnEntry>;
+let unpacked: Record<string, EccnEntry> | undefined;
+/** The table of data/eccn.json, unpacked from data/eccn-packed.ts (scripts/generate-eccn.ts) on first use. */
+const eccns = () => (unpacked ??= JSON.parse(brotliDecompressSync(Buffer.from(eccnPacked, 'base64')).toString('utf8')) as Record<string, EccnEntry>);
+
+/**
+ * Every ECCN of the CCL (data/eccn.json), unpacked when first read (a few milliseconds): a bundle
+ * carries 48 KB of packed text instead of a 515 KB object literal that every cold start compiles,
+ * and a function that looks up no ECCN never builds the table. A read-only view: reads, `in` and
+ * Object.keys/entries see the table.
+ */
+export const eccnTable: Readonly<Record<string, EccnEntry>> = new Proxy({}, {
+  get: (_, key) => eccns()[key as string],
+  has: (_, key) => key in eccns(),
+  ownKeys: () => Reflect.ownKeys(eccns()),
+  getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(eccns(), key),
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+});
 export const usmlCategories: Readonly<Record<string, string>> = itar.usml;
 
 const ECCN = /^(?:ECCN\s*)?(\d[A-E]\d{3})((?:\.[a-z0-9]+)*)$/i;
@@ -46,7 +65,7 @@ export function parseClassification(input: string): Classification {
 
 /** The ECCN's entry, or a clear error that tells the user to list the reasons for control. */
 export function eccnEntry(eccn: string): EccnEntry {
-  const entry = eccnTable[eccn];
+  const entry = eccns()[eccn];
   if (!entry) {
     throw new RulesError(
       'UNKNOWN_ECCN',

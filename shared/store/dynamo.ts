@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { severityRank, type Flag, type FlagEvent } from '#shared/model/index.ts';
 import { prepareDecision, SYSTEM_REVIEWER } from '#shared/review/index.ts';
 import { resourceKey } from '#shared/classify/path-index.ts';
+import { FLAG_FIELDS, flagFromItem } from './item.ts';
 import { foldContribution, mergeContributions, MAX_CONTRIBUTION_IDS } from './merge.ts';
 import { Retry } from './retry.ts';
 import { STATUS_SHARDS, TABLE } from './table.ts';
@@ -22,10 +23,6 @@ const shardOf = (id: string) => createHash('sha256').update(id).digest()[0]! % S
 const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + FIVE_YEARS_S;
 const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === 'ConditionalCheckFailedException';
 
-const FLAG_FIELDS = ['id', 'severity', 'dataset', 'classification', 'jurisdiction', 'day', 'actor', 'reasons', 'cleared', 'eventCount', 'bytes', 'firstSeen', 'lastSeen', 'events'] as const;
-const REVIEW_FIELDS = ['status', 'version', 'rev', 'assignee', 'disposition', 'reference', 'justification', 'createdAt', 'updatedAt'] as const;
-/** How a flag was first raised (live or on a look-back): set when it is created, never by later evidence. */
-const ORIGIN_FIELDS = ['foundBy', 'policyVersion', 'foundAt'] as const;
 const withoutOrigin = (f: Flag): Flag => {
   const { foundBy: _b, policyVersion: _v, foundAt: _a, ...rest } = f;
   return rest;
@@ -76,12 +73,6 @@ function indexKeys(f: StoredFlag): Item {
   };
 }
 const toItem = (f: StoredFlag): Item => ({ pk: flagPk(f.id), sk: 'FLAG', type: 'flag', ...f, ...indexKeys(f), expiresAt: expiresAt(f.lastSeen) });
-/** A stored flag from a table item (also from a DynamoDB stream image, once unmarshalled). */
-export function flagFromItem(item: Item): StoredFlag {
-  const out: Item = {};
-  for (const k of [...FLAG_FIELDS, ...REVIEW_FIELDS, ...ORIGIN_FIELDS]) if (item[k] !== undefined) out[k] = item[k];
-  return out as unknown as StoredFlag;
-}
 
 const encodeCursor = (c: unknown) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeCursor<T>(cursor: string | undefined): T | undefined {
