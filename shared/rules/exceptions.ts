@@ -30,6 +30,21 @@ const SECTION: Record<ExceptionCode, string> = { TSR: '§740.6', STA: '§740.20'
 const reasonOf = (column: string) => (/^[A-Z]{2}\d$/.test(column) ? column.slice(0, 2) : column);
 const notAvailable = (flag: string | undefined) => !!flag && /^N\/A\b/i.test(flag.trim());
 
+/**
+ * Does the entry's STA paragraph bar STA for the whole entry to this Country Group? "may not be used
+ * for 0E977"; "may not be used to ship any item in this ECCN to … Country Group A:5 or A:6";
+ * "Paragraph (c)(2) … may not be used for any technology in 9E610". Limits on some paragraphs stay quoted.
+ */
+function staBarred(flag: string | undefined, eccn: string, group: 'A:5' | 'A:6'): boolean {
+  if (!flag) return false;
+  const text = flag.replace(/\s+/g, ' ');
+  if (new RegExp(`^License Exception STA may not be used for ${eccn}\\.?$`).test(text)) return true;
+  const toGroups = /may not be used to ship (?:or transmit )?any (?:item|technology) in this (?:ECCN|entry) to any of the destinations listed in Country Group (A:5 or A:6|A:6)\b/.exec(text)?.[1];
+  if (toGroups?.includes(group)) return true;
+  const paragraph = group === 'A:5' ? 1 : 2;
+  return new RegExp(`Paragraph \\(c\\)\\(${paragraph}\\) of License Exception STA \\(§ 740\\.20\\(c\\)\\(${paragraph}\\)(?: of the EAR)?\\) may not be used for any technology in (?:ECCN )?${eccn}\\b`).test(text);
+}
+
 /** Is this exception available for one finding? */
 export function exceptionEligibility(code: ExceptionCode, c: Classification, country: string, requirements: readonly Requirement[], opts: { deemed?: boolean } = {}): ExceptionHint {
   const section = SECTION[code];
@@ -63,12 +78,14 @@ export function exceptionEligibility(code: ExceptionCode, c: Classification, cou
       const conditions = 'the consignee\'s prior statement and the ECCN notice to it (§740.20(d)(1)–(2))';
       if (notAvailable(flag)) return no(`the entry ${c.eccn} lists STA as N/A`, conditions);
       const limits = flag ? `; the entry limits it: "${flag}"` : '';
-      if (inCountryGroup(country, 'A:5')) {
+      const group = inCountryGroup(country, 'A:5') ? 'A:5' : inCountryGroup(country, 'A:6') ? 'A:6' : undefined;
+      if (group && staBarred(flag, c.eccn, group)) return no(`the entry ${c.eccn} bars STA to Country Group ${group}: "${flag}"`, conditions);
+      if (group === 'A:5') {
         const other = uncovered(['NS', 'CB', 'NP', 'RS', 'CC', 'SI', 'AT']);
         if (other.length) return no(`§740.20(c)(1) covers NS, CB, NP, RS, CC and SI requirements only; this release also needs a license for ${other.join(', ')}`, conditions + limits);
         return { exception: code, section, eligible: true, conditions: `§740.20(c)(1) to Country Group A:5: ${conditions}${limits}` };
       }
-      if (inCountryGroup(country, 'A:6')) {
+      if (group === 'A:6') {
         const other = uncovered(['NS', 'AT']);
         if (other.length) return no(`§740.20(c)(2) covers items controlled only for NS to Country Group A:6; this release also needs a license for ${other.join(', ')}`, conditions + limits);
         return { exception: code, section, eligible: true, conditions: `§740.20(c)(2) to Country Group A:6: ${conditions}${limits}` };
