@@ -236,3 +236,27 @@ describe('ENC (§740.17) and the order of the hints', () => {
     expect(hintText(licenseRequired('3E001', 'CU').hints)).toBe('No license exception of TSR, STA, TMP, GOV or ENC is available');
   });
 });
+
+describe('why an exception is not available, each in the regulation\'s terms', () => {
+  it('Country Group E bars every exception even where no embargo row is passed in: Iran (E:1) and Cuba (E:2)', () => {
+    for (const country of ['IR', 'CU']) {
+      expect(exceptionEligibility('GOV', parseClassification('3E004'), country, [{ column: 'NS1', required: true }]).why, country).toMatch(/is under a part 746 embargo or in Country Group E/);
+    }
+  });
+  it('TSR is for technology and software (§740.6): a commodity entry such as 1A001 does not list it; 2E003 lists it with a limit, which is quoted', () => {
+    expect(hint('1A001', 'BR', 'TSR').why).toBe('the entry 1A001 does not list TSR among its License Exceptions');
+    expect(hint('2E003', 'BR', 'TSR')).toMatchObject({ eligible: true, conditions: expect.stringMatching(/\(§740\.6\(a\)\(3\)\); the entry limits it: "Yes, except 2E003\.b, \.e and \.f"$/) });
+    expect(hint('3E004', 'BR', 'TSR').conditions).not.toMatch(/limits it/); // "Yes" alone
+  });
+  it('TSR overcomes NS only: 1E002.a to Israel also needs NP (§738.4(a)(2))', () => {
+    expect(hint('1E002.a', 'IL', 'TSR').why).toBe('TSR overcomes NS requirements only; this release also needs a license for NP (§738.4(a)(2): each requirement is overcome separately)');
+  });
+  it('STA: EI is outside §740.20(c)(1) (5E002 to Germany); Brazil is in neither A:5 nor A:6', () => {
+    expect(hint('5E002', 'DE', 'STA').why).toBe('§740.20(c)(1) covers NS, CB, NP, RS, CC and SI requirements only; this release also needs a license for EI');
+    expect(hint('3E004', 'BR', 'STA').why).toBe('STA reaches Country Groups A:5 and A:6 only (§740.20(c)); Brazil is in neither');
+  });
+  it('SL and ENC say why in words a reviewer can check', () => {
+    expect(hint('5E980', 'JP', 'TMP').why).toBe('surreptitious-listening items may use only GOV, for the official use of a U.S. Government agency (§740.2(a)(3))');
+    expect(hint('3E004', 'BR', 'ENC').why).toBe('the entry 3E004 does not list ENC; ENC is for encryption (EI) items');
+  });
+});
