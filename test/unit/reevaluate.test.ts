@@ -194,6 +194,17 @@ describe('re-evaluation: the second cases', () => {
     expect(await judge('p-003', await policy({ yaml: ear99, people: resident }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies' });
   });
 
+  it('a license for the new country clears it, and says nothing about the old one, which is simply not the person\'s any more', async () => {
+    const gb = person('p-003', (r) => r.replace(',IN,,,', ',GB,,,'));
+    const lic = (y: string) => y.replace('sources:', '  - { id: DSP5-GB-3, datasets: [hgv-cfd], persons: [p-003], countries: [GB], expires: 2027-06-30 }\n\nsources:');
+    expect(await judge('p-003', await policy({ people: gb, yaml: lic }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies: p-003 is not a citizen or permanent resident of IN' });
+  });
+
+  it('EAR99 data with no TCP list any more: the deemed export falls away for the data, not for the list', async () => {
+    const noList = (y: string) => ear99(y).replace('    authorized: ["group:hgv-team"]\n', '');
+    expect(await judge('p-003', await policy({ yaml: noList }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies' });
+  });
+
   it('two new countries at once are named together ("new reasons"), with the higher severity', async () => {
     const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN;RU,,,')) }));
     expect(v.why).toBe('severity high → critical; new reasons DEEMED_EXPORT CN, DEEMED_EXPORT RU');
