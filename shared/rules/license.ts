@@ -191,7 +191,7 @@ function rowResult(row: LicenseRow, paragraph: string, country: string, home: st
     const chartRow = rows[rowCode];
     const pointer = pointerRows[rowCode];
     basis = pointer ? `the ${pointer.name} row has no marks and refers to ${pointer.see} (Supp. No. 1 to part 738)`
-      : !chartRow ? `${name} has no row in the Commerce Country Chart; §738.3(b) gives no answer, so it is treated as requiring a license until reviewed`
+      : !chartRow ? `${name} has no row in the Commerce Country Chart and is not listed as a territory, possession or department of a country that has one (§738.3(b)), so it is treated as requiring a license until reviewed`
       : `${reaches ? 'X' : 'no X'} in ${row.rule.column} for ${chartRow.name}${via} (${citation})`;
   } else {
     const who = row.rule.kind === 'footnote' ? `footnote ${row.rule.footnote} of the Country Chart` : row.reason;

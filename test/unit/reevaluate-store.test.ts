@@ -105,4 +105,21 @@ describe('re-evaluation applied through the store port', () => {
     await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), geoDatabase });
     expect((await day('p-003', '2026-10-15')).status).toBe('superseded');
   });
+
+  it('stronger after a supersede or a close: restated, then reopened by the system, saying why', async () => {
+    // p-003 is superseded on the 15th and 16th (the last re-evaluation) and closed on the 17th; a second citizenship (CN) is a new, critical reason.
+    const report = await reevaluateStoredFlags(store, { config: await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN,,,')) }), policyVersion: 'v4', now: '2026-11-29T12:00:00.000Z', geoDatabase });
+    const why = 'strengthened by policy version v4: severity high → critical; new reason DEEMED_EXPORT CN';
+    const superseded = await day('p-003', '2026-10-15');
+    const closed = await day('p-003', '2026-10-17');
+    expect([superseded.status, superseded.severity, closed.status, closed.severity]).toEqual(['open', 'critical', 'open', 'critical']);
+    expect((await trail(superseded)).at(-1)).toBe(`system reopen superseded→open: ${why}`);
+    expect((await trail(closed)).at(-1)).toBe(`system reopen closed→open: ${why}`);
+    expect(report.flags.filter((f) => f.actor === 'p-003').sort((a, b) => a.day.localeCompare(b.day)).map((f) => [f.day, f.outcome, f.from, f.to])).toEqual([
+      ['2026-10-15', 'strengthened', 'superseded', 'open'], ['2026-10-16', 'strengthened', 'superseded', 'open'], ['2026-10-17', 'strengthened', 'closed', 'open'],
+    ]);
+    // Each: the restatement, then the reopening.
+    expect(report.changes.filter((c) => c.after.id === closed.id).map((c) => c.after.status)).toEqual(['closed', 'open']);
+  });
 });
+

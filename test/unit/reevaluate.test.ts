@@ -175,3 +175,39 @@ describe('look-back labels and the policy version', () => {
     expect(v.why).toBe('new reason DEEMED_EXPORT GB; DEEMED_EXPORT IN no longer applies: p-003 is not a citizen or permanent resident of IN');
   });
 });
+
+describe('re-evaluation: the second cases', () => {
+  const moved = (y: string) => y.replace('"github://nfu-aero/hgv-*"', '"github://nfu-aero/hgv2-*"');
+  it('membership stands on tags alone, and on labels alone; with neither, moved paths end it', async () => {
+    const noLabels = (y: string) => moved(y).replace('      labels: ["ITAR*"]\n', '');
+    const noTags = (y: string) => moved(y).replace('      tags: { export-control: "ITAR*", ExportControl: "ITAR*" }\n', '');
+    expect((await judge('p-003', await policy({ yaml: noLabels }))).outcome).toBe('supported');
+    expect((await judge('p-003', await policy({ yaml: noTags }))).outcome).toBe('supported');
+    expect(await judge('p-003', await policy({ yaml: (y) => noTags(noLabels(y)) }))).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset hgv-cfd (github://nfu-aero/hgv-solver)' });
+  });
+
+  const ear99 = (y: string) => y.replace('jurisdiction: ITAR\n    classification: "IV(i)"', 'jurisdiction: EAR\n    classification: EAR99');
+  it('data reclassified EAR99: a deemed export of a citizen falls away without a personal reason; so does one of a permanent resident', async () => {
+    expect(await judge('p-003', await policy({ yaml: ear99 }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies' });
+    // §734.13(b) counts permanent residency too: IN is still one of the person's countries, so the reason is not "not a resident".
+    const resident = person('p-003', (r) => r.replace(',IN,,,', ',GB,IN,,'));
+    expect(await judge('p-003', await policy({ yaml: ear99, people: resident }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies' });
+  });
+
+  it('a license for the new country clears it, and says nothing about the old one, which is simply not the person\'s any more', async () => {
+    const gb = person('p-003', (r) => r.replace(',IN,,,', ',GB,,,'));
+    const lic = (y: string) => y.replace('sources:', '  - { id: DSP5-GB-3, datasets: [hgv-cfd], persons: [p-003], countries: [GB], expires: 2027-06-30 }\n\nsources:');
+    expect(await judge('p-003', await policy({ people: gb, yaml: lic }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies: p-003 is not a citizen or permanent resident of IN' });
+  });
+
+  it('EAR99 data with no TCP list any more: the deemed export falls away for the data, not for the list', async () => {
+    const noList = (y: string) => ear99(y).replace('    authorized: ["group:hgv-team"]\n', '');
+    expect(await judge('p-003', await policy({ yaml: noList }))).toEqual({ outcome: 'superseded', why: 'DEEMED_EXPORT IN no longer applies' });
+  });
+
+  it('two new countries at once are named together ("new reasons"), with the higher severity', async () => {
+    const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN;RU,,,')) }));
+    expect(v.why).toBe('severity high → critical; new reasons DEEMED_EXPORT CN, DEEMED_EXPORT RU');
+    if (v.outcome === 'strengthened') expect(v.findings.reasons.map((r) => r.country)).toEqual(['CN', 'RU', 'IN']);
+  });
+});

@@ -12,7 +12,7 @@ describe('the basis of each row', () => {
     expect(basis('3E991', 'SY')[0]).toBe('AT1 required: the Syria row has no marks and refers to §746.9 (Supp. No. 1 to part 738)');
   });
   it('a place with no row of its own is treated as requiring a license, and says why', () => {
-    expect(basis('3E991', 'AQ')[0]).toBe('AT1 required: Antarctica has no row in the Commerce Country Chart; §738.3(b) gives no answer, so it is treated as requiring a license until reviewed');
+    expect(basis('3E991', 'AQ')[0]).toBe('AT1 required: Antarctica has no row in the Commerce Country Chart and is not listed as a territory, possession or department of a country that has one (§738.3(b)), so it is treated as requiring a license until reviewed');
     expect(licenseRequired('3E991', 'DE').licenseRequired).toBe(false); // a country with a row and no X in AT1
   });
   it('an X and no X in a column name the country\'s row', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assess } from '#shared/assess/index.ts';
 import type { DatasetRule, Policy } from '#shared/config/index.ts';
 import type { AccessEvent } from '#shared/model/index.ts';
-import { exceptionEligibility, licenseRequired, parseClassification } from '#shared/rules/index.ts';
+import { exceptionEligibility, hintText, licenseRequired, parseClassification } from '#shared/rules/index.ts';
 import { PEOPLE_HEADER, configProblems, policyFrom } from '#test/helpers.ts';
 
 const hint = (c: string, country: string, code: string, deemed = false) => licenseRequired(c, country, { deemed }).hints.find((h) => h.exception === code)!;
@@ -79,6 +79,11 @@ describe('licenses[].exception in ittmon.yaml', () => {
     const out = await problems({ 'ittmon.yaml': config('', '  - { id: TSR-CN, datasets: [asic, sat], countries: [CN, JP], expires: 2027-12-31, exception: TSR, assurance: A1 }'), 'people.csv': people });
     expect(out.join('\n')).toMatch(/licenses\[0\]\.exception.*TSR is not available for dataset asic \(3E004\) to CN: TSR reaches Country Group B only/);
     expect(out.join('\n')).toMatch(/TSR is not available for dataset sat \(9E515\.f\) to JP: items controlled for MT reasons may not use a license exception/);
+  });
+  it('check rejects STA where the entry bars it (3E901 to Japan), and accepts it where only some paragraphs are barred (9E619 to Germany)', async () => {
+    const yaml = (classification: string, country: string) => config('', `  - { id: STA-1, datasets: [old], countries: [${country}], expires: 2027-12-31, exception: STA, assurance: PS-1 }`).replace('classification: 3E991', `classification: ${classification}`);
+    expect((await problems({ 'ittmon.yaml': yaml('3E901', 'JP'), 'people.csv': people })).join('\n')).toMatch(/licenses\[0\]\.exception.*STA is not available for dataset old \(3E901\) to JP: the entry 3E901 bars STA to Country Group A:5/);
+    expect(await problems({ 'ittmon.yaml': yaml('9E619', 'DE'), 'people.csv': people })).toEqual([]);
   });
   it('check rejects an exception without an assurance, and an assurance without an exception', async () => {
     expect((await problems({ 'ittmon.yaml': config('', '  - { id: X, datasets: [asic], countries: [JP], expires: 2027-12-31, exception: TSR }'), 'people.csv': people })).join('\n')).toMatch(/licenses\[0\]\.assurance.*needs the reference/);
@@ -163,5 +168,95 @@ describe('ear_deemed_export (§734.13(b))', () => {
     const bad = people.replace('p-ca,Ravi Canada,,github:ravi,IN;CA,,,,CA', 'p-ca,Ravi Canada,,github:ravi,IN;CA,,,,FR');
     expect((await problems({ 'ittmon.yaml': config('ear_deemed_export: most-recent'), 'people.csv': bad })).join('\n')).toMatch(/most_recent_citizenship.*FR is not among/);
     expect((await problems({ 'ittmon.yaml': config('ear_deemed_export: newest'), 'people.csv': people })).join('\n')).toMatch(/ear_deemed_export/);
+  });
+});
+
+// Each entry's License Exceptions paragraph (Supp. No. 1 to part 774) and the §740.2 restrictions,
+// with the Country Groups of Supp. No. 1 to part 740: values read from the regulation.
+const eligible = (c: string, country: string, deemed = false) => licenseRequired(c, country, { deemed }).hints.filter((h) => h.eligible).map((h) => h.exception);
+
+describe('an entry whose STA paragraph bars STA outright', () => {
+  it('0E977 "may not be used for 0E977": not to Argentina (A:5) either, where CC1 leaves GOV or STA (§740.2(a)(4)) — so GOV alone', () => {
+    expect(hint('0E977', 'AR', 'STA')).toMatchObject({ eligible: false, why: 'the entry 0E977 bars STA to Country Group A:5: "License Exception STA may not be used for 0E977."' });
+    expect(eligible('0E977', 'AR')).toEqual(['GOV']);
+  });
+  it('"any item in this ECCN to … Country Group A:5 or A:6": 3E901 to Japan (A:5) and 2E903 to Israel (A:6)', () => {
+    expect(hint('3E901', 'JP', 'STA').why).toMatch(/^the entry 3E901 bars STA to Country Group A:5: "License Exception STA may not be used to ship any item in this ECCN/);
+    expect(hint('2E903', 'IL', 'STA').why).toMatch(/^the entry 2E903 bars STA to Country Group A:6: /);
+  });
+  it('9E619 bars paragraph (c)(2) for the whole entry (Singapore, A:6), but (c)(1) only for .b and .c: to Germany (A:5) STA stays, with the limit quoted', () => {
+    expect(hint('9E619', 'SG', 'STA').why).toMatch(/^the entry 9E619 bars STA to Country Group A:6: "\(1\) Paragraph \(c\)\(1\)/);
+    expect(hint('9E619', 'DE', 'STA')).toMatchObject({ eligible: true, conditions: expect.stringMatching(/^§740\.20\(c\)\(1\) to Country Group A:5: .*; the entry limits it: "\(1\) Paragraph \(c\)\(1\) of License Exception STA .* may not be used for 9E619\.b\. or \.c\./) });
+  });
+  it('a limit on some paragraphs (1E002.e and .f to A:6) does not bar the entry: 1E002.a to Israel fails on NP instead', () => {
+    expect(hint('1E002.a', 'IL', 'STA').why).toBe('§740.20(c)(2) covers items controlled only for NS to Country Group A:6; this release also needs a license for NP');
+  });
+});
+
+describe('§740.2 and part 746 before any exception', () => {
+  it('the ITAR has no license exceptions (its exemptions are in 22 CFR part 125), whatever the exception', () => {
+    for (const code of ['GOV', 'TMP'] as const) {
+      expect(exceptionEligibility(code, parseClassification('XV(e)'), 'DE', [{ column: 'ITAR', required: true }])).toEqual({
+        exception: code, section: code === 'GOV' ? '§740.11' : '§740.9', eligible: false, conditions: '',
+        why: 'license exceptions are part of the EAR; the ITAR has exemptions instead (22 CFR part 125)',
+      });
+    }
+  });
+  it('Russia and Belarus are not in Country Group E, but §746.8 leaves no exception for CCL items', () => {
+    for (const country of ['RU', 'BY']) {
+      expect(eligible('3E004', country), country).toEqual([]);
+      expect(hint('3E004', country, 'GOV').why).toMatch(/is under a part 746 embargo or in Country Group E; §740\.2 and part 746 leave no room for GOV here$/);
+    }
+  });
+  it('crime control (CC, §740.2(a)(4)): GOV or STA only — 3E980 to Brazil (in neither A:5 nor A:6) GOV; 0E982 to India (A:5) STA and GOV', () => {
+    expect(eligible('3E980', 'BR')).toEqual(['GOV']);
+    expect(hint('3E980', 'BR', 'TSR').why).toMatch(/§742\.7 crime-control requirements may use only GOV or STA.*\(§740\.2\(a\)\(4\)\)$/);
+    expect(eligible('0E982', 'IN')).toEqual(['STA', 'GOV']);
+  });
+  it('0Y521 software as well as technology (§740.2(a)(15)), and surreptitious listening to Japan as to the UK (§740.2(a)(3)): GOV only', () => {
+    expect(eligible('0D521', 'GB')).toEqual(['GOV']);
+    expect(hint('0D521', 'GB', 'TMP').why).toBe('0Y521 items may use License Exception GOV only (§740.2(a)(15))');
+    expect(eligible('5E980', 'JP')).toEqual(['GOV']);
+  });
+});
+
+describe('ENC (§740.17) and the order of the hints', () => {
+  it('ENC overcomes NS and EI (and AT) only; an RS requirement stays; outside a deemed export its conditions are §740.17(b)', () => {
+    const c = parseClassification('5E002');
+    expect(exceptionEligibility('ENC', c, 'DE', [{ column: 'EI', required: true }, { column: 'RS1', required: true }]).why).toBe('ENC overcomes the NS and EI requirements of encryption items only; this release also needs a license for RS');
+    const ok = exceptionEligibility('ENC', c, 'DE', [{ column: 'EI', required: true }, { column: 'NS1', required: true }, { column: 'AT1', required: false }]);
+    expect(ok).toMatchObject({ eligible: true, conditions: 'the §740.17(b) classification or self-classification steps for the item, and its reporting; the entry says: "Yes for certain EI controlled technology. See § 740.17 of the EAR for eligibility."' });
+  });
+  it('the ones that may be available come first, in the order TSR, STA, TMP, GOV, ENC: 3E004 to Brazil (B, not A:5 or A:6)', () => {
+    expect(licenseRequired('3E004', 'BR').hints.map((h) => `${h.exception} ${h.eligible}`)).toEqual(['TSR true', 'TMP true', 'GOV true', 'STA false', 'ENC false']);
+  });
+  it('the sentence for a flag names each open exception with its section and conditions, or says there is none', () => {
+    expect(hintText(licenseRequired('5E980', 'JP').hints)).toBe('License exceptions that may be available (a hint, not a clearance): GOV (§740.11) if for the official use of a U.S. Government agency or its personnel (§740.11(b)(2)), or of a cooperating government of Country Group A:1 for items controlled only for NS (§740.11(c))');
+    expect(hintText(licenseRequired('0E982', 'IN').hints)).toMatch(/^License exceptions that may be available \(a hint, not a clearance\): STA \(§740\.20\) if §740\.20\(c\)\(1\) to Country Group A:5: .*; GOV \(§740\.11\) if for the official use/);
+    expect(hintText(licenseRequired('3E001', 'CU').hints)).toBe('No license exception of TSR, STA, TMP, GOV or ENC is available');
+  });
+});
+
+describe('why an exception is not available, each in the regulation\'s terms', () => {
+  it('Country Group E bars every exception even where no embargo row is passed in: Iran (E:1) and Cuba (E:2)', () => {
+    for (const country of ['IR', 'CU']) {
+      expect(exceptionEligibility('GOV', parseClassification('3E004'), country, [{ column: 'NS1', required: true }]).why, country).toMatch(/is under a part 746 embargo or in Country Group E/);
+    }
+  });
+  it('TSR is for technology and software (§740.6): a commodity entry such as 1A001 does not list it; 2E003 lists it with a limit, which is quoted', () => {
+    expect(hint('1A001', 'BR', 'TSR').why).toBe('the entry 1A001 does not list TSR among its License Exceptions');
+    expect(hint('2E003', 'BR', 'TSR')).toMatchObject({ eligible: true, conditions: expect.stringMatching(/\(§740\.6\(a\)\(3\)\); the entry limits it: "Yes, except 2E003\.b, \.e and \.f"$/) });
+    expect(hint('3E004', 'BR', 'TSR').conditions).not.toMatch(/limits it/); // "Yes" alone
+  });
+  it('TSR overcomes NS only: 1E002.a to Israel also needs NP (§738.4(a)(2))', () => {
+    expect(hint('1E002.a', 'IL', 'TSR').why).toBe('TSR overcomes NS requirements only; this release also needs a license for NP (§738.4(a)(2): each requirement is overcome separately)');
+  });
+  it('STA: EI is outside §740.20(c)(1) (5E002 to Germany); Brazil is in neither A:5 nor A:6', () => {
+    expect(hint('5E002', 'DE', 'STA').why).toBe('§740.20(c)(1) covers NS, CB, NP, RS, CC and SI requirements only; this release also needs a license for EI');
+    expect(hint('3E004', 'BR', 'STA').why).toBe('STA reaches Country Groups A:5 and A:6 only (§740.20(c)); Brazil is in neither');
+  });
+  it('SL and ENC say why in words a reviewer can check', () => {
+    expect(hint('5E980', 'JP', 'TMP').why).toBe('surreptitious-listening items may use only GOV, for the official use of a U.S. Government agency (§740.2(a)(3))');
+    expect(hint('3E004', 'BR', 'ENC').why).toBe('the entry 3E004 does not list ENC; ENC is for encryption (EI) items');
   });
 });
