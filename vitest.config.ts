@@ -22,7 +22,7 @@ const UNIT = ['test/unit/**/*.test.ts'];
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 // Timeouts catch a hang, they measure nothing (speed is the benchmark's): generous, so that a busy
 // machine (the CLI tests run `ittmon` in child processes, several at once) does not fail them.
-const fast = { testTimeout: 60_000, hookTimeout: 60_000, env };
+const fast = { testTimeout: 120_000, hookTimeout: 120_000, env };
 
 export default defineConfig({
   test: {
