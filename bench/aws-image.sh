@@ -3,6 +3,8 @@
 # a container registry: buildah (vfs storage, chroot isolation) on a stand-in for node:22-slim
 # assembled offline from Debian bookworm (mmdebstrap) and the Node 22 binary and npm from the npm
 # registry, tagged with the Dockerfile's base name. Then runs the image's entry point as its USER.
+# Then runs the task in the image on a real log object against loopback S3 and DynamoDB
+# (bench/aws-image-run.ts): its flags must equal `ittmon scan`'s. Run as root from the repository.
 # Needs: apt-get install buildah mmdebstrap. Builds for this machine's architecture (amd64), not arm64.
 # Not the real base: its pull, its exact Debian packages and arm64 are proven only by `cdk deploy`.
 set -euo pipefail
@@ -38,3 +40,6 @@ ctr=$(b from --pull=never ittmon-ingest-large:local)
 trap 'b rm "$ctr" >/dev/null' EXIT
 # Without ITTMON_OBJECT the entry point must start (no node_modules) and exit 1 with a message saying what to set.
 b run "$ctr" -- sh -c 'id -un; node --version; cd /app && ls; node main.mjs; echo "exit $?"'
+# The real work: a gzip log object read to its end by the image's command with the task definition's
+# environment, against loopback S3 (s3rver) and DynamoDB (dynalite); exit 1 unless its flags equal the CLI's.
+node --import tsx bench/aws-image-run.ts ittmon-ingest-large:local
