@@ -62,4 +62,55 @@ describe('PathIndex', () => {
     expect(index.matches('s3://b/lab/a')).toBe(false);
     expect(index.matches('https://X.SharePoint.com/sites/hgv/doc.DOCX')).toBe(true);
   });
+  const owners = (globs: string[], uri: string) => {
+    const found = new Set<number>();
+    new PathIndex(globs.map((glob, owner) => ({ glob, owner }))).match(uri, found);
+    return [...found].sort((a, b) => a - b);
+  };
+  it('reads a glob as minimatch reads it: `x/..` dropped, doubled slashes as one', () => {
+    expect(owners(['s3://lab/old/../hgv/**'], 's3://lab/hgv/run.h5')).toEqual([0]);
+    expect(owners(['s3://lab/old/../hgv/**'], 's3://lab/old/hgv/run.h5')).toEqual([]);
+    expect(owners(['smb://FS1/Lab//ITAR/*.docx'], 'smb://fs1/lab/itar/wing.docx')).toEqual([0]);
+  });
+  it('braces: each alternative is found, in the first segment or a later one', () => {
+    expect(owners(['s3://lab/{hgv,cfd}/**'], 's3://lab/hgv/a')).toEqual([0]);
+    expect(owners(['s3://lab/{hgv,cfd}/**'], 's3://lab/cfd/a')).toEqual([0]);
+    expect(owners(['s3://lab/{hgv,cfd}/**'], 's3://lab/mesh/a')).toEqual([]);
+    expect(owners(['s3://{lab,archive}/hgv/*.h5'], 's3://archive/hgv/a.h5')).toEqual([0]);
+    expect(owners(['s3://{lab,archive}/hgv/*.h5'], 's3://backup/hgv/a.h5')).toEqual([]);
+  });
+  it('`**` first: any depth, down to the literal part that follows', () => {
+    expect(owners(['s3://**/secret/*.h5'], 's3://b/x/y/secret/a.h5')).toEqual([0]);
+    expect(owners(['s3://**/secret/*.h5'], 's3://b/secret/a.h5')).toEqual([0]);
+    expect(owners(['s3://**/secret/*.h5'], 's3://b/public/a.h5')).toEqual([]);
+  });
+  it('case: a share folds σ and ς to one Σ as its regex does; S3 does not fold', () => {
+    expect(owners(['smb://FS1/Σ/**'], 'smb://fs1/ς/x')).toEqual([0]);
+    expect(owners(['smb://fs1/ς/**'], 'smb://FS1/σ/x')).toEqual([0]);
+    expect(owners(['s3://b/Σ/**'], 's3://b/σ/x')).toEqual([]);
+    expect(owners(['s3://b/Σ/**'], 's3://b/Σ/x')).toEqual([0]);
+  });
+  it('a segment\'s literal start may be all of it (`*` matches nothing), but not more than it', () => {
+    expect(owners(['s3://lab/run-*'], 's3://lab/run-')).toEqual([0]);
+    expect(owners(['s3://lab/run-*'], 's3://lab/run-7')).toEqual([0]);
+    expect(owners(['s3://lab/run-*'], 's3://lab/run')).toEqual([]);
+    expect(owners(['s3://lab/run-*', 's3://lab/r*'], 's3://lab/ru')).toEqual([1]);
+  });
+  it('a glob starting with # or ! is that text, not a comment or a negation', () => {
+    expect(owners(['#drafts/**'], '#drafts/x')).toEqual([0]);
+    expect(owners(['!secret'], 'public')).toEqual([]);
+    expect(owners(['!secret'], '!secret')).toEqual([0]);
+    expect(owners(['smb://fs1/!Archive/**'], 'smb://FS1/!archive/x')).toEqual([0]);
+    expect(owners(['smb://fs1/!Archive/**'], 'smb://fs1/current/x')).toEqual([]);
+  });
+  it('an empty glob matches nothing, and takes nothing from the others', () => {
+    expect(owners(['', 's3://', 's3://b/**'], 's3://b/x')).toEqual([2]);
+    expect(owners(['', 's3://', 's3://b/**'], 's3://')).toEqual([]);
+    expect(owners(['', 's3://'], '')).toEqual([]);
+  });
+  it('`*` and `**` match line breaks in keys (S3 keys may hold them), on S3 and on a share', () => {
+    expect(owners(['s3://b/**'], 's3://b/a\nb/c')).toEqual([0]);
+    expect(owners(['s3://b/*.h5'], 's3://b/a\u2028b.h5')).toEqual([0]);
+    expect(owners(['smb://fs1/Lab/**'], 'smb://FS1/lab/x\r\ny')).toEqual([0]);
+  });
 });
