@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { makeRe } from 'minimatch';
 import { literalPrefix, PathIndex, splitUri, isCaseInsensitive } from '#shared/classify/path-index.ts';
@@ -112,5 +112,35 @@ describe('PathIndex', () => {
     expect(owners(['s3://b/**'], 's3://b/a\nb/c')).toEqual([0]);
     expect(owners(['s3://b/*.h5'], 's3://b/a\u2028b.h5')).toEqual([0]);
     expect(owners(['smb://fs1/Lab/**'], 'smb://FS1/lab/x\r\ny')).toEqual([0]);
+  });
+  it('a lookup tests only the globs filed on its way, however many others there are (S3, and a case-insensitive share)', () => {
+    const globs: string[] = [];
+    for (let i = 0; i < 500; i++) globs.push(`s3://lab/p-${i}/**`, `s3://lab/q-${i}-*`, `s3://lab-${i}/{cfd,mesh}/*.h5`, `smb://FS1/P${i}/+(a|b)/*.docx`);
+    const index = new PathIndex(globs.map((glob, owner) => ({ glob, owner })));
+    const regexTests = (uri: string) => {
+      const spy = vi.spyOn(RegExp.prototype, 'test');
+      const found = new Set<number>();
+      try {
+        index.match(uri, found);
+        return { found: [...found].map((o) => globs[o]), tests: spy.mock.calls.length };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    expect(regexTests('s3://lab/p-7/run.h5')).toEqual({ found: ['s3://lab/p-7/**'], tests: 1 });
+    expect(regexTests('s3://lab/q-7-solver')).toEqual({ found: ['s3://lab/q-7-*'], tests: 1 });
+    expect(regexTests('s3://lab-7/mesh/a.h5')).toEqual({ found: ['s3://lab-7/{cfd,mesh}/*.h5'], tests: 1 });
+    expect(regexTests('s3://lab/public/a.png')).toEqual({ found: [], tests: 0 });
+    expect(regexTests('smb://fs1/p7/A/x.DOCX')).toEqual({ found: ['smb://FS1/P7/+(a|b)/*.docx'], tests: 1 });
+    expect(regexTests('smb://fs1/public/x.docx')).toEqual({ found: [], tests: 0 });
+  });
+  it('globs without a scheme match case-sensitively, whatever the URI\'s scheme', () => {
+    expect(owners(['**/Secret/**'], 'smb://fs1/Secret/x')).toEqual([0]);
+    expect(owners(['**/Secret/**'], 'smb://fs1/secret/x')).toEqual([]);
+    expect(owners(['**/Secret/**'], 's3://b/secret/x')).toEqual([]);
+  });
+  it('a path that starts with a slash (file:///…) has an empty first segment', () => {
+    expect(owners(['file:///srv/Lab/**'], 'file:///SRV/lab/a.txt')).toEqual([0]);
+    expect(owners(['file:///srv/Lab/**'], 'file://srv/Lab/a.txt')).toEqual([]);
   });
 });
