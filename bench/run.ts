@@ -151,6 +151,54 @@ async function measureBundles(): Promise<BenchResults['bundles']> {
   return bundles;
 }
 
+/**
+ * 3-4. Classification alone, compiled vs naive, by policy size. Each run measures every size in
+ * turn, each after a warm-up (so that compiling the larger policies is not counted), and the
+ * 10,000 ÷ 10 ratio is taken within the run.
+ */
+function classificationBench(): BenchResults['classification'] {
+  const r = rng(3);
+  const uris = Array.from({ length: 5000 }, (_, i) => {
+    const k = r() < 0.05 ? `project-${i % 100}/cfd/run-${i}/f.h5` : `public/site/img-${i}.png`;
+    const forms = [`s3://bucket-${i % 50}/${k}`, `github://acme/${r() < 0.05 ? `project-${i % 100}-solver` : `web-${i}`}`, `https://acme.sharepoint.com/sites/${r() < 0.05 ? `project-${i % 100}` : 'intranet'}/doc-${i}.docx`, `smb://fs1.acme.local/${r() < 0.05 ? `project-${i % 100}/data/x/file.csv` : 'Public/a.txt'}`];
+    return forms[i % 4]!;
+  }).map((uri) => ({ uri, name: uri.slice(uri.lastIndexOf('/') + 1) }));
+  const COUNTS = [10, 100, 1000, 10_000];
+  const classifiers = new Map(COUNTS.map((count) => {
+    const pats = patterns(count);
+    const ds: DatasetRule[] = Array.from({ length: 10 }, (_, d) => ({ id: `d${d}`, name: 'x', jurisdiction: 'EAR', classification: parseClassification('3E001'), match: { paths: pats.filter((_, i) => i % 10 === d), names: [], tags: {}, labels: [] } }));
+    return [count, new Classifier(ds)] as const;
+  }));
+  const compiled = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
+  const naive = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
+  const ratio10k: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    for (const count of COUNTS) {
+      const classifier = classifiers.get(count)!;
+      gc();
+      timeSync(() => { for (const u of uris) classifier.classify(u); }, 100);
+      compiled.get(count)!.push((timeSync(() => { for (const u of uris) classifier.classify(u); }) * 1e6) / uris.length);
+      if (count <= 1000) {
+        const mms = patterns(count).map((p) => new Minimatch(p, { dot: true }));
+        naive.get(count)!.push((timeSync(() => { for (const u of uris) for (const m of mms) m.match(u.uri); }, count === 1000 ? 500 : 300) * 1e6) / uris.length);
+      }
+    }
+    ratio10k.push(compiled.get(10_000)!.at(-1)! / compiled.get(10)!.at(-1)!);
+  }
+  const classification: BenchResults['classification'] = { sizes: {}, ratio10kTo10: spread(ratio10k, 2) };
+  const classRows: (string | number)[][] = [['patterns', 'compiled ns/rec', 'naive ns/rec', 'naive ÷ compiled']];
+  for (const count of COUNTS) {
+    const c = spread(compiled.get(count)!);
+    const n = naive.get(count)!.length ? spread(naive.get(count)!) : undefined;
+    classification.sizes[count] = { compiledNsPerRecord: c, ...(n ? { naiveNsPerRecord: n, speedup: Math.round(n.median / c.median) } : {}) };
+    classRows.push([count, show(c), n ? show(n) : 'not run', n ? Math.round(n.median / c.median) : '-']);
+  }
+  console.log('Classification, CPU ns per record (targets: 10k ÷ 10 ≤ 1.5×; ≥ 50× faster than naive at 1,000)');
+  console.log(table(classRows));
+  console.log(`10k ÷ 10 patterns: ${show(classification.ratio10kTo10)}×\n`);
+  return classification;
+}
+
 async function main() {
   const load: number[][] = [loadavg()];
   console.log(`ITT Monitor benchmark — ${RECORDS.toLocaleString()} records per source, ${RUNS} runs of each figure, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
@@ -192,49 +240,8 @@ async function main() {
   console.log('Throughput, records per CPU-second (target: pipeline ≥ 60 % of the floor)');
   console.log(`${table(perSource)}\n`);
 
-  // 3-4. Classification alone, compiled vs naive, by policy size. Each run measures every size in
-  // turn, each after a warm-up (so that compiling the larger policies is not counted), and the
-  // 10,000 ÷ 10 ratio is taken within the run.
-  const r = rng(3);
-  const uris = Array.from({ length: 5000 }, (_, i) => {
-    const k = r() < 0.05 ? `project-${i % 100}/cfd/run-${i}/f.h5` : `public/site/img-${i}.png`;
-    const forms = [`s3://bucket-${i % 50}/${k}`, `github://acme/${r() < 0.05 ? `project-${i % 100}-solver` : `web-${i}`}`, `https://acme.sharepoint.com/sites/${r() < 0.05 ? `project-${i % 100}` : 'intranet'}/doc-${i}.docx`, `smb://fs1.acme.local/${r() < 0.05 ? `project-${i % 100}/data/x/file.csv` : 'Public/a.txt'}`];
-    return forms[i % 4]!;
-  }).map((uri) => ({ uri, name: uri.slice(uri.lastIndexOf('/') + 1) }));
-  const COUNTS = [10, 100, 1000, 10_000];
-  const classifiers = new Map(COUNTS.map((count) => {
-    const pats = patterns(count);
-    const ds: DatasetRule[] = Array.from({ length: 10 }, (_, d) => ({ id: `d${d}`, name: 'x', jurisdiction: 'EAR', classification: parseClassification('3E001'), match: { paths: pats.filter((_, i) => i % 10 === d), names: [], tags: {}, labels: [] } }));
-    return [count, new Classifier(ds)] as const;
-  }));
-  const compiled = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
-  const naive = new Map<number, number[]>(COUNTS.map((c) => [c, []]));
-  const ratio10k: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    for (const count of COUNTS) {
-      const classifier = classifiers.get(count)!;
-      gc();
-      timeSync(() => { for (const u of uris) classifier.classify(u); }, 100);
-      compiled.get(count)!.push((timeSync(() => { for (const u of uris) classifier.classify(u); }) * 1e6) / uris.length);
-      if (count <= 1000) {
-        const mms = patterns(count).map((p) => new Minimatch(p, { dot: true }));
-        naive.get(count)!.push((timeSync(() => { for (const u of uris) for (const m of mms) m.match(u.uri); }, count === 1000 ? 500 : 300) * 1e6) / uris.length);
-      }
-    }
-    ratio10k.push(compiled.get(10_000)!.at(-1)! / compiled.get(10)!.at(-1)!);
-  }
-  const classification: BenchResults['classification'] = { sizes: {}, ratio10kTo10: spread(ratio10k, 2) };
-  const classRows: (string | number)[][] = [['patterns', 'compiled ns/rec', 'naive ns/rec', 'naive ÷ compiled']];
-  for (const count of COUNTS) {
-    const c = spread(compiled.get(count)!);
-    const n = naive.get(count)!.length ? spread(naive.get(count)!) : undefined;
-    classification.sizes[count] = { compiledNsPerRecord: c, ...(n ? { naiveNsPerRecord: n, speedup: Math.round(n.median / c.median) } : {}) };
-    classRows.push([count, show(c), n ? show(n) : 'not run', n ? Math.round(n.median / c.median) : '-']);
-  }
+  const classification = classificationBench();
   load.push(loadavg());
-  console.log('Classification, CPU ns per record (targets: 10k ÷ 10 ≤ 1.5×; ≥ 50× faster than naive at 1,000)');
-  console.log(table(classRows));
-  console.log(`10k ÷ 10 patterns: ${show(classification.ratio10kTo10)}×\n`);
 
   // 5. The directory's own heap.
   const directory = await measureDirectory();
@@ -280,6 +287,12 @@ async function main() {
 // `npm run bench -- --aws`: the AWS path at scale instead (bench/aws.ts).
 // `npm run bench -- --readme`: no measuring; the README's figures rewritten from bench/results.json.
 if (process.argv.includes('--aws')) await (await import('./aws.ts')).main();
+else if (process.env.BENCH_SECTIONS === 'classification') {
+  // `BENCH_SECTIONS=classification npm run bench`: only the classification figures, printed (results.json untouched).
+  console.log(`Classification only, ${RUNS} runs, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  classificationBench();
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
 else if (process.argv.includes('--directory')) {
   // `npm run bench -- --directory`: only the directory's heap, into results.json.
   const file = join(HERE, 'results.json');

@@ -1,4 +1,4 @@
-import { makeRe } from 'minimatch';
+import { GLOBSTAR, makeRe, Minimatch } from 'minimatch';
 
 /** Windows, Samba and SharePoint paths match case-insensitively; the rest case-sensitively (DESIGN §3.5). */
 const CASE_INSENSITIVE = new Set(['smb', 'file', 'http', 'https']);
@@ -21,76 +21,73 @@ export function literalPrefix(glob: string): string {
   return m ? glob.slice(0, m.index) : glob;
 }
 
+const OPTIONS = { dot: true, nocomment: true, nonegate: true } as const;
+
+/**
+ * Case-folds a key the way a case-insensitive regex (`i`, no `u`) compares characters: by upper
+ * case, so that σ and ς (one Σ) land under one key; a character whose upper case the regex does not
+ * use (ß → SS) only adds candidates, which the regex then rejects.
+ */
+const fold = (text: string) => text.toUpperCase();
+
 interface Entry { owner: number; re: RegExp }
 
-/**
- * The globs filed under one directory prefix: those whose next segment starts with a literal
- * (`project-7-*`) under that literal, the others (`*.h5`, `**`) tested always.
- */
-interface Group { always: Entry[]; byLiteral: Map<string, Entry[]>; lengths: number[] }
+/** A directory in the tree of the globs' literal path segments. */
+interface Node {
+  /** The next literal segment → its node. */
+  children: Map<string, Node>;
+  /** Globs whose literal part ends here: tested against every path that reaches this node. */
+  here: Entry[];
+  /** Globs whose next segment starts with a literal (`project-7-*`), under that literal. */
+  byStart: Map<string, Entry[]>;
+  /** The lengths of those literals, shortest first. */
+  startLengths: number[];
+}
+
+/** While building: node → '' (here) or a segment's literal start → owner → globs. */
+type Pending = Map<Node, { nocase: boolean; starts: Map<string, Map<number, string[]>> }>;
+
+// Stryker disable next-line ArrayDeclaration: each node that holds globs gets its own lists; a node on the way to them has no literal starts, so its lengths find nothing
+const node = (): Node => ({ children: new Map(), here: [], byStart: new Map(), startLengths: [] });
 
 /**
- * Many globs on resource URIs, compiled once, matched in time that barely grows with their number:
- * each glob is filed under the directory part of its literal prefix and the literal start of the
- * next segment, so a URI only tests the globs filed under its own prefixes (a few map lookups);
- * exact literals take one lookup. Owners are the indexes of whatever the globs belong to.
+ * Many globs on resource URIs, compiled once, matched in time that does not grow with their number.
+ * The globs, as minimatch parses them (braces expanded, `a/../b` and `a//b` as it reads them), form
+ * a tree of their literal path segments, one per scheme. A URI walks its own segments down that
+ * tree, one map lookup each, and stops where no glob goes further; it tests only the globs filed on
+ * its way: those whose literal part ends at a node it reaches, and those whose next segment starts
+ * with the literal its segment starts with. Owners are the indexes of whatever the globs belong to.
  */
 export class PathIndex {
-  /** scheme → directory prefix → group. */
-  private readonly byScheme = new Map<string, Map<string, Group>>();
-  /** scheme → the most '/' any directory prefix of it has: deeper levels need no lookup. */
-  private readonly depth = new Map<string, number>();
-  /** scheme → exact path → owners. */
-  private readonly exact = new Map<string, Map<string, number[]>>();
+  /** scheme → the root of its tree. */
+  private readonly roots = new Map<string, { root: Node; nocase: boolean }>();
   /** Globs without a scheme match the whole URI. */
-  private readonly anyScheme: Entry[] = [];
+  private readonly anyScheme: Entry[];
   readonly size: number;
 
   constructor(globs: { glob: string; owner: number }[]) {
-    // scheme → dir → next-segment literal ('' = none) → owner → paths
-    const pending = new Map<string, Map<string, Map<string, Map<number, string[]>>>>();
-    const add = <K, V>(map: Map<K, V>, key: K, make: () => V): V => {
-      let v = map.get(key);
-      if (v === undefined) map.set(key, (v = make()));
-      return v;
-    };
+    const pending: Pending = new Map();
+    const anyScheme = new Map<number, string[]>();
     for (const { glob, owner } of globs) {
-      const [scheme, path] = glob.includes('://') ? splitUri(glob) : ['*', glob];
-      const nocase = scheme !== '*' && isCaseInsensitive(scheme);
-      const literal = literalPrefix(path);
-      if (literal === path && scheme !== '*') {
-        add(add(this.exact, scheme, () => new Map<string, number[]>()), nocase ? path.toLowerCase() : path, () => []).push(owner);
+      if (!glob.includes('://')) {
+        push(anyScheme, owner, glob);
         continue;
       }
-      const cut = literal.lastIndexOf('/') + 1;
-      const dir = nocase ? literal.slice(0, cut).toLowerCase() : literal.slice(0, cut);
-      const rest = scheme === '*' ? '' : nocase ? literal.slice(cut).toLowerCase() : literal.slice(cut);
-      add(add(add(add(pending, scheme, () => new Map()), dir, () => new Map()), rest, () => new Map<number, string[]>()), owner, () => []).push(path);
+      const [scheme, path] = splitUri(glob);
+      let tree = this.roots.get(scheme);
+      if (!tree) this.roots.set(scheme, (tree = { root: node(), nocase: isCaseInsensitive(scheme) }));
+      for (const [at, start] of places(path, tree.root, tree.nocase)) {
+        push(getOr(getOr(pending, at, () => ({ nocase: tree.nocase, starts: new Map() })).starts, start, () => new Map()), owner, path);
+      }
     }
-    for (const [scheme, dirs] of pending) {
-      const nocase = scheme !== '*' && isCaseInsensitive(scheme);
-      const compile = (owners: Map<number, string[]>): Entry[] => [...owners].flatMap(([owner, paths]) => {
-        const re = combine(paths, nocase);
-        return re ? [{ owner, re }] : [];
-      });
-      if (scheme === '*') {
-        for (const rests of dirs.values()) for (const owners of rests.values()) this.anyScheme.push(...compile(owners));
-        continue;
+    this.anyScheme = compile(anyScheme, false);
+    for (const [at, { nocase, starts }] of pending) {
+      for (const [start, owners] of starts) {
+        if (start === '') at.here = compile(owners, nocase);
+        else at.byStart.set(start, compile(owners, nocase));
       }
-      const groups = new Map<string, Group>();
-      let depth = 0;
-      for (const [dir, rests] of dirs) {
-        const group: Group = { always: [], byLiteral: new Map(), lengths: [] };
-        for (const [rest, owners] of rests) {
-          if (rest === '') group.always.push(...compile(owners));
-          else group.byLiteral.set(rest, compile(owners));
-        }
-        group.lengths = [...new Set([...group.byLiteral.keys()].map((k) => k.length))].sort((a, b) => a - b);
-        groups.set(dir, group);
-        depth = Math.max(depth, dir.split('/').length - 1);
-      }
-      this.byScheme.set(scheme, groups);
-      this.depth.set(scheme, depth);
+      // Stryker disable next-line ArrayDeclaration: a length listed twice is only looked up twice
+      at.startLengths = [...new Set([...at.byStart.keys()].map((k) => k.length))].sort((a, b) => a - b);
     }
     this.size = globs.length;
   }
@@ -98,32 +95,31 @@ export class PathIndex {
   /** Adds to `into` the owner of every glob that matches the URI. */
   match(uri: string, into: Set<number>): void {
     const colon = uri.indexOf('://');
-    const scheme = colon < 0 ? '' : uri.slice(0, colon).toLowerCase();
-    const path = colon < 0 ? uri : uri.slice(colon + 3);
-    const key = isCaseInsensitive(scheme) ? path.toLowerCase() : path;
-    const exact = this.exact.get(scheme)?.get(key);
-    if (exact) for (const o of exact) into.add(o);
-    const groups = this.byScheme.get(scheme);
-    if (groups) {
-      this.visit(groups, key, path, 0, '', into);
-      const depth = this.depth.get(scheme)!;
-      for (let level = 1, slash = key.indexOf('/'); slash !== -1 && level <= depth; slash = key.indexOf('/', slash + 1), level++) {
-        this.visit(groups, key, path, slash + 1, key.slice(0, slash + 1), into);
+    const tree = colon < 0 ? undefined : this.roots.get(uri.slice(0, colon).toLowerCase());
+    if (tree) {
+      const path = uri.slice(colon + 3);
+      const key = tree.nocase ? fold(path) : path;
+      let at = tree.root;
+      test(at.here, path, into);
+      for (let start = 0; ;) {
+        const slash = key.indexOf('/', start);
+        const end = slash < 0 ? key.length : slash;
+        for (const length of at.startLengths) {
+          // Stryker disable next-line ConditionalExpression,ArithmeticOperator: only saves lookups; a literal start longer than the segment finds nothing
+          if (start + length > end) break;
+          const entries = at.byStart.get(key.slice(start, start + length));
+          if (entries) test(entries, path, into);
+        }
+        const next = at.children.get(key.slice(start, end));
+        if (!next) break;
+        test(next.here, path, into);
+        // Stryker disable next-line ConditionalExpression: past the last segment, walking on from the top only tests more globs, whose regexes say no
+        if (slash < 0) break;
+        at = next;
+        start = slash + 1;
       }
-      const whole = groups.get(`${key}/`); // `dir/**` matches `dir` itself
-      if (whole) test(whole.always, path, into);
     }
-    if (this.anyScheme.length) test(this.anyScheme, uri, into);
-  }
-
-  private visit(groups: Map<string, Group>, key: string, path: string, dirEnd: number, dir: string, into: Set<number>): void {
-    const group = groups.get(dir);
-    if (!group) return;
-    test(group.always, path, into);
-    for (const length of group.lengths) {
-      const entries = group.byLiteral.get(key.slice(dirEnd, dirEnd + length));
-      if (entries) test(entries, path, into);
-    }
+    test(this.anyScheme, uri, into);
   }
 
   matches(uri: string): boolean {
@@ -133,7 +129,43 @@ export class PathIndex {
   }
 }
 
+/**
+ * Where a glob is filed: for each way minimatch reads it (one per brace alternative), the node of
+ * its leading literal segments, and the literal start of the next segment ('' = none).
+ */
+function places(path: string, root: Node, nocase: boolean): [Node, string][] {
+  // Stryker disable next-line ObjectLiteral: the options change no literal segment of a path that starts with a host, bucket or owner name (never `#` or `!`); only where the glob is filed
+  return new Minimatch(path, { ...OPTIONS, nocase }).set.map((parts) => {
+    let at = root;
+    for (const part of parts) {
+      const text = part === GLOBSTAR ? '' : typeof part === 'string' ? part : (part._glob ?? '');
+      const literal = part === GLOBSTAR ? '' : typeof part === 'string' ? part : literalPrefix(text);
+      if (literal !== text || part === GLOBSTAR) return [at, nocase ? fold(literal) : literal];
+      at = getOr(at.children, nocase ? fold(literal) : literal, node);
+    }
+    return [at, ''];
+  });
+}
+
+function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  // Stryker disable next-line ArrayDeclaration: a stray first glob would match only its own text ("Stryker was here")
+  getOr(map, key, () => []).push(value);
+}
+
+function compile(owners: Map<number, string[]>, nocase: boolean): Entry[] {
+  return [...owners].flatMap(([owner, paths]) => {
+    const re = combine(paths, nocase);
+    return re ? [{ owner, re }] : [];
+  });
+}
+
 function test(entries: Entry[], text: string, into: Set<number>): void {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: an owner already found needs no second regex; adding it again changes nothing
   for (const e of entries) if (!into.has(e.owner) && e.re.test(text)) into.add(e.owner);
 }
 
@@ -144,6 +176,7 @@ function test(entries: Entry[], text: string, into: Set<number>): void {
 export function combine(globs: string[], nocase: boolean): RegExp | undefined {
   // A glob repeated (big policies name one prefix in many datasets' rules) is compiled once: a
   // regex with the same alternative ten times costs ten times as much on every path it matches.
-  const sources = [...new Set(globs)].map((g) => makeRe(g, { dot: true, nocase, nocomment: true, nonegate: true })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
+  // Stryker disable next-line ConditionalExpression,MethodExpression,BooleanLiteral: makeRe says false only for an empty glob, whose stray alternative would match only the text "undefined"
+  const sources = [...new Set(globs)].map((g) => makeRe(g, { ...OPTIONS, nocase })).filter((r): r is RegExp => r !== false).map((r) => `(?:${r.source})`);
   return sources.length ? new RegExp(sources.join('|'), nocase ? 'is' : 's') : undefined;
 }

@@ -138,6 +138,19 @@ describe('the catalog and learned labels', () => {
     c.learn({ uri: 's3://b/h', labels: ['EAR-2'] }, 'add'); // adding to nothing
     expect(ids(c, 's3://b/h')).toEqual(['labels']);
   });
+  it('an exact entry gives exactly its own tags and labels; a second entry for the same resource adds its own', () => {
+    expect(classifier().labelsOf({ uri: 's3://Lab/Exact.h5' })).toEqual({ tags: {}, labels: ['EAR-3E001'] });
+    const c = new Classifier([], [...catalog(), { resource: 's3://Lab/Exact.h5', tags: { program: 'hgv' }, labels: ['EAR-9E003'] }]);
+    expect(c.labelsOf({ uri: 's3://Lab/Exact.h5' })).toEqual({ tags: { program: 'hgv' }, labels: ['EAR-3E001', 'EAR-9E003'] });
+  });
+  it('a labelling event without a kind of change says what the labels now are (replace)', () => {
+    const c = classifier();
+    c.learn({ uri: 's3://b/f', tags: { program: 'hgv' }, labels: ['x'] });
+    c.learn({ uri: 's3://b/f', tags: { 'export-control': 'ITAR' } });
+    expect(c.labelsOf({ uri: 's3://b/f' })).toEqual({ tags: { 'export-control': 'ITAR' }, labels: [] });
+    c.learn({ uri: 's3://b/g', labels: ['EAR-2'] }, 'add');
+    expect(c.labelsOf({ uri: 's3://b/g' })).toEqual({ tags: {}, labels: ['EAR-2'] });
+  });
   it('learned labels on a share are found whatever the case of the URI', () => {
     const c = classifier();
     c.learn({ uri: 'smb://FS1/Lab/New.docx', tags: { 'export-control': 'ITAR' } });
