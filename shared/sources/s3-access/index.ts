@@ -1,5 +1,5 @@
 import { event, skip, reject, type Actor } from '#shared/model/index.ts';
-import { basename, cleanIp, defineSource, num, rememberLast } from '../common.ts';
+import { basename, cleanIp, defineSource, num, rememberLast, withIp } from '../common.ts';
 import { awsArnActor } from '../aws-identity.ts';
 
 /**
@@ -55,6 +55,7 @@ function convertTime(field: string): string | undefined {
 
 /** Object keys are URL-encoded, with `+` for a space. */
 export function decodeKey(key: string): string {
+  if (!key.includes('%') && !key.includes('+')) return key; // nothing encoded: most keys
   try {
     return decodeURIComponent(key.replace(/\+/g, ' '));
   } catch {
@@ -93,19 +94,18 @@ export const s3Access = defineSource({
     if (rawKey === '-') return reject(`${operation} without an object key`);
     const key = decodeKey(rawKey);
     const bucket = f[F.bucket]!;
-    const ip = cleanIp(f[F.ip]);
-    const bytes = num(f[F.bytes]);
-    return event({
+    const e = withIp({
       id: `${f[F.requestId]}:${key}`,
       source: 's3-access',
       time,
       action,
       release: true,
       actor: requesterActor(f[F.requester]!),
-      ...(ip ? { ip } : {}),
       resource: { uri: `s3://${bucket}/${key}`, name: basename(key) },
-      ...(bytes !== undefined ? { bytes } : {}),
       origin,
-    });
+    }, cleanIp(f[F.ip]));
+    const bytes = num(f[F.bytes]);
+    if (bytes !== undefined) e.bytes = bytes;
+    return event(e);
   },
 });
