@@ -77,7 +77,10 @@ function fromText(line: string, header: ReadHeader): Message | string {
     return other ? { text: '', other: true, program: other[1] ?? other[2]! } : `not a Samba full_audit line: no "${TAG}:" tag`;
   }
   const head = line.slice(0, tag.index).trim();
-  return { text: line.slice(tag.index + tag[0].length), ...(head ? header(head) : {}) };
+  const text = line.slice(tag.index + tag[0].length);
+  if (!head) return { text };
+  const { time, host } = header(head); // either may be undefined: a message's fields are read, never listed
+  return { text, time, host };
 }
 
 function timeAndHost(time: string, host: string): { time?: string; host?: string } {
