@@ -31,6 +31,7 @@ function actorOf(record: JsonObject): Actor {
     if (!principal) return { candidates: [], anonymous: true };
     actor.candidates.push(`aws:${principal}`);
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: de-duplicating one candidate or none changes nothing; the test only saves the Set
   if (actor.candidates.length > 1) actor.candidates = [...new Set(actor.candidates)];
   return actor;
 }
