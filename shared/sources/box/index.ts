@@ -1,6 +1,6 @@
-import { event, skip, reject, type Action, type Actor } from '#shared/model/index.ts';
+import { event, skip, reject, type Action, type Actor, type Resource } from '#shared/model/index.ts';
 import type { JsonObject } from '#shared/read/envelopes.ts';
-import { cleanIp, defineSource, emailCandidate, isObject, isoTime, str } from '../common.ts';
+import { cleanIp, defineSource, isEmail, isObject, isoTime, str, withIp } from '../common.ts';
 
 /** Box events: the enterprise stream (admin_logs) and the user stream, in API pages (`entries`) or one per line. */
 const READS: Record<string, Action> = {
@@ -40,15 +40,25 @@ function actorOf(r: JsonObject): Actor {
   const login = str(by.login);
   if (!id && !login) return { candidates: [], anonymous: true };
   if (id === '2' || str(by.name) === 'Anonymous User') return { candidates: [], anonymous: true };
-  return { candidates: [...(id ? [`box:${id}`] : []), ...emailCandidate(login)], ...(login || str(by.name) ? { display: login ?? str(by.name)! } : {}) };
+  const candidates = id ? [`box:${id}`] : [];
+  if (isEmail(login)) candidates.push(`email:${login}`);
+  const display = login ?? str(by.name);
+  return display ? { candidates, display } : { candidates };
 }
 
 /** The file: admin_logs give `item_id`/`item_name`, the user stream the whole file object. */
-function itemOf(r: JsonObject): { id: string; name?: string } | undefined {
+function itemOf(r: JsonObject): { id: string; name: string | undefined } | undefined {
   const src = isObject(r.source) ? r.source : {};
-  if (src.item_id !== undefined) return { id: String(src.item_id), ...(str(src.item_name) ? { name: str(src.item_name)! } : {}) };
-  if ((src.type === 'file' || src.type === 'folder') && src.id !== undefined) return { id: String(src.id), ...(str(src.name) ? { name: str(src.name)! } : {}) };
+  if (src.item_id !== undefined) return { id: String(src.item_id), name: str(src.item_name) };
+  if ((src.type === 'file' || src.type === 'folder') && src.id !== undefined) return { id: String(src.id), name: str(src.name) };
   return undefined;
+}
+
+function resourceOf(id: string, name: string | undefined, labels?: string[]): Resource {
+  const resource: Resource = { uri: `box://${id}` };
+  if (name) resource.name = name;
+  if (labels) resource.labels = labels;
+  return resource;
 }
 
 export const box = defineSource({
@@ -63,11 +73,11 @@ export const box = defineSource({
     if (!id || !time) return reject(`Box ${type} event needs event_id and created_at`);
     const item = itemOf(r);
     const ip = cleanIp(r.ip_address);
-    const base = { id, source: 'box' as const, time, actor: actorOf(r), ...(ip ? { ip } : {}), origin };
+    const actor = actorOf(r);
     if (METADATA.has(type)) {
       const label = classification(details(r));
       if (!item || (!label && type !== 'METADATA_INSTANCE_DELETE')) return skip(`not a classification change: ${type}`);
-      return event({ ...base, action: 'label', release: false, labelChange: 'replace', resource: { uri: `box://${item.id}`, ...(item.name ? { name: item.name } : {}), labels: label ? [label] : [] } });
+      return event(withIp({ id, source: 'box', time, actor, origin, action: 'label', release: false, labelChange: 'replace', resource: resourceOf(item.id, item.name, label ? [label] : []) }, ip));
     }
     const action = READS[type]!; // every other event type was skipped above
     if (!item) return reject(`${type} without the file (source.item_id or source.id)`);
@@ -77,7 +87,8 @@ export const box = defineSource({
     const src = isObject(r.source) ? r.source : {};
     const newCopy = action === 'copy' && src.item_id === undefined && isoTime(src.created_at) !== undefined && Math.abs(Date.parse(isoTime(src.created_at)!) - Date.parse(time)) < 60_000;
     const name = newCopy && item.name ? item.name.replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '') : item.name;
-    const notes = newCopy ? [`Box names only the new copy (box://${item.id}); the item copied is not in the record, so it is matched by its name`] : undefined;
-    return event({ ...base, action, release: true, resource: { uri: `box://${item.id}`, ...(name ? { name } : {}) }, ...(notes ? { notes } : {}) });
+    const e = withIp({ id, source: 'box', time, actor, origin, action, release: true, resource: resourceOf(item.id, name) }, ip);
+    if (newCopy) e.notes = [`Box names only the new copy (box://${item.id}); the item copied is not in the record, so it is matched by its name`];
+    return event(e);
   },
 });

@@ -1,7 +1,7 @@
-import { event, skip, reject, type Action, type Actor } from '#shared/model/index.ts';
+import { event, skip, reject, type Action, type Actor, type Resource } from '#shared/model/index.ts';
 import type { LogSource } from '../types.ts';
 import type { JsonObject } from '#shared/read/envelopes.ts';
-import { basename, cleanIp, defineSource, isEmail, isObject, isoTime, str } from '../common.ts';
+import { basename, cleanIp, defineSource, isEmail, isObject, isoTime, str, withIp } from '../common.ts';
 import type { SourceSettings } from '../settings.ts';
 
 /** Microsoft 365 unified audit log, SharePoint and OneDrive file operations (Management Activity API). */
@@ -38,8 +38,10 @@ function actorOf(r: JsonObject): Actor {
     const email = identity.includes('#EXT#') ? guestEmail(identity) : isEmail(identity) ? identity : undefined;
     return { candidates: [`m365:${user}`, ...(email ? [`email:${email}`] : [])], external: true, display: email ?? user };
   }
-  const windows = claim && identity.includes('\\') ? [`windows:${identity}`] : [];
-  return { candidates: [`m365:${user}`, ...(isEmail(identity) ? [`email:${identity}`] : []), ...windows], display: claim ? identity : user };
+  const candidates = [`m365:${user}`];
+  if (isEmail(identity)) candidates.push(`email:${identity}`);
+  if (claim && identity.includes('\\')) candidates.push(`windows:${identity}`);
+  return { candidates, display: claim ? identity : user };
 }
 
 export function m365(settings: SourceSettings['m365'] = {}): LogSource {
@@ -61,16 +63,18 @@ export function m365(settings: SourceSettings['m365'] = {}): LogSource {
       if (!uri) return reject(`${operation} without ObjectId`);
       const name = str(r.SourceFileName) ?? basename(uri);
       const ip = cleanIp(r.ClientIP);
-      const base = { id, source: 'm365' as const, time, actor: actorOf(r), ...(ip ? { ip } : {}), origin };
+      const actor = actorOf(r);
       if (LABEL_EVENTS.has(operation)) {
         const data = isObject(r.SensitivityLabelEventData) ? r.SensitivityLabelEventData : {};
         const label = str(data.SensitivityLabelId) ?? str(r.SensitivityLabelId);
         const labels = operation === 'FileSensitivityLabelRemoved' || !label ? [] : [labelName(label)];
-        return event({ ...base, action: 'label', release: false, labelChange: 'replace', resource: { uri, name, labels } });
+        return event(withIp({ id, source: 'm365', time, actor, origin, action: 'label', release: false, labelChange: 'replace', resource: { uri, name, labels } }, ip));
       }
       const action = READS[operation]!; // every other operation was skipped above
       const label = str(r.SensitivityLabelId);
-      return event({ ...base, action, release: true, resource: { uri, name, ...(label ? { labels: [labelName(label)] } : {}) } });
+      const resource: Resource = { uri, name };
+      if (label) resource.labels = [labelName(label)];
+      return event(withIp({ id, source: 'm365', time, actor, origin, action, release: true, resource }, ip));
     },
   });
 }

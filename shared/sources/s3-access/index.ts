@@ -1,5 +1,5 @@
 import { event, skip, reject, type Actor } from '#shared/model/index.ts';
-import { basename, cleanIp, defineSource, num, rememberLast } from '../common.ts';
+import { basename, cleanIp, defineSource, num, rememberLast, withIp } from '../common.ts';
 import { awsArnActor } from '../aws-identity.ts';
 
 /**
@@ -18,11 +18,14 @@ const READS: Record<string, 'download' | 'copy'> = {
 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Splits on spaces, keeping `[…]` and `"…"` fields whole (quotes inside are not escaped in practice). */
-export function tokenize(line: string): string[] {
+/**
+ * Splits on spaces, keeping `[…]` and `"…"` fields whole (quotes inside are not escaped in practice);
+ * the first `limit` fields only, when given.
+ */
+export function tokenize(line: string, limit = Infinity): string[] {
   const fields: string[] = [];
   let i = 0;
-  while (i < line.length) {
+  while (i < line.length && fields.length < limit) {
     if (line[i] === ' ') { i++; continue; }
     let end: number;
     if (line[i] === '[') {
@@ -55,6 +58,7 @@ function convertTime(field: string): string | undefined {
 
 /** Object keys are URL-encoded, with `+` for a space. */
 export function decodeKey(key: string): string {
+  if (!key.includes('%') && !key.includes('+')) return key; // nothing encoded: most keys
   try {
     return decodeURIComponent(key.replace(/\+/g, ' '));
   } catch {
@@ -80,7 +84,7 @@ export const s3Access = defineSource({
     const opEnd = at === -1 ? -1 : record.indexOf(' ', at + 1);
     const quickOp = opEnd === -1 ? undefined : record.slice(at + 1, opEnd);
     if (quickOp && /^[A-Z0-9_]+\.[A-Z0-9_.]+$/.test(quickOp) && !READS[quickOp]) return skip(`not a read: ${quickOp}`);
-    const f = tokenize(record);
+    const f = tokenize(record, MIN_FIELDS); // the fields read are all among the first MIN_FIELDS
     if (f.length < MIN_FIELDS) return reject(`S3 access log line has ${f.length} fields; at least ${MIN_FIELDS} expected`);
     const time = parseTime(f[F.time]!);
     if (!time) return reject(`S3 access log time ${f[F.time]} is not [dd/Mon/yyyy:HH:MM:SS +zzzz]`);
@@ -93,19 +97,18 @@ export const s3Access = defineSource({
     if (rawKey === '-') return reject(`${operation} without an object key`);
     const key = decodeKey(rawKey);
     const bucket = f[F.bucket]!;
-    const ip = cleanIp(f[F.ip]);
-    const bytes = num(f[F.bytes]);
-    return event({
+    const e = withIp({
       id: `${f[F.requestId]}:${key}`,
       source: 's3-access',
       time,
       action,
       release: true,
       actor: requesterActor(f[F.requester]!),
-      ...(ip ? { ip } : {}),
       resource: { uri: `s3://${bucket}/${key}`, name: basename(key) },
-      ...(bytes !== undefined ? { bytes } : {}),
       origin,
-    });
+    }, cleanIp(f[F.ip]));
+    const bytes = num(f[F.bytes]);
+    if (bytes !== undefined) e.bytes = bytes;
+    return event(e);
   },
 });

@@ -1,6 +1,6 @@
-import { event, skip, reject } from '#shared/model/index.ts';
+import { event, skip, reject, type Actor } from '#shared/model/index.ts';
 import type { JsonObject, RawRecord } from '#shared/read/envelopes.ts';
-import { basename, cleanIp, defineSource, hashId, isObject, isoTime, rememberLast, str } from '../common.ts';
+import { basename, cleanIp, defineSource, hashId, isObject, isoTime, rememberLast, str, withIp } from '../common.ts';
 import type { LogSource } from '../types.ts';
 import type { SourceSettings } from '../settings.ts';
 
@@ -77,7 +77,10 @@ function fromText(line: string, header: ReadHeader): Message | string {
     return other ? { text: '', other: true, program: other[1] ?? other[2]! } : `not a Samba full_audit line: no "${TAG}:" tag`;
   }
   const head = line.slice(0, tag.index).trim();
-  return { text: line.slice(tag.index + tag[0].length), ...(head ? header(head) : {}) };
+  const text = line.slice(tag.index + tag[0].length);
+  if (!head) return { text };
+  const { time, host } = header(head); // either may be undefined: a message's fields are read, never listed
+  return { text, time, host };
 }
 
 function timeAndHost(time: string, host: string): { time?: string; host?: string } {
@@ -138,8 +141,8 @@ function under(path: string, root: string): string | undefined {
  * marks the share root (its first occurrence). Otherwise the absolute path is kept under the share.
  */
 export function sharePath(path: string, share: string | undefined, shares: Record<string, string> = {}): { share?: string; path: string } {
-  const clean = path.replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '');
-  if (!clean.startsWith('/')) return { ...(share ? { share } : {}), path: clean };
+  const clean = path.includes('//') || path.startsWith('./') ? path.replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '') : path;
+  if (!clean.startsWith('/')) return share ? { share, path: clean } : { path: clean };
   const entries = Object.entries(shares);
   const named = share ? entries.find(([name]) => name.toLowerCase() === share.toLowerCase()) : undefined;
   const inNamed = named ? under(clean, named[1]) : undefined;
@@ -156,7 +159,8 @@ export function sharePath(path: string, share: string | undefined, shares: Recor
     const at = parts.findIndex((p, i) => i > 0 && p.toLowerCase() === share.toLowerCase());
     if (at > 0) return { share, path: parts.slice(at + 1).join('/') };
   }
-  return { ...(share ? { share } : {}), path: clean.replace(/^\/+/, '') };
+  const relative = clean.replace(/^\/+/, '');
+  return share ? { share, path: relative } : { path: relative };
 }
 
 export function samba(settings: SourceSettings['samba'] = {}): LogSource {
@@ -177,11 +181,12 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
     }
     const op = fields[prefix.length]!;
     const result = fields[prefix.length + 1]!;
-    const rest = fields.slice(prefix.length + 2);
     if (op !== 'open' && op !== 'openat') return skip(`not a read: ${op}`);
     if (result !== 'ok') return skip(`request failed: ${op} ${result}`);
-    if (rest[0] !== 'r') return skip(`not a read: ${op} for ${rest[0] === 'w' ? 'writing' : rest[0]}`);
-    const logged = rest.slice(1).join('|');
+    const mode = fields[prefix.length + 2];
+    if (mode !== 'r') return skip(`not a read: ${op} for ${mode === 'w' ? 'writing' : mode}`);
+    // The path is the rest, `|` and all.
+    const logged = fields.length === prefix.length + 4 ? fields[prefix.length + 3]! : fields.slice(prefix.length + 3).join('|');
     if (!logged) return reject(`${op} without a path`);
     if (!m.time) return reject('no time: Samba full_audit lines need their syslog timestamp (the line has no syslog header)');
     const account = user >= 0 ? fields[user] : undefined;
@@ -189,14 +194,16 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
     const target = sharePath(logged, shareField >= 0 ? fields[shareField] || undefined : undefined, settings.shares);
     if (!target.path) return skip(`not a file: ${op} of the share root`);
     const server = (settings.host ?? m.host ?? 'samba').toLowerCase();
-    const domainUser = account?.includes('\\') ? [`windows:${account}`] : [];
-    return event({
-      id: hashId(r), source: 'samba', time: m.time, action: 'view', release: true,
-      actor: account && account !== 'nobody' ? { candidates: [`samba:${account}`, ...domainUser], display: account } : { candidates: [], anonymous: true },
-      ...(ip ? { ip } : {}),
+    let actor: Actor = { candidates: [], anonymous: true };
+    if (account && account !== 'nobody') {
+      actor = { candidates: [`samba:${account}`], display: account };
+      if (account.includes('\\')) actor.candidates.push(`windows:${account}`);
+    }
+    return event(withIp({
+      id: hashId(r), source: 'samba', time: m.time, action: 'view', release: true, actor,
       resource: { uri: `smb://${server}/${target.share ? `${target.share}/` : ''}${target.path}`, name: basename(target.path) },
       origin,
-    });
+    }, ip));
   }
 
   return defineSource({

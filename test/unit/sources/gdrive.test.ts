@@ -101,6 +101,56 @@ describe('Google Drive — documented behaviour, second cases', () => {
   });
 });
 
+describe('Google Drive — the activity schema, more second cases', () => {
+  it('detects an activity by its kind, or by id.applicationName "drive" when the kind is gone; not another application or another log', () => {
+    expect(gdrive.detect(activity([access('view')]))).toBe(true);
+    expect(gdrive.detect({ id: { time: '2026-10-15T09:00:00Z', applicationName: 'drive' }, name: 'view' })).toBe(true);
+    expect(gdrive.detect({ id: { time: '2026-10-15T09:00:00Z', applicationName: 'login' }, name: 'login_success' })).toBe(false);
+    expect(gdrive.detect({ kind: 'admin#reports#other', id: 'x' })).toBe(false);
+    expect(gdrive.detect({ eventSource: 's3.amazonaws.com', eventName: 'GetObject' })).toBe(false);
+    expect(gdrive.detect('{"kind":"admin#reports#activity"}')).toBe(false);
+  });
+  it('an activity without applicationName is read as Drive; the event says it is from gdrive', () => {
+    const out = parsed({ ...activity([access('download')]), id: { time: '2026-10-15T09:00:00Z', uniqueQualifier: '7' } });
+    expect(out).toMatchObject({ kind: 'event', event: { source: 'gdrive', action: 'download', id: '2026-10-15T09:00:00.000Z:7' } });
+  });
+  it('the strongest read: download over copy, copy over print, print over view; of two alike, the first', () => {
+    expect(parsed(activity([access('copy', 'c'), access('download', 'd')]))).toMatchObject({ event: { action: 'download', resource: { uri: 'gdrive://d' } } });
+    expect(parsed(activity([access('print', 'p'), access('copy', 'c')]))).toMatchObject({ event: { action: 'copy', resource: { uri: 'gdrive://c' } } });
+    expect(parsed(activity([access('view', 'v'), access('print', 'p')]))).toMatchObject({ event: { action: 'download', resource: { uri: 'gdrive://p' } } });
+    expect(parsed(activity([access('view', 'first'), access('view', 'second')]))).toMatchObject({ event: { resource: { uri: 'gdrive://first' } } });
+    expect(parsed(activity([access('download', 'first'), access('download', 'second')]))).toMatchObject({ event: { resource: { uri: 'gdrive://first' } } });
+  });
+  it('events as one object instead of a list; parameters with a null entry; an event without a name', () => {
+    expect(parsed(activity(access('download', 'one')))).toMatchObject({ kind: 'event', event: { resource: { uri: 'gdrive://one' } } });
+    expect(parsed(activity([{ type: 'access', name: 'view', parameters: [null, { name: 'doc_id', value: 'd5' }] }]))).toMatchObject({ kind: 'event', event: { resource: { uri: 'gdrive://d5' } } });
+    expect(parsed(activity([{ type: 'access', parameters: [] }]))).toEqual({ kind: 'skip', reason: 'not a read: no events' });
+  });
+  it('a document without doc_title has no name; with one, its title', () => {
+    const out = parsed(activity([access('view')]));
+    expect(out.kind === 'event' && 'name' in out.event.resource).toBe(false);
+    expect(parsed(activity([access('view', 'd1', [{ name: 'doc_title', value: 'Loads.xlsx' }])]))).toMatchObject({ event: { resource: { name: 'Loads.xlsx' } } });
+  });
+  it('every label event that sets a label is learned as an add: label_added_by_item_create, label_applied, label_field_value_changed', () => {
+    for (const name of ['label_added_by_item_create', 'label_applied', 'label_field_value_changed']) {
+      expect(parsed(activity([label(name, [{ name: 'label_title', value: 'Export Control' }])]))).toMatchObject({ kind: 'event', event: { source: 'gdrive', action: 'label', labelChange: 'add', resource: { labels: ['Export Control'] } } });
+    }
+  });
+  it('label values: numbers are kept, blank strings dropped, nested lists flattened', () => {
+    const out = parsed(activity([label('label_field_changed', [{ name: 'label_title', value: 'ECCN' }, { name: 'new_value', multiValue: ['9E003', ' ', [5, ['XV(e)']]] }])]));
+    expect(out).toMatchObject({ event: { resource: { labels: ['ECCN', 'ECCN: 9E003', 'ECCN: 5', 'ECCN: XV(e)'] } } });
+  });
+  it('a label event\'s id is id.time with uniqueQualifier (0 included); without one, a hash of the record', () => {
+    const ev = (id: Record<string, unknown>) => parsed({ ...activity([label('label_added', [{ name: 'label_title', value: 'Export Control' }])]), id: { time: '2026-10-15T09:00:00.000Z', applicationName: 'drive', ...id } });
+    expect(ev({ uniqueQualifier: '-42' })).toMatchObject({ event: { id: '2026-10-15T09:00:00.000Z:-42' } });
+    expect(ev({ uniqueQualifier: 0 })).toMatchObject({ event: { id: '2026-10-15T09:00:00.000Z:0' } });
+    for (const missing of [{}, { uniqueQualifier: null }]) {
+      const out = ev(missing);
+      expect(out.kind === 'event' && out.event.id).toMatch(/^[0-9a-f]{40}$/);
+    }
+  });
+});
+
 describe('Google Drive — text', () => {
   it('a text line is refused as not JSON', () => {
     expect(gdrive.parse('download li.wei@northfield.edu d1', origin)).toEqual({ kind: 'reject', reason: 'Google Drive audit records are JSON objects' });

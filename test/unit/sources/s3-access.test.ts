@@ -78,6 +78,15 @@ describe('S3 server access logs — behaviour', () => {
     expect((await parseWith(s3Access, 'owner bucket [14/Oct/2026:08:02:11 +0000] 1.2.3.4 - REQ REST.GET.OBJ'))[0]).toEqual({ kind: 'reject', reason: 'S3 access log line has 7 fields; at least 17 expected' });
     expect((await parseWith(s3Access, line({ time: '[99/Foo/2021:14:48:42 +0200]' })))[0]!.kind).toBe('reject');
   });
+  it('17 fields are enough and 16 are not (the boundary); tokenize with a limit gives only the first fields', async () => {
+    const full = 'owner bucket [14/Oct/2026:08:02:11 +0000] 1.2.3.4 arn:aws:iam::1:user/a REQ REST.GET.OBJECT k.txt "GET /k.txt HTTP/1.1" 200 - 10 10 1 1 "-" "ua"';
+    expect(tokenize(full)).toHaveLength(17);
+    expect(events(await parseWith(s3Access, full))).toHaveLength(1);
+    const short = full.slice(0, full.lastIndexOf(' '));
+    expect((await parseWith(s3Access, short))[0]).toEqual({ kind: 'reject', reason: 'S3 access log line has 16 fields; at least 17 expected' });
+    expect(tokenize(full, 3)).toEqual(['owner', 'bucket', '[14/Oct/2026:08:02:11 +0000]']);
+    expect(tokenize(`${full} extra more`, 17)).toEqual(tokenize(full));
+  });
   it('never throws, whatever the line (fuzz)', () => {
     fc.assert(fc.property(fc.string({ maxLength: 400 }), fc.array(fc.string({ maxLength: 30 }), { maxLength: 30 }), (garbage, fields) => {
       for (const text of [garbage, line() + garbage, fields.join(' '), `a b [14/Oct/2026:08:02:11 +0000] ${fields.join(' ')}`]) {
