@@ -9,7 +9,7 @@ import type { ReplayCounts, ReplayProgress, ReplayRequest, ReplayRun } from '#sh
  */
 
 /** The Step Functions commands, loaded on first use: the review API's cold start does not load them until the replay panel is opened. */
-const sfnApi = () => import('@aws-sdk/client-sfn');
+const sfnApi = () => import('./sfn-commands.ts');
 
 /** Objects under a prefix (what the map lists), and those modified in [since, until) (what the ingest reads). */
 export async function listWindow(s3: S3Client, bucket: string, prefix: string, since: string, until: string) {
