@@ -8,8 +8,15 @@ import type { ReplayCounts, ReplayProgress, ReplayRequest, ReplayRun } from '#sh
  * ListExecutions, DescribeExecution, ListMapRuns, DescribeMapRun; s3:ListBucket to count a window.
  */
 
-/** The Step Functions commands, loaded on first use: the review API's cold start does not load them until the replay panel is opened. */
-const sfnApi = () => import('./sfn-commands.ts');
+/**
+ * The Step Functions commands, loaded on first use: the review API's cold start does not load them
+ * until the replay panel is opened. The CLI's build splits a dynamic import of the SDK's CommonJS
+ * into a chunk that exposes the module as `default` only; Node's own import gives the names.
+ */
+const sfnApi = async () => {
+  const sdk = await import('@aws-sdk/client-sfn');
+  return 'ListExecutionsCommand' in sdk ? sdk : (sdk as unknown as { default: typeof sdk }).default;
+};
 
 /** Objects under a prefix (what the map lists), and those modified in [since, until) (what the ingest reads). */
 export async function listWindow(s3: S3Client, bucket: string, prefix: string, since: string, until: string) {
