@@ -2,8 +2,9 @@
  * Cold starts as Lambda pays them: a new Node process imports the built bundle, then serves its
  * first request against loopback services (s3rver for the config and logs, dynalite for the
  * store, a JSON stand-in for Secrets Manager and EventBridge, a real OpenID provider for the
- * review API's sign-in), with the NODE_OPTIONS every function has. The AWS SDK is not bundled: the
- * process loads it from node_modules, as a function loads it from the runtime.
+ * review API's sign-in), with the NODE_OPTIONS every function has (infra/bundling.ts). The bundle
+ * carries the AWS SDK, as the deployed one does. The loopback services run in this process: their
+ * CPU time is not the child's, but the child's wall time waits on them.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,8 @@ import { jsonService, s3Loopback } from '#test/integration/aws.ts';
 import { API_SCOPES, startTestProvider } from '#test/e2e/oidc-provider.ts';
 
 const run = promisify(execFile);
+/** BENCH_NODE=PATH: the child runs under that Node (Lambda runs Node 22; this machine has Node 20). */
+const node = process.env.BENCH_NODE ?? process.execPath;
 /** BENCH_CPU_PROF=DIR: each child writes a V8 CPU profile there (where a cold start spends its time). */
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
@@ -40,7 +43,8 @@ process.exit(0);
 
 /** Wall times, and the child's CPU time (user + system, from process start: Node's own start-up included) after the import and after the first reply. */
 export interface ColdStart { importMs: number; firstRequestMs: number; totalMs: number; importCpuMs: number; cpuMs: number }
-export interface ColdBench { measure(fn: string, bundle: string): Promise<ColdStart>; hasFirstRequest(fn: string): boolean; close(): Promise<void> }
+/** measure: one cold start; nodeOptions (default: the functions' own) lets a variant be compared in the same run. */
+export interface ColdBench { measure(fn: string, bundle: string, nodeOptions?: string): Promise<ColdStart>; hasFirstRequest(fn: string): boolean; close(): Promise<void> }
 
 export async function coldBench(root: string): Promise<ColdBench> {
   const s3 = await s3Loopback();
@@ -88,11 +92,11 @@ export async function coldBench(root: string): Promise<ColdBench> {
     'ingest-object': async () => sqs({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2026-10-16T00:00:00.000Z', eventName: 'ObjectCreated:Put', s3: { s3SchemaVersion: '1.0', bucket: { name: 'logs', arn: 'arn:aws:s3:::logs' }, object: { key: logKey, size: 1 } } }] }),
   };
   return {
-    async measure(fn, bundle) {
+    async measure(fn, bundle, nodeOptions = LAMBDA_NODE_OPTIONS) {
       const event = events[fn];
       const childEnv = { ...env, BENCH_BUNDLE: `file://${bundle}`, BENCH_EVENT: JSON.stringify(event ? await event() : {}) };
       const script = event ? CHILD : `const t0 = performance.now(); await import(process.env.BENCH_BUNDLE); const t1 = performance.now(); const c = process.cpuUsage(); const cpuMs = (c.user + c.system) / 1000; console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: 0, totalMs: t1, importCpuMs: cpuMs, cpuMs, ok: true }));`;
-      const { stdout } = await run(process.execPath, [...LAMBDA_NODE_OPTIONS.split(' '), ...profile, '--input-type=module', '-e', script], { env: childEnv, cwd: root, maxBuffer: 1 << 24 });
+      const { stdout } = await run(node, [...nodeOptions.split(' ').filter(Boolean), ...profile, '--input-type=module', '-e', script], { env: childEnv, cwd: root, maxBuffer: 1 << 24 });
       const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as ColdStart & { ok: boolean; reply?: unknown };
       if (!r.ok) throw new Error(`${fn}: the first request failed: ${JSON.stringify(r.reply)}`);
       return r;

@@ -11,17 +11,30 @@ export const LAMBDA_BUNDLING = {
   minify: true,
   // ESM builds of dependencies (dist-es), which esbuild can tree-shake, before their CommonJS builds.
   mainFields: ['module', 'main'],
-  // The Node.js 22 runtime provides the AWS SDK v3 and nothing else (test/aws/lambda-runtime.ts).
-  external: ['@aws-sdk/*'],
+  // The AWS SDK v3 is bundled, tree-shaken, rather than taken from the runtime (which has it): Node
+  // loads the runtime's copy as hundreds of CommonJS files, detecting each one's format, lexing its
+  // exports and compiling all of it. Bundled, a cold start costs about half the CPU (README,
+  // Performance), and the code runs with the SDK version it was tested with.
+  external: [] as string[],
   // ESM bundles of CommonJS dependencies need require().
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  // A source map beside the code, without the sources: errors name our lines, the map stays small.
+  // The source map ships beside the code, without the sources, but Node does not read it unless
+  // told to: --enable-source-maps reads and parses the whole map on import (Node 22 as Node 20),
+  // about 50 ms of every cold start. An operator who needs stack traces in our source sets
+  // NODE_OPTIONS=--enable-source-maps on the function (README, "Known limits in AWS").
   sourcemap: true,
   sourcesContent: false,
 } as const;
 
-/** What every function runs with: stack traces through the source map. */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+/** The Node options every function runs with: none (see sourcemap above). */
+export const LAMBDA_NODE_OPTIONS: string = '';
+
+/**
+ * What one function's bundle may weigh, minified. A proxy for the cold start (V8 compiles what a
+ * function evaluates); the cold start itself is measured (bench/cold.ts). About 600 KB of each of
+ * the larger bundles is the AWS SDK, which loads faster bundled than from the runtime.
+ */
+export const BUNDLE_BUDGET_KB = 1536;
 
 /** The same build for esbuild's API (benchmark, tests): one entry, one ESM file. */
 export const lambdaBuild = (entry: string, outfile: string): BuildOptions => ({

@@ -1,16 +1,20 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { handle } from 'hono/aws-lambda';
-import type { OidcSettings } from '#shared/review/auth.ts';
+import { createReviewApp } from '#shared/review/app.ts';
+import { createOidcAuth, type OidcSettings } from '#shared/review/auth.ts';
 import type { ReplayProgress } from '#shared/ingest/replay.ts';
+import { DynamoFlagStore } from '#shared/store/dynamo.ts';
+import { ConfigCache } from '#shared/aws/config.ts';
 import { env, s3Options } from '#shared/aws/env.ts';
 
-// A reviewer waits for this function's cold start on the first click of the day. The module itself
-// loads almost nothing; the first request loads what the review path needs, at once and no more:
-// the review app, sign-in, the DynamoDB store, Secrets Manager, and the config from S3 (parsed
-// without the geo-IP database). Not the log parsers, the pipeline, nor the other AWS clients.
-const load = () => Promise.all([
-  import('@aws-sdk/client-secrets-manager'), import('@aws-sdk/client-dynamodb'), import('@aws-sdk/client-s3'),
-  import('#shared/review/app.ts'), import('#shared/review/auth.ts'), import('#shared/store/dynamo.ts'), import('#shared/aws/config.ts'),
-]);
+// A reviewer waits for this function's cold start on the first click of the day. The bundle holds
+// the review path only: the review app, sign-in, the DynamoDB store, Secrets Manager, and the config
+// from S3 (parsed without the geo-IP database); not the log parsers, the pipeline, nor the other AWS
+// clients (test/unit/bundle-contents.test.ts). All of it serves the first request, so it is imported
+// statically, which lets esbuild keep only the SDK commands used; Step Functions alone waits for
+// the replay panel.
 
 /** The replay panel's port, loading the Step Functions client only when the page is first opened. */
 function lazyReplays(stateMachineArn: string): ReplayProgress {
@@ -29,7 +33,7 @@ let app: ReturnType<typeof handle> | undefined;
  * signs browsers in (code + PKCE) and scripts bring access tokens with the review scopes.
  * Cognito has no end_session_endpoint; its /logout takes client_id and logout_uri.
  */
-export function cognitoSettings(e: Record<string, string | undefined>, secret: string): OidcSettings {
+export function cognitoSettings(e: Record<string, string | undefined>, secret: OidcSettings['secret']): OidcSettings {
   const need = (name: string) => {
     const v = e[name];
     if (!v) throw new Error(`the review-api function needs ${name} (set by the CDK stack)`);
@@ -49,18 +53,17 @@ export function cognitoSettings(e: Record<string, string | undefined>, secret: s
 /** The review API and page behind API Gateway: the same app as `ittmon serve`, signed in through Cognito. */
 export const handler: ReturnType<typeof handle> = async (event, context) => {
   if (!app) {
-    const [{ GetSecretValueCommand, SecretsManagerClient }, { DynamoDBClient }, { S3Client }, { createReviewApp }, { createOidcAuth }, { DynamoFlagStore }, { ConfigCache }] = await load();
     // The review page places no IPs: its bundle has no geo-IP database, so the config is loaded without it.
     const config = new ConfigCache(new S3Client(s3Options()), env('CONFIG_BUCKET'), undefined, undefined, undefined, false);
-    // The secret and the provider's discovery, and the config, at once: each waits on the network.
-    const secretRead = new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') })).then((r) => r.SecretString ?? '');
-    const [secret, auth, { policy }] = await Promise.all([secretRead, secretRead.then((s) => createOidcAuth(cognitoSettings(process.env, s))), config.get()]);
+    // Every network wait at once: the secret, the provider's discovery and keys, and the config.
+    const secret = new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env('REVIEW_SECRET_ARN') })).then((r) => r.SecretString ?? '');
+    const [auth, { policy }, sessionSecret] = await Promise.all([createOidcAuth(cognitoSettings(process.env, secret)), config.get(), secret]);
     app = handle(createReviewApp({
       store: new DynamoFlagStore(new DynamoDBClient({}), env('TABLE_NAME')),
       auth,
       policy: async () => (await config.get()).policy,
       pseudonymise: process.env.ITTMON_PSEUDONYMISE === 'true' || policy.review.pseudonymise,
-      secret,
+      secret: sessionSecret,
       linkBase: env('REVIEW_URL'),
       ...(process.env.REPLAY_STATE_MACHINE_ARN ? { replays: lazyReplays(process.env.REPLAY_STATE_MACHINE_ARN) } : {}),
     }));

@@ -43,7 +43,7 @@ export class IttmonFunction extends NodejsFunction {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: `ittmon-${name}`,
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        ...(LAMBDA_NODE_OPTIONS ? { NODE_OPTIONS: LAMBDA_NODE_OPTIONS } : {}),
         ...(geo ? { ITTMON_GEO_DB: '/var/task/geo.mmdb' } : {}),
         ...environment,
       },

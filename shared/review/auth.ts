@@ -28,8 +28,8 @@ export interface OidcSettings {
   apiScopes?: { read: string[]; decide: string[] };
   /** Where to send the browser to end the provider's session (Cognito has no end_session_endpoint). */
   logoutUrl?: (postLogoutUri: string) => string;
-  /** Encrypts session cookies (HKDF-derived key). */
-  secret: string;
+  /** Encrypts session cookies (HKDF-derived key); a promise lets the provider's discovery run while it is read. */
+  secret: string | Promise<string>;
   /** How long a sign-in is trusted before it is refreshed with the provider, in seconds. */
   freshSeconds?: number;
   /** The longest a session lives, refreshed or not, in seconds. */
@@ -92,10 +92,13 @@ export async function createOidcAuth(s: OidcSettings): Promise<ReviewAuth> {
   const issuer = new URL(s.issuer);
   // Plain HTTP only to a provider on this machine (tests, development); anything else must be HTTPS.
   const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
-  const config = await oidc.discovery(issuer, s.clientId, s.clientSecret, s.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
+  const [config, secret] = await Promise.all([oidc.discovery(issuer, s.clientId, s.clientSecret, s.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined), s.secret]);
   const meta = config.serverMetadata();
   if (!meta.jwks_uri) throw new Error(`the OpenID provider ${s.issuer} publishes no jwks_uri: tokens cannot be verified`);
   const keys = createRemoteJWKSet(new URL(meta.jwks_uri));
+  // Fetched now, while a cold start still waits on its config, rather than on the first token. A
+  // failure here is not final: verifying a token fetches the keys again, and reports its failure.
+  keys.reload().catch(() => undefined);
   const now = s.now ?? Date.now;
   const rolesClaim = s.rolesClaim ?? 'cognito:groups';
   const freshMs = (s.freshSeconds ?? 900) * 1000;
@@ -115,7 +118,7 @@ export async function createOidcAuth(s: OidcSettings): Promise<ReviewAuth> {
     // Without a refresh token the session ends when the sign-in is no longer fresh; with one, at the
     // absolute limit counted from the first sign-in (refreshes do not extend it).
     const until = refreshToken ? started + maxMs : data.fresh;
-    setCookie(c, SESSION_COOKIE, await sealSession(s.secret, data, until), { ...cookieOptions, maxAge: Math.max(1, Math.floor((until - now()) / 1000)) });
+    setCookie(c, SESSION_COOKIE, await sealSession(secret, data, until), { ...cookieOptions, maxAge: Math.max(1, Math.floor((until - now()) / 1000)) });
   };
 
   const fromBearer = async (c: Context, token: string): Promise<Reviewer> => {
@@ -144,7 +147,7 @@ export async function createOidcAuth(s: OidcSettings): Promise<ReviewAuth> {
     if (!value) return undefined;
     let session: SessionData & JWTPayload;
     try {
-      session = await openSession(s.secret, value, now());
+      session = await openSession(secret, value, now());
     } catch {
       deleteCookie(c, SESSION_COOKIE, cookieOptions); // tampered, expired or sealed under another secret
       return undefined;
@@ -183,7 +186,7 @@ export async function createOidcAuth(s: OidcSettings): Promise<ReviewAuth> {
           redirect_uri: redirectUri, response_type: 'code', scope: (s.scopes ?? ['openid', 'email', 'profile']).join(' '),
           code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
         });
-        const login = await new EncryptJWT({ verifier, state, nonce, next: safeNext(c.req.query('next')) }).setProtectedHeader(ALG).setExpirationTime('10m').encrypt(sessionKey(s.secret));
+        const login = await new EncryptJWT({ verifier, state, nonce, next: safeNext(c.req.query('next')) }).setProtectedHeader(ALG).setExpirationTime('10m').encrypt(sessionKey(secret));
         setCookie(c, LOGIN_COOKIE, login, { ...cookieOptions, maxAge: 600 });
         return c.redirect(url.href, 302);
       });
@@ -192,7 +195,7 @@ export async function createOidcAuth(s: OidcSettings): Promise<ReviewAuth> {
         if (error) throw new IdentityError(`the sign-in provider refused the sign-in (${error}${c.req.query('error_description') ? `: ${c.req.query('error_description')}` : ''})`, 401);
         const raw = getCookie(c, LOGIN_COOKIE);
         deleteCookie(c, LOGIN_COOKIE, cookieOptions);
-        const login = raw ? await jwtDecrypt(raw, sessionKey(s.secret), { currentDate: new Date(now()) }).then((r) => r.payload as { verifier: string; state: string; nonce: string; next: string }).catch(() => undefined) : undefined;
+        const login = raw ? await jwtDecrypt(raw, sessionKey(secret), { currentDate: new Date(now()) }).then((r) => r.payload as { verifier: string; state: string; nonce: string; next: string }).catch(() => undefined) : undefined;
         if (!login) throw new IdentityError('this sign-in was not started here or took longer than 10 minutes: sign in again', 401);
         const current = new URL(redirectUri);
         current.search = new URL(c.req.url).search;
