@@ -5,6 +5,7 @@ import { handle } from 'hono/aws-lambda';
 import { createReviewApp } from '#shared/review/app.ts';
 import { createOidcAuth, type OidcSettings } from '#shared/review/auth.ts';
 import type { ReplayProgress } from '#shared/ingest/replay.ts';
+import { stepFunctionsProgress } from '#shared/aws/replay.ts';
 import { DynamoFlagStore } from '#shared/store/dynamo.ts';
 import { ConfigCache } from '#shared/aws/config.ts';
 import { env, s3Options } from '#shared/aws/env.ts';
@@ -13,14 +14,15 @@ import { env, s3Options } from '#shared/aws/env.ts';
 // the review path only: the review app, sign-in, the DynamoDB store, Secrets Manager, and the config
 // from S3 (parsed without the geo-IP database); not the log parsers, the pipeline, nor the other AWS
 // clients (test/unit/bundle-contents.test.ts). All of it serves the first request, so it is imported
-// statically, which lets esbuild keep only the SDK commands used; Step Functions alone waits for
-// the replay panel.
+// statically, which lets esbuild keep only the SDK commands used (a module behind a dynamic import
+// is kept whole, with every command of the SDK clients it imports); the Step Functions client alone
+// waits for the replay panel.
 
 /** The replay panel's port, loading the Step Functions client only when the page is first opened. */
 function lazyReplays(stateMachineArn: string): ReplayProgress {
   let progress: Promise<ReplayProgress> | undefined;
   const load = async () => {
-    const [{ SFNClient }, { stepFunctionsProgress }] = await Promise.all([import('@aws-sdk/client-sfn'), import('#shared/aws/replay.ts')]);
+    const { SFNClient } = await import('@aws-sdk/client-sfn');
     return stepFunctionsProgress(new SFNClient({}), stateMachineArn);
   };
   return { recent: async () => (await (progress ??= load())).recent() };

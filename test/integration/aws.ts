@@ -31,7 +31,7 @@ export function useLoopbackEnv(endpoints: LoopbackEndpoints, vars: Record<string
 }
 
 /** A loopback stand-in for AWS JSON-protocol services (EventBridge, SQS, Secrets Manager): records calls by target. */
-export async function jsonService(reply: (target: string, body: Record<string, unknown>) => unknown) {
+export async function jsonService(reply: (target: string, body: Record<string, unknown>) => unknown | Promise<unknown>) {
   const calls: { target: string; body: Record<string, unknown> }[] = [];
   const read = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => r(b)); });
   const server: Server = createServer(async (req, res) => {
@@ -39,7 +39,7 @@ export async function jsonService(reply: (target: string, body: Record<string, u
     const body = JSON.parse((await read(req)) || '{}');
     calls.push({ target, body });
     res.setHeader('content-type', 'application/x-amz-json-1.1');
-    res.end(JSON.stringify(reply(target, body) ?? {}));
+    res.end(JSON.stringify((await reply(target, body)) ?? {}));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { calls, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };

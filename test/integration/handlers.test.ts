@@ -30,6 +30,8 @@ let sts: Awaited<ReturnType<typeof stsLoopback>>;
 const READ_ROLE = 'arn:aws:iam::444455556666:role/ittmon-read-ITTMonitor';
 let dynamo: LocalStore;
 let aws: Awaited<ReturnType<typeof jsonService>>;
+/** When set, Secrets Manager answers only once this resolves (a test of what waits for what). */
+let secretGate: (() => Promise<void>) | undefined;
 let idp: TestProvider; // stands in for the Cognito user pool: a real OpenID provider on loopback
 let store: DynamoFlagStore;
 let logKeys: string[];
@@ -69,7 +71,7 @@ beforeAll(async () => {
   aws = await jsonService((target, body) => {
     if (target === 'AWSEvents.PutEvents') return { FailedEntryCount: 0, Entries: [{ EventId: '1' }] };
     if (target === 'AmazonSQS.SendMessage') return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex') };
-    if (target === 'secretsmanager.GetSecretValue') return { SecretString: 'review-secret', Name: 'x', ARN: 'arn' };
+    if (target === 'secretsmanager.GetSecretValue') return (secretGate?.() ?? Promise.resolve()).then(() => ({ SecretString: 'review-secret', Name: 'x', ARN: 'arn' }));
     if (target === 'AWSStepFunctions.StartExecution') return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:ittmon-large:${String(body.name)}`, startDate: 1 };
     return {};
   });
@@ -445,6 +447,32 @@ describe('review-api (API Gateway HTTP API; sign-in at the user pool)', () => {
       if (before === undefined) delete process.env.ITTMON_GEO_DB; else process.env.ITTMON_GEO_DB = before;
     }
   });
+  it('asks the provider for its discovery document while the secret is read, and fetches its keys before the first token', async () => {
+    // GIVEN a fresh container whose Secrets Manager answers only after the provider was asked for its discovery document
+    const fetched: string[] = [];
+    const realFetch = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+      fetched.push(input instanceof Request ? input.url : String(input));
+      return realFetch(input, init);
+    });
+    let discoveryBeforeSecret = false;
+    secretGate = () => vi.waitFor(() => expect(fetched.some((u) => u.endsWith('/.well-known/openid-configuration'))).toBe(true), { timeout: 5_000, interval: 10 })
+      .then(() => { discoveryBeforeSecret = true; }, () => undefined); // after 5 s the secret comes anyway, and the test fails below
+    try {
+      vi.resetModules();
+      const fresh = (await import('../../functions/review-api/handler.ts')).handler as unknown as typeof handlers.review;
+      // WHEN a browser without a session arrives (no token to verify)
+      const reply = await fresh(apiEvent('/'), context()) as { statusCode: number };
+      // THEN it is sent to sign in, discovery did not wait for the secret, and the signing keys were fetched all the same
+      expect(reply.statusCode).toBe(302);
+      expect(discoveryBeforeSecret, 'the provider\'s discovery waited for the secret').toBe(true);
+      const jwks = (await (await realFetch(`${idp.issuer}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri;
+      await vi.waitFor(() => expect(fetched).toContain(jwks), { timeout: 5_000, interval: 10 });
+    } finally {
+      secretGate = undefined;
+      spy.mockRestore();
+    }
+  }, 30_000);
   it('took its signing secret from Secrets Manager', () => {
     expect(new Set(aws.calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').map((c) => c.body.SecretId))).toEqual(new Set(['arn:aws:secretsmanager:us-east-1:1:secret:x']));
   });

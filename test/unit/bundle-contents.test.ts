@@ -51,6 +51,12 @@ describe('the function bundles', () => {
     // Bundled, not left to the runtime's copy (infra/bundling.ts says why).
     expect(built['review-api']!.sdk).toEqual(expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager']));
   });
+  it('carry only the S3 and DynamoDB commands they send: no module behind a dynamic import keeps a whole client', () => {
+    // esbuild keeps every export of a module reached by import(), and so every command of an SDK client it imports (S3 has over 100).
+    for (const name of FUNCTIONS) {
+      for (const client of ['client-s3', 'client-dynamodb']) expect(holds(name, new RegExp(`@aws-sdk/${client}/dist-es/commands/[A-Z]`)).length, `${name}: ${client}`).toBeLessThan(12);
+    }
+  });
   it('carry the ECCN table packed, never as the 515 KB object literal of eccn.json, and none of zod\'s locales', () => {
     for (const name of FUNCTIONS) {
       expect(holds(name, /rules\/data\/eccn\.json$/), name).toEqual([]);
