@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { loadPolicy, type Policy } from '#shared/config/index.ts';
-import { loadGeoDatabase } from '#shared/geo/index.ts';
+import { readGeoDatabase } from '#shared/geo/index.ts';
 import { s3Text, s3Version } from './s3-text.ts';
 
 /** geoDatabase is absent when the cache was made without it (the review API places no IPs). */
@@ -25,12 +25,16 @@ export class ConfigCache {
       if (!changed.some(Boolean)) return this.loaded.config;
     }
     const versions = new Map<string, string>();
+    // The bundled geo database is read while the policy loads (a policy rarely names its own `geoip:`);
+    // a failure to read it is reported below, only if it is the one the policy uses.
+    const bundledGeo = this.geo ? readGeoDatabase() : undefined;
+    bundledGeo?.catch(() => undefined);
     const policy = await loadPolicy(this.key, async (path) => {
       const { text, version } = await s3Text(this.s3, this.bucket, path);
       versions.set(path, version);
       return text;
     });
-    const geo = this.geo ? await policyGeoDatabase(this.s3, this.bucket, policy) : undefined;
+    const geo = this.geo ? await policyGeoDatabase(this.s3, this.bucket, policy, bundledGeo) : undefined;
     if (geo?.version !== undefined) versions.set(policy.geoip!, geo.version);
     const geoDatabase = geo?.bytes;
     this.loaded = { config: { policy, ...(geoDatabase ? { geoDatabase } : {}) }, versions };
@@ -39,9 +43,9 @@ export class ConfigCache {
   }
 }
 
-/** The geo database a policy names (`geoip:`, an object in the config bucket), else the bundled one. */
-export async function policyGeoDatabase(s3: S3Client, bucket: string, policy: Policy): Promise<{ bytes: Buffer; version?: string }> {
-  if (!policy.geoip) return { bytes: loadGeoDatabase() };
+/** The geo database a policy names (`geoip:`, an object in the config bucket), else the bundled one (`bundled`, when already being read). */
+export async function policyGeoDatabase(s3: S3Client, bucket: string, policy: Policy, bundled?: Promise<Buffer>): Promise<{ bytes: Buffer; version?: string }> {
+  if (!policy.geoip) return { bytes: await (bundled ?? readGeoDatabase()) };
   const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: policy.geoip }));
   return { bytes: Buffer.from(await res.Body!.transformToByteArray()), version: res.VersionId ?? res.ETag ?? '' };
 }

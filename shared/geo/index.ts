@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import { Reader } from 'mmdb-lib';
@@ -23,9 +24,15 @@ const CACHE_LIMIT = 100_000;
  * In a Lambda bundle the database is copied beside the code and named by ITTMON_GEO_DB.
  */
 export function loadGeoDatabase(path?: string): Buffer {
-  const file = path ?? process.env.ITTMON_GEO_DB ?? createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
-  return readFileSync(file);
+  return readFileSync(geoDatabaseFile(path));
 }
+
+/** The same, read off the main thread (8 MB): a function's cold start reads it while it waits on S3. */
+export async function readGeoDatabase(path?: string): Promise<Buffer> {
+  return readFile(geoDatabaseFile(path));
+}
+
+const geoDatabaseFile = (path?: string) => path ?? process.env.ITTMON_GEO_DB ?? createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
 
 type CountryRecord = { country_code?: string; country?: { iso_code?: string } };
 

@@ -34,6 +34,25 @@ describe('ConfigCache (the config bucket, per container)', () => {
     now = 400_000;
     expect((await cache.get()).policy.people).toHaveLength(2); // a named file changed too
   });
+  describe('with the bundled geo-IP database missing (read while the policy loads)', () => {
+    let before: string | undefined;
+    beforeAll(() => { before = process.env.ITTMON_GEO_DB; process.env.ITTMON_GEO_DB = '/nonexistent/geo.mmdb'; });
+    afterAll(() => { if (before === undefined) delete process.env.ITTMON_GEO_DB; else process.env.ITTMON_GEO_DB = before; });
+    it('a policy that names its own database (geoip:) loads, with that database, and nothing fails unhandled', async () => {
+      await s3.put('config-bucket', 'own-geo.yaml', `geoip: own.mmdb\n${yaml('Own')}`);
+      await s3.put('config-bucket', 'own.mmdb', Buffer.from('our own database'));
+      const loaded = await new ConfigCache(s3.client, 'config-bucket', 'own-geo.yaml').get();
+      expect(loaded.geoDatabase?.toString()).toBe('our own database');
+    });
+    it('a policy that uses the bundled one fails naming the missing file; a bad policy fails for what is wrong with it', async () => {
+      await expect(new ConfigCache(s3.client, 'config-bucket', 'ittmon.yaml').get()).rejects.toThrow(/nonexistent\/geo\.mmdb/);
+      await s3.put('config-bucket', 'broken.yaml', 'directory: nobody.csv\ndatasets: []\n');
+      await expect(new ConfigCache(s3.client, 'config-bucket', 'broken.yaml').get()).rejects.toThrow(/broken\.yaml:2 datasets: at least one dataset is needed/);
+    });
+    it('the review API\'s cache (no geo) neither reads nor needs it', async () => {
+      expect((await new ConfigCache(s3.client, 'config-bucket', 'ittmon.yaml', undefined, undefined, false).get()).geoDatabase).toBeUndefined();
+    });
+  });
   it('a bad configuration is a ConfigError naming the object', async () => {
     await s3.put('config-bucket', 'broken.yaml', 'directory: nobody.csv\ndatasets: []\n');
     await expect(new ConfigCache(s3.client, 'config-bucket', 'broken.yaml').get()).rejects.toThrow(/broken\.yaml:2 datasets: at least one dataset is needed/);
