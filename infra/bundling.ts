@@ -13,14 +13,14 @@ export const LAMBDA_BUNDLING = {
   mainFields: ['module', 'main'],
   // The AWS SDK v3 is bundled, tree-shaken, rather than taken from the runtime (which has it): Node
   // loads the runtime's copy as hundreds of CommonJS files, detecting each one's format, lexing its
-  // exports and compiling all of it. Bundled, a cold start costs a quarter to a third less CPU
-  // (README, Performance), and the code runs with the SDK version it was tested with.
+  // exports and compiling all of it. Bundled, a cold start costs 15-40 % less CPU (README,
+  // Performance), and the code runs with the SDK version it was tested with.
   external: [] as string[],
   // ESM bundles of CommonJS dependencies need require().
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   // The source map ships beside the code, without the sources, but Node does not read it unless
   // told to: --enable-source-maps reads and parses the whole map on import (Node 22 as Node 20:
-  // maybeCacheSourceMap, not on the first stack trace), 20-80 ms of CPU on every cold start. Keeping
+  // maybeCacheSourceMap, not on the first stack trace), 20-90 ms of CPU on every cold start. Keeping
   // identifiers unminified instead would make the bundles 60 % larger. An operator who needs stack
   // traces in our source sets NODE_OPTIONS=--enable-source-maps on the function, no redeploy needed
   // (README, "Known limits in AWS").
