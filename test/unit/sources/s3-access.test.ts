@@ -64,6 +64,11 @@ describe('S3 server access logs — behaviour', () => {
     expect((await parseWith(s3Access, line({ op: 'REST.PUT.OBJECT' })))[0]!.kind).toBe('skip');
     expect(events(await parseWith(s3Access, line({ op: 'REST.COPY.OBJECT_GET' })))[0]!.action).toBe('copy');
   });
+  it('an operation named like an object property (toString, constructor, __proto__) is no read', async () => {
+    for (const op of ['toString', 'constructor', '__proto__']) {
+      expect(await parseWith(s3Access, line({ op }))).toEqual([{ kind: 'skip', reason: `not a read: ${op}` }]);
+    }
+  });
   it('an SSO session named by e-mail gives an e-mail candidate; svc: requesters are services', async () => {
     const [sso] = events(await parseWith(s3Access, line({ requester: 'arn:aws:sts::1:assumed-role/AWSReservedSSO_R/li.wei@northfield.edu' })));
     expect(sso!.actor.candidates).toContain('email:li.wei@northfield.edu');
