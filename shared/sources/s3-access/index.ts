@@ -26,9 +26,15 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * the first `limit` fields only, when given.
  */
 export function tokenize(line: string, limit = Infinity): string[] {
+  return readFields(line, limit).fields;
+}
+
+/** The first `keep` fields of `line`, and how many fields it has, counted up to `limit`. */
+function readFields(line: string, keep: number, limit = keep): { fields: string[]; count: number } {
   const fields: string[] = [];
+  let count = 0;
   let i = 0;
-  while (i < line.length && fields.length < limit) {
+  while (i < line.length && count < limit) {
     if (line[i] === ' ') { i++; continue; }
     let end: number;
     if (line[i] === '[') {
@@ -41,10 +47,11 @@ export function tokenize(line: string, limit = Infinity): string[] {
       end = line.indexOf(' ', i);
       if (end === -1) end = line.length;
     }
-    fields.push(line.slice(i, end));
+    if (count < keep) fields.push(line.slice(i, end));
+    count++;
     i = end;
   }
-  return fields;
+  return { fields, count };
 }
 
 const parseTime = rememberLast(convertTime);
@@ -87,8 +94,8 @@ export const s3Access = defineSource({
     const opEnd = at === -1 ? -1 : record.indexOf(' ', at + 1);
     const quickOp = opEnd === -1 ? undefined : record.slice(at + 1, opEnd);
     if (quickOp && !READS.has(quickOp) && OPERATION.test(quickOp)) return skip(`not a read: ${quickOp}`);
-    const f = tokenize(record, MIN_FIELDS); // the fields read are all among the first MIN_FIELDS
-    if (f.length < MIN_FIELDS) return reject(`S3 access log line has ${f.length} fields; at least ${MIN_FIELDS} expected`);
+    const { fields: f, count } = readFields(record, F.bytes + 1, MIN_FIELDS); // the fields read are the first ones
+    if (count < MIN_FIELDS) return reject(`S3 access log line has ${count} fields; at least ${MIN_FIELDS} expected`);
     const time = parseTime(f[F.time]!);
     if (!time) return reject(`S3 access log time ${f[F.time]} is not [dd/Mon/yyyy:HH:MM:SS +zzzz]`);
     const operation = f[F.operation]!;
