@@ -164,14 +164,17 @@ export function sharePath(path: string, share: string | undefined, shares: Recor
   return share ? { share, path: relative } : { path: relative };
 }
 
-/** Where the first `count` `|` of `text` are (fewer when it has fewer). */
-function barsOf(text: string, count: number): number[] {
+/** Where the `|` of `text` are. */
+function barsOf(text: string): number[] {
   const at: number[] = [];
-  for (let i = 0; i < text.length && at.length < count; i++) if (text.charCodeAt(i) === 0x7c) at.push(i);
+  // Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, never a |
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 0x7c) at.push(i);
+  }
   return at;
 }
-/** Field `n` of `text`, given where its first `|` are. */
-const fieldOf = (text: string, bars: number[], n: number): string => text.slice(n === 0 ? 0 : bars[n - 1]! + 1, n < bars.length ? bars[n] : text.length);
+/** Field `n` of `text`, given where its `|` are (the last field runs to the end). */
+const fieldOf = (text: string, bars: number[], n: number): string => text.slice((bars[n - 1] ?? -1) + 1, bars[n]);
 /** The most common skip, made once. */
 const OPEN_FOR_WRITING = skip('not a read: open for writing');
 const OPENAT_FOR_WRITING = skip('not a read: openat for writing');
@@ -189,7 +192,7 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
     if (m.other) return skip(`Samba log message, not a full_audit record: ${m.text.slice(0, 60)}`);
     const text = m.text.trim();
     // Most lines are not reads: their fields are read from where the `|` are, not split off.
-    const bars = barsOf(text, prefix.length + 3);
+    const bars = barsOf(text);
     if (bars.length < prefix.length + 1) {
       if (typeof r === 'string' && SAMBA_DEBUG.test(r) && !/\|(ok|fail)\b/.test(m.text)) return skip(`Samba log message, not a full_audit record: ${m.text.slice(0, 60)}`);
       return reject(`Samba full_audit line has ${bars.length + 1} fields; the prefix ${prefix.join('|')} needs at least ${prefix.length + 2}`);
