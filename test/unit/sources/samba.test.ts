@@ -177,6 +177,7 @@ describe('Samba full_audit — the fields of a line, at their boundaries', () =>
   });
   it('each prefix field is read where the prefix puts it, the first one included', () => {
     expect(at('10.0.0.9|lwei|Lab|openat|ok|r|a.txt', { prefix: '%I|%u|%S' })).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9', actor: { candidates: ['samba:lwei'] }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
+    expect(at('Lab|lwei|openat|ok|r|a.txt', { prefix: '%S|%u' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['samba:lwei'] }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
     // No %u or %U in the prefix: nobody is named, the access is anonymous.
     const out = at('10.0.0.9|Lab|openat|ok|r|a.txt', { prefix: '%I|%S' });
     expect(out).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9', actor: { candidates: [], anonymous: true }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
