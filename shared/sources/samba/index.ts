@@ -57,7 +57,8 @@ type ReadHeader = (text: string) => { time?: string; host?: string };
 
 /** A text record: a syslog line or a message of Samba's log file. */
 function fromText(line: string, header: ReadHeader): Message | string {
-  const debug = SAMBA_DEBUG.exec(line);
+  // The first character tells the frames apart without a regex: `[` Samba's log file, `<` a syslog priority.
+  const debug = line.charCodeAt(0) === 0x5b ? SAMBA_DEBUG.exec(line) : null;
   if (debug) {
     // Samba writes its log file in the server's local time, without a zone: taken as UTC.
     const [, y, mo, d, h, mi, s, frac, rest] = debug;
@@ -67,7 +68,7 @@ function fromText(line: string, header: ReadHeader): Message | string {
     const text = (nl >= 0 ? rest!.slice(nl + 1) : rest!).split('\n').map((l) => l.trim()).join(' ').trim();
     return { text, ...(time ? { time } : {}), other: nl >= 0 && !/full_audit/.test(location) };
   }
-  const rfc5424 = RFC5424.exec(line);
+  const rfc5424 = line.charCodeAt(0) === 0x3c ? RFC5424.exec(line) : null;
   if (rfc5424 && rfc5424[3] === TAG) {
     return { text: (rfc5424[5] ?? '').replace(/^\uFEFF/, ''), ...timeAndHost(rfc5424[1]!, rfc5424[2]!) };
   }
@@ -163,6 +164,21 @@ export function sharePath(path: string, share: string | undefined, shares: Recor
   return share ? { share, path: relative } : { path: relative };
 }
 
+/** Where the `|` of `text` are. */
+function barsOf(text: string): number[] {
+  const at: number[] = [];
+  // Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, never a |
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 0x7c) at.push(i);
+  }
+  return at;
+}
+/** Field `n` of `text`, given where its `|` are (the last field runs to the end). */
+const fieldOf = (text: string, bars: number[], n: number): string => text.slice((bars[n - 1] ?? -1) + 1, bars[n]);
+/** The most common skip, made once. */
+const OPEN_FOR_WRITING = skip('not a read: open for writing');
+const OPENAT_FOR_WRITING = skip('not a read: openat for writing');
+
 export function samba(settings: SourceSettings['samba'] = {}): LogSource {
   const prefix = (settings.prefix ?? DEFAULT_SAMBA_PREFIX).split('|');
   const user = prefix.indexOf('%u') >= 0 ? prefix.indexOf('%u') : prefix.indexOf('%U');
@@ -174,31 +190,32 @@ export function samba(settings: SourceSettings['samba'] = {}): LogSource {
   function parseMessage(m: Message, r: RawRecord, origin: { file: string; line: number }) {
     if (m.program) return skip(`syslog message of another program: ${m.program.slice(0, 40)}`);
     if (m.other) return skip(`Samba log message, not a full_audit record: ${m.text.slice(0, 60)}`);
-    const fields = m.text.trim().split('|');
-    if (fields.length < prefix.length + 2) {
+    const text = m.text.trim();
+    // Most lines are not reads: their fields are read from where the `|` are, not split off.
+    const bars = barsOf(text);
+    if (bars.length < prefix.length + 1) {
       if (typeof r === 'string' && SAMBA_DEBUG.test(r) && !/\|(ok|fail)\b/.test(m.text)) return skip(`Samba log message, not a full_audit record: ${m.text.slice(0, 60)}`);
-      return reject(`Samba full_audit line has ${fields.length} fields; the prefix ${prefix.join('|')} needs at least ${prefix.length + 2}`);
+      return reject(`Samba full_audit line has ${bars.length + 1} fields; the prefix ${prefix.join('|')} needs at least ${prefix.length + 2}`);
     }
-    const op = fields[prefix.length]!;
-    const result = fields[prefix.length + 1]!;
+    const op = fieldOf(text, bars, prefix.length);
+    const result = fieldOf(text, bars, prefix.length + 1);
     if (op !== 'open' && op !== 'openat') return skip(`not a read: ${op}`);
     if (result !== 'ok') return skip(`request failed: ${op} ${result}`);
-    const mode = fields[prefix.length + 2];
-    if (mode !== 'r') return skip(`not a read: ${op} for ${mode === 'w' ? 'writing' : mode}`);
+    const mode = bars.length > prefix.length + 1 ? fieldOf(text, bars, prefix.length + 2) : undefined;
+    if (mode !== 'r') return mode === 'w' ? (op === 'open' ? OPEN_FOR_WRITING : OPENAT_FOR_WRITING) : skip(`not a read: ${op} for ${mode}`);
     // The path is the rest, `|` and all.
-    const logged = fields.length === prefix.length + 4 ? fields[prefix.length + 3]! : fields.slice(prefix.length + 3).join('|');
+    const logged = bars.length > prefix.length + 2 ? text.slice(bars[prefix.length + 2]! + 1) : '';
     if (!logged) return reject(`${op} without a path`);
     if (!m.time) return reject('no time: Samba full_audit lines need their syslog timestamp (the line has no syslog header)');
-    const account = user >= 0 ? fields[user] : undefined;
-    const ip = ipField >= 0 ? cleanIp(fields[ipField]) : undefined;
-    const target = sharePath(logged, shareField >= 0 ? fields[shareField] || undefined : undefined, settings.shares);
+    const account = user >= 0 ? fieldOf(text, bars, user) : undefined;
+    const ip = ipField >= 0 ? cleanIp(fieldOf(text, bars, ipField)) : undefined;
+    const target = sharePath(logged, shareField >= 0 ? fieldOf(text, bars, shareField) || undefined : undefined, settings.shares);
     if (!target.path) return skip(`not a file: ${op} of the share root`);
     const server = (settings.host ?? m.host ?? 'samba').toLowerCase();
-    let actor: Actor = { candidates: [], anonymous: true };
-    if (account && account !== 'nobody') {
-      actor = { candidates: [`samba:${account}`], display: account };
-      if (account.includes('\\')) actor.candidates.push(`windows:${account}`);
-    }
+    const named = account && account !== 'nobody' ? account : undefined;
+    const actor: Actor = named
+      ? { candidates: named.includes('\\') ? [`samba:${named}`, `windows:${named}`] : [`samba:${named}`], display: named }
+      : { candidates: [], anonymous: true };
     return event(withIp({
       id: hashId(r), source: 'samba', time: m.time, action: 'view', release: true, actor,
       resource: { uri: `smb://${server}/${target.share ? `${target.share}/` : ''}${target.path}`, name: basename(target.path) },

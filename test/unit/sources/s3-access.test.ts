@@ -64,6 +64,11 @@ describe('S3 server access logs — behaviour', () => {
     expect((await parseWith(s3Access, line({ op: 'REST.PUT.OBJECT' })))[0]!.kind).toBe('skip');
     expect(events(await parseWith(s3Access, line({ op: 'REST.COPY.OBJECT_GET' })))[0]!.action).toBe('copy');
   });
+  it('an operation named like an object property (toString, constructor, __proto__) is no read', async () => {
+    for (const op of ['toString', 'constructor', '__proto__']) {
+      expect(await parseWith(s3Access, line({ op }))).toEqual([{ kind: 'skip', reason: `not a read: ${op}` }]);
+    }
+  });
   it('an SSO session named by e-mail gives an e-mail candidate; svc: requesters are services', async () => {
     const [sso] = events(await parseWith(s3Access, line({ requester: 'arn:aws:sts::1:assumed-role/AWSReservedSSO_R/li.wei@northfield.edu' })));
     expect(sso!.actor.candidates).toContain('email:li.wei@northfield.edu');
@@ -86,6 +91,39 @@ describe('S3 server access logs — behaviour', () => {
     expect((await parseWith(s3Access, short))[0]).toEqual({ kind: 'reject', reason: 'S3 access log line has 16 fields; at least 17 expected' });
     expect(tokenize(full, 3)).toEqual(['owner', 'bucket', '[14/Oct/2026:08:02:11 +0000]']);
     expect(tokenize(`${full} extra more`, 17)).toEqual(tokenize(full));
+  });
+  it('every month name of the documented time format, and offsets of either sign with minutes', async () => {
+    const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    for (const [i, name] of names.entries()) {
+      const [e] = events(await parseWith(s3Access, line({ time: `[15/${name}/2026:08:02:11 +0000]` })));
+      expect(e!.time).toBe(`2026-${String(i + 1).padStart(2, '0')}-15T08:02:11.000Z`);
+    }
+    expect(events(await parseWith(s3Access, line({ time: '[14/Oct/2026:20:02:11 -0500]' })))[0]!.time).toBe('2026-10-15T01:02:11.000Z');
+    expect(events(await parseWith(s3Access, line({ time: '[14/Oct/2026:08:02:11 +0530]' })))[0]!.time).toBe('2026-10-14T02:32:11.000Z');
+  });
+  it('a time that is not [dd/Mon/yyyy:HH:MM:SS +zzzz] is rejected with the field and the format', async () => {
+    expect(await parseWith(s3Access, line({ time: '[14/Oct/2026:08:02:11]' }))).toEqual([{ kind: 'reject', reason: 'S3 access log time [14/Oct/2026:08:02:11] is not [dd/Mon/yyyy:HH:MM:SS +zzzz]' }]);
+    expect(await parseWith(s3Access, line({ time: '[14/Okt/2026:08:02:11 +0000]' }))).toEqual([{ kind: 'reject', reason: 'S3 access log time [14/Okt/2026:08:02:11 +0000] is not [dd/Mon/yyyy:HH:MM:SS +zzzz]' }]);
+  });
+  it('a key with only %-escapes or only + is decoded too', async () => {
+    expect(events(await parseWith(s3Access, line({ key: 'hgv/a%20b.h5' })))[0]!.resource.uri).toBe('s3://bucket-1/hgv/a b.h5');
+    expect(events(await parseWith(s3Access, line({ key: 'hgv/a+b.h5' })))[0]!.resource.uri).toBe('s3://bucket-1/hgv/a b.h5');
+    expect(events(await parseWith(s3Access, line({ key: 'hgv/%E0%A4%A.h5' })))[0]!.resource.uri).toBe('s3://bucket-1/hgv/%E0%A4%A.h5'); // not valid escapes: kept as logged
+  });
+  it('a line that is no read is skipped as such whatever else is wrong with it: it is never a release, so nothing goes to quarantine', async () => {
+    expect(await parseWith(s3Access, line({ op: 'REST.PUT.OBJECT', time: '[99/Foo/2021:14:48:42 +0200]' }))).toEqual([{ kind: 'skip', reason: 'not a read: REST.PUT.OBJECT' }]);
+    expect(await parseWith(s3Access, 'owner bucket [14/Oct/2026:08:02:11 +0000] 1.2.3.4 - REQ REST.HEAD.OBJECT k.txt')).toEqual([{ kind: 'skip', reason: 'not a read: REST.HEAD.OBJECT' }]);
+    // A read with the same faults is rejected: the operation alone does not make a release.
+    expect((await parseWith(s3Access, line({ time: '[99/Foo/2021:14:48:42 +0200]' })))[0]!.kind).toBe('reject');
+    expect((await parseWith(s3Access, 'owner bucket [14/Oct/2026:08:02:11 +0000] 1.2.3.4 - REQ REST.GET.OBJECT k.txt'))[0]!.kind).toBe('reject');
+  });
+  it('the operation is found when a field before it holds a quoted space or two spaces separate fields', async () => {
+    expect(events(await parseWith(s3Access, line().replace('REQ1', '"REQ 1"')))[0]!.id).toBe('"REQ 1":hgv/a b c.h5');
+    expect(events(await parseWith(s3Access, line().replace(' REQ1 ', '  REQ1 ')))).toHaveLength(1);
+    expect(await parseWith(s3Access, line({ op: 'REST.PUT.OBJECT' }).replace('REQ1', '"REQ 1"'))).toEqual([{ kind: 'skip', reason: 'not a read: REST.PUT.OBJECT' }]);
+  });
+  it('is the source named s3-access (the name sources.* and --source use)', () => {
+    expect(s3Access.name).toBe('s3-access');
   });
   it('never throws, whatever the line (fuzz)', () => {
     fc.assert(fc.property(fc.string({ maxLength: 400 }), fc.array(fc.string({ maxLength: 30 }), { maxLength: 30 }), (garbage, fields) => {

@@ -150,3 +150,55 @@ describe('sources.samba.shares in ittmon.yaml', () => {
     await expect(policyFrom(config('{ public: srv/shares/public }'))).rejects.toThrow(/sources\.samba\.shares\.public.*absolute directory the share exports/s);
   });
 });
+
+describe('Samba full_audit — the fields of a line, at their boundaries', () => {
+  const at = (message: string, settings: Parameters<typeof samba>[0] = {}) => samba({ year: 2026, ...settings }).parse(`Oct 15 09:00:01 fs1 smbd_audit: ${message}`, origin);
+  it('the prefix, the operation and its result are the least a line holds: one field fewer is rejected', () => {
+    // Default prefix (4 fields): 6 fields are enough to judge the operation, 5 are not.
+    expect(at('lwei|10.0.0.1|PC|Lab|close|ok')).toEqual({ kind: 'skip', reason: 'not a read: close' });
+    expect(at('lwei|10.0.0.1|PC|Lab|openat')).toEqual({ kind: 'reject', reason: 'Samba full_audit line has 5 fields; the prefix %u|%I|%m|%S needs at least 6' });
+    // A two-field prefix: 4 are enough, 3 are not.
+    expect(at('lwei|10.0.0.1|close|ok', { prefix: '%u|%I' })).toEqual({ kind: 'skip', reason: 'not a read: close' });
+    expect(at('lwei|10.0.0.1|openat', { prefix: '%u|%I' })).toEqual({ kind: 'reject', reason: 'Samba full_audit line has 3 fields; the prefix %u|%I needs at least 4' });
+  });
+  it('an open without its mode, or with a mode that is neither r nor w, is not a read and says which', () => {
+    expect(at('lwei|10.0.0.1|PC|Lab|openat|ok')).toEqual({ kind: 'skip', reason: 'not a read: openat for undefined' });
+    expect(at('lwei|10.0.0.1|PC|Lab|open|ok|rw|a.txt')).toEqual({ kind: 'skip', reason: 'not a read: open for rw' });
+    expect(at('lwei|10.0.0.1|PC|Lab|open|ok|w|a.txt')).toEqual({ kind: 'skip', reason: 'not a read: open for writing' });
+  });
+  it('a read without a path is rejected, with or without the last |', () => {
+    expect(at('lwei|10.0.0.1|PC|Lab|openat|ok|r')).toEqual({ kind: 'reject', reason: 'openat without a path' });
+    expect(at('lwei|10.0.0.1|PC|Lab|open|ok|r|')).toEqual({ kind: 'reject', reason: 'open without a path' });
+  });
+  it('whitespace around the message is not part of the first or the last field', () => {
+    const out = at('lwei|10.0.0.1|PC|Lab|openat|ok|r|HGV/a.h5   ');
+    expect(out).toMatchObject({ kind: 'event', event: { release: true, action: 'view', actor: { candidates: ['samba:lwei'], display: 'lwei' }, resource: { uri: 'smb://fs1/Lab/HGV/a.h5', name: 'a.h5' } } });
+    expect(samba({ year: 2026 }).parse('Oct 15 09:00:01 fs1 smbd_audit:   lwei|10.0.0.1|PC|Lab|openat|ok|r|b.h5', origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: ['samba:lwei'] } } });
+  });
+  it('each prefix field is read where the prefix puts it, the first one included', () => {
+    expect(at('10.0.0.9|lwei|Lab|openat|ok|r|a.txt', { prefix: '%I|%u|%S' })).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9', actor: { candidates: ['samba:lwei'] }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
+    expect(at('Lab|lwei|openat|ok|r|a.txt', { prefix: '%S|%u' })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['samba:lwei'] }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
+    // No %u or %U in the prefix: nobody is named, the access is anonymous.
+    const out = at('10.0.0.9|Lab|openat|ok|r|a.txt', { prefix: '%I|%S' });
+    expect(out).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9', actor: { candidates: [], anonymous: true }, resource: { uri: 'smb://fs1/Lab/a.txt' } } });
+  });
+  it('a message of another Samba module is skipped even when its text looks like an audit line', () => {
+    const line = '[2026/10/15 09:00:01.000000,  0] ../../source3/smbd/open.c:100(open_file)\n  lwei|10.0.0.1|PC|Lab|openat|ok|r|HGV/a.h5';
+    expect(samba().parse(line, origin)).toEqual({ kind: 'skip', reason: 'Samba log message, not a full_audit record: lwei|10.0.0.1|PC|Lab|openat|ok|r|HGV/a.h5' });
+  });
+  it("a line of Samba's own log file has no host: the server is \"samba\" unless sources.samba.host names it", () => {
+    const line = '[2026/10/15 09:00:01.000000,  0] ../../source3/modules/vfs_full_audit.c:1200(do_log)\n  lwei|10.0.0.1|PC|Lab|openat|ok|r|HGV/a.h5';
+    expect(samba().parse(line, origin)).toMatchObject({ kind: 'event', event: { time: '2026-10-15T09:00:01.000Z', resource: { uri: 'smb://samba/Lab/HGV/a.h5' } } });
+    expect(samba({ host: 'FS7' }).parse(line, origin)).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://fs7/Lab/HGV/a.h5' } } });
+  });
+  it('a short message of Samba\'s log file is a log message when it reports no result, else a short audit line', () => {
+    const head = '[2026/10/15 09:00:01.000000,  0] ';
+    expect(samba().parse(`${head}smbd started`, origin)).toEqual({ kind: 'skip', reason: 'Samba log message, not a full_audit record: smbd started' });
+    expect(samba().parse(`${head}lwei|openat|ok`, origin)).toEqual({ kind: 'reject', reason: 'Samba full_audit line has 3 fields; the prefix %u|%I|%m|%S needs at least 6' });
+    expect(samba().parse(`${head}${'x'.repeat(70)}`, origin)).toEqual({ kind: 'skip', reason: `Samba log message, not a full_audit record: ${'x'.repeat(60)}` });
+  });
+  it('another program is named in at most 40 characters', () => {
+    const program = 'p'.repeat(50);
+    expect(samba().parse(`Oct 15 09:00:01 fs1 ${program}[1]: hello`, origin)).toEqual({ kind: 'skip', reason: `syslog message of another program: ${'p'.repeat(40)}` });
+  });
+});
