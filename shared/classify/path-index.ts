@@ -4,9 +4,14 @@ import { GLOBSTAR, makeRe, Minimatch } from 'minimatch';
 const CASE_INSENSITIVE = new Set(['smb', 'file', 'http', 'https']);
 export const isCaseInsensitive = (scheme: string) => CASE_INSENSITIVE.has(scheme);
 
-/** The key a resource is known by (catalog, learned labels): case-folded where its paths are case-insensitive. */
+/**
+ * The key a resource is known by (catalog, learned labels): the scheme in lower case (schemes are
+ * case-insensitive, RFC 3986 §3.1), the path case-folded where the store's paths are case-insensitive.
+ */
 export function resourceKey(uri: string): string {
-  return isCaseInsensitive(splitUri(uri)[0]) ? uri.toLowerCase() : uri;
+  const [scheme, path] = splitUri(uri);
+  if (isCaseInsensitive(scheme)) return uri.toLowerCase();
+  return scheme ? `${scheme}://${path}` : uri;
 }
 
 /** `s3://bucket/key` → ['s3', 'bucket/key']; a URI without a scheme has scheme ''. */
