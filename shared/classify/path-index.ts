@@ -162,9 +162,11 @@ function places(path: string, root: Node, nocase: boolean): [Node, string][] {
   return new Minimatch(path, { ...OPTIONS, nocase }).set.map((parts) => {
     let at = root;
     for (const part of parts) {
-      const text = part === GLOBSTAR ? '' : typeof part === 'string' ? part : (part._glob ?? '');
-      const literal = part === GLOBSTAR ? '' : typeof part === 'string' ? part : literalPrefix(text);
-      if (literal !== text || part === GLOBSTAR) return [at, nocase ? fold(literal) : literal];
+      if (part === GLOBSTAR) return [at, ''];
+      // A literal segment is a string, or (case-insensitive) a regex part whose glob is all literal.
+      const text = typeof part === 'string' ? part : part._glob!;
+      const literal = typeof part === 'string' ? part : literalPrefix(text);
+      if (literal !== text) return [at, nocase ? fold(literal) : literal];
       at = getOr(at.children, nocase ? fold(literal) : literal, node);
     }
     return [at, ''];
