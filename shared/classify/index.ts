@@ -1,4 +1,4 @@
-import { combine, isCaseInsensitive, PathIndex, resourceKey, splitUri } from './path-index.ts';
+import { combine, isCaseInsensitive, OwnerMarks, PathIndex, resourceKey, splitUri } from './path-index.ts';
 import type { Resource } from '#shared/model/index.ts';
 import type { CatalogEntry, DatasetRule } from '#shared/config/index.ts';
 
@@ -51,11 +51,12 @@ export class CompiledPolicyMatch {
 export class Classifier {
   private readonly compiled: CompiledPolicyMatch;
   private readonly learned = new Map<string, Labels>();
-  /** Reused by every classify call (a scan is single-threaded). */
-  private readonly byPath = new Set<number>();
+  /** The datasets whose paths match, reused by every classify call (a scan is single-threaded). */
+  private readonly byPath: OwnerMarks;
 
   constructor(datasets: DatasetRule[] | CompiledPolicyMatch, catalog: CatalogEntry[] = []) {
     this.compiled = datasets instanceof CompiledPolicyMatch ? datasets : new CompiledPolicyMatch(datasets, catalog);
+    this.byPath = new OwnerMarks(this.compiled.datasets.length);
   }
 
   private get datasets() { return this.compiled.datasets; }

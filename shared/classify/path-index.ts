@@ -4,9 +4,14 @@ import { GLOBSTAR, makeRe, Minimatch } from 'minimatch';
 const CASE_INSENSITIVE = new Set(['smb', 'file', 'http', 'https']);
 export const isCaseInsensitive = (scheme: string) => CASE_INSENSITIVE.has(scheme);
 
-/** The key a resource is known by (catalog, learned labels): case-folded where its paths are case-insensitive. */
+/**
+ * The key a resource is known by (catalog, learned labels): the scheme in lower case (schemes are
+ * case-insensitive, RFC 3986 §3.1), the path case-folded where the store's paths are case-insensitive.
+ */
 export function resourceKey(uri: string): string {
-  return isCaseInsensitive(splitUri(uri)[0]) ? uri.toLowerCase() : uri;
+  const [scheme, path] = splitUri(uri);
+  if (isCaseInsensitive(scheme)) return uri.toLowerCase();
+  return scheme ? `${scheme}://${path}` : uri;
 }
 
 /** `s3://bucket/key` → ['s3', 'bucket/key']; a URI without a scheme has scheme ''. */
@@ -31,6 +36,25 @@ const OPTIONS = { dot: true, nocomment: true, nonegate: true } as const;
 const fold = (text: string) => text.toUpperCase();
 
 interface Entry { owner: number; re: RegExp }
+
+/** Where a lookup puts the owners it finds: a Set, or OwnerMarks to reuse from one lookup to the next. */
+export interface Owners { has(owner: number): boolean; add(owner: number): unknown }
+
+/**
+ * The owners one lookup found, reused by the next at no cost: `clear` starts a new round instead of
+ * emptying anything. A reused Set's clear() allocates a new table, in the old generation once the
+ * Set has lived through a GC, so every lookup of a long scan filled the old generation and paid
+ * for major GCs over the whole compiled policy: the cost grew with the number of globs.
+ */
+export class OwnerMarks implements Owners {
+  /** owner → the round in which it was last found (a double counts rounds exactly for 2^53 lookups). */
+  private readonly rounds: Float64Array;
+  private round = 1;
+  constructor(owners: number) { this.rounds = new Float64Array(owners); }
+  has(owner: number): boolean { return this.rounds[owner] === this.round; }
+  add(owner: number): void { this.rounds[owner] = this.round; }
+  clear(): void { this.round++; }
+}
 
 /** A directory in the tree of the globs' literal path segments. */
 interface Node {
@@ -93,7 +117,7 @@ export class PathIndex {
   }
 
   /** Adds to `into` the owner of every glob that matches the URI. */
-  match(uri: string, into: Set<number>): void {
+  match(uri: string, into: Owners): void {
     const colon = uri.indexOf('://');
     const tree = colon < 0 ? undefined : this.roots.get(uri.slice(0, colon).toLowerCase());
     if (tree) {
@@ -138,9 +162,11 @@ function places(path: string, root: Node, nocase: boolean): [Node, string][] {
   return new Minimatch(path, { ...OPTIONS, nocase }).set.map((parts) => {
     let at = root;
     for (const part of parts) {
-      const text = part === GLOBSTAR ? '' : typeof part === 'string' ? part : (part._glob ?? '');
-      const literal = part === GLOBSTAR ? '' : typeof part === 'string' ? part : literalPrefix(text);
-      if (literal !== text || part === GLOBSTAR) return [at, nocase ? fold(literal) : literal];
+      if (part === GLOBSTAR) return [at, ''];
+      // A literal segment is a string, or (case-insensitive) a regex part whose glob is all literal.
+      const text = typeof part === 'string' ? part : part._glob!;
+      const literal = typeof part === 'string' ? part : literalPrefix(text);
+      if (literal !== text) return [at, nocase ? fold(literal) : literal];
       at = getOr(at.children, nocase ? fold(literal) : literal, node);
     }
     return [at, ''];
@@ -164,7 +190,7 @@ function compile(owners: Map<number, string[]>, nocase: boolean): Entry[] {
   });
 }
 
-function test(entries: Entry[], text: string, into: Set<number>): void {
+function test(entries: Entry[], text: string, into: Owners): void {
   // Stryker disable next-line ConditionalExpression,LogicalOperator: an owner already found needs no second regex; adding it again changes nothing
   for (const e of entries) if (!into.has(e.owner) && e.re.test(text)) into.add(e.owner);
 }

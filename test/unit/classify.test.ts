@@ -1,3 +1,6 @@
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Classifier } from '#shared/classify/index.ts';
 import type { DatasetRule } from '#shared/config/index.ts';
@@ -59,5 +62,39 @@ describe('Classifier', () => {
   });
   it('one resource can belong to several datasets', () => {
     expect(ids(classifier(), 's3://acme-research/hgv/HGV-body.step')).toEqual(['s3', 'names']);
+  });
+  it('each classify starts afresh: a dataset found for one URI is not carried to the next', () => {
+    const c = classifier();
+    expect(ids(c, 's3://acme-research/hgv/a.h5')).toEqual(['s3']);
+    expect(ids(c, 's3://acme-research/public/a.h5')).toEqual([]);
+    expect(ids(c, 'smb://fs1/lab/itar/a.docx')).toEqual(['smb']);
+    expect(ids(c, 'github://acme/hgv-solver')).toEqual(['git']);
+  });
+  // A scan classifies millions of records with one classifier. A reused Set's clear() allocated a
+  // new table in the old generation once the Set had lived through a GC: the old generation filled,
+  // and the major GCs that followed walked the whole compiled policy, so big policies cost more.
+  it('classifying allocates nothing that outlives it: no major GC, the old generation does not grow', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const c = classifier();
+    const uris = ['s3://acme-research/hgv/a.h5', 'smb://FS1/Lab/ITAR/x.docx', 's3://acme-research/public/a.png', 'github://acme/web'].map((uri) => ({ uri, name: 'x' }));
+    for (const u of uris) c.classify(u);
+    const majors: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as unknown as { detail: { kind: number } }).detail.kind;
+        if (kind !== constants.NODE_PERFORMANCE_GC_MINOR) majors.push(kind);
+      }
+    });
+    gc(); // the classifier, and whatever it keeps, is now in the old generation
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    observer.observe({ entryTypes: ['gc'] });
+    const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')!.space_used_size;
+    const before = oldSpace();
+    for (let i = 0; i < 200_000; i++) c.classify(uris[i % 4]!);
+    const grown = oldSpace() - before;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    observer.disconnect();
+    expect({ majors, grownMB: Math.round(grown / 1048576) }).toEqual({ majors: [], grownMB: 0 });
   });
 });

@@ -133,6 +133,33 @@ describe('PathIndex', () => {
     expect(regexTests('s3://lab/public/a.png')).toEqual({ found: [], tests: 0 });
     expect(regexTests('smb://fs1/p7/A/x.DOCX')).toEqual({ found: ['smb://FS1/P7/+(a|b)/*.docx'], tests: 1 });
     expect(regexTests('smb://fs1/public/x.docx')).toEqual({ found: [], tests: 0 });
+    // A literal segment is looked up whole, not by its start: p-7x passes p-7 by.
+    expect(regexTests('s3://lab/p-7x/run.h5')).toEqual({ found: [], tests: 0 });
+    expect(regexTests('smb://fs1/p7x/A/x.docx')).toEqual({ found: [], tests: 0 });
+  });
+  it('an escaped special character is part of a literal segment, looked up whole', () => {
+    const globs = ['s3://lab/a\\*b/**', 's3://lab/a\\[1]/**'];
+    const index = new PathIndex(globs.map((glob, owner) => ({ glob, owner })));
+    const spy = vi.spyOn(RegExp.prototype, 'test');
+    try {
+      const found = new Set<number>();
+      index.match('s3://lab/ab/x', found);
+      index.match('s3://lab/a-1/x', found);
+      expect({ found: [...found], tests: spy.mock.calls.length }).toEqual({ found: [], tests: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(owners(globs, 's3://lab/a*b/x')).toEqual([0]);
+    expect(owners(globs, 's3://lab/a[1]/x')).toEqual([1]);
+    expect(owners(globs, 's3://lab/a1/x')).toEqual([]);
+  });
+  it('the scheme is what comes before the first `://`, empty if that is first; a URI without one has none', () => {
+    expect(splitUri('://b/x')).toEqual(['', 'b/x']);
+    expect(splitUri('S3://b/X')).toEqual(['s3', 'b/X']);
+    expect(splitUri('s3x')).toEqual(['', 's3x']);
+    expect(owners(['://b/**'], '://b/x')).toEqual([0]);
+    expect(owners(['s3://**'], 's3x')).toEqual([]);
+    expect(owners(['s3://**'], 's3:/x')).toEqual([]);
   });
   it('globs without a scheme match case-sensitively, whatever the URI\'s scheme', () => {
     expect(owners(['**/Secret/**'], 'smb://fs1/Secret/x')).toEqual([0]);

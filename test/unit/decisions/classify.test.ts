@@ -156,6 +156,18 @@ describe('the catalog and learned labels', () => {
     c.learn({ uri: 'smb://FS1/Lab/New.docx', tags: { 'export-control': 'ITAR' } });
     expect(ids(c, 'smb://fs1/lab/new.docx')).toEqual(['tags']);
   });
+  it('the scheme is case-insensitive everywhere (RFC 3986 §3.1): learned and catalogued labels reach the other spelling, the path keeps its case', () => {
+    const c = classifier();
+    c.learn({ uri: 'S3://b/Run.h5', tags: { 'export-control': 'ITAR' } });
+    expect(ids(c, 's3://b/Run.h5')).toEqual(['tags']);
+    expect(ids(c, 's3://b/run.h5')).toEqual([]);
+    c.learn({ uri: 'github://acme/Solver', labels: ['EAR-3E001'] });
+    expect(ids(c, 'GitHub://acme/Solver')).toEqual(['labels']);
+    const catalogued = new Classifier([dataset('program', { tags: { program: 'hgv' } })], [{ resource: 'S3://Lab/Exact.h5', tags: { program: 'hgv' }, labels: [] }]);
+    expect(ids(catalogued, 's3://Lab/Exact.h5')).toEqual(['program']);
+    expect(catalogued.knowsLabels({ uri: 's3://Lab/Exact.h5' })).toBe(true);
+    expect(ids(catalogued, 's3://lab/exact.h5')).toEqual([]);
+  });
 });
 
 describe('URIs and globs', () => {
@@ -179,6 +191,10 @@ describe('URIs and globs', () => {
     expect(resourceKey('file://FS1/Share/A.doc')).toBe('file://fs1/share/a.doc');
     expect(resourceKey('http://Intranet/A')).toBe('http://intranet/a');
     expect(resourceKey('s3://B/A')).toBe('s3://B/A');
+    expect(resourceKey('S3://B/A')).toBe('s3://B/A');
+    expect(resourceKey('GitHub://Acme/Repo')).toBe('github://Acme/Repo');
+    expect(resourceKey('SMB://FS1/A')).toBe('smb://fs1/a');
+    expect(resourceKey('Inventory.csv')).toBe('Inventory.csv');
   });
   it('a glob without special characters or scheme matches that text only', () => {
     const index = new PathIndex([{ glob: 'inventory.csv', owner: 0 }, { glob: 'file://FS1/Exact/Doc.txt', owner: 1 }]);
