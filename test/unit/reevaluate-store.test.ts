@@ -4,7 +4,7 @@ import { policyVersion } from '#shared/diff/index.ts';
 import { reevaluateStoredFlags } from '#shared/flags/reevaluate.ts';
 import type { BusEvent } from '#shared/publish/events.ts';
 import { prepareDecision } from '#shared/review/index.ts';
-import { DynamoFlagStore, type StoredFlag } from '#shared/store/index.ts';
+import { DynamoFlagStore, type FlagQuery, type StoredFlag } from '#shared/store/index.ts';
 import { ensureTable, startLocalStore, type LocalStore } from '#shared/store/local.ts';
 import { clone, geoDatabase, person, policy, scanLines } from './lookback-helpers.ts';
 
@@ -33,10 +33,10 @@ afterAll(async () => local.close());
 interface Seeded { store: DynamoFlagStore; old: Policy; day: (actor: string, d: string) => Promise<StoredFlag>; trail: (f: StoredFlag) => Promise<string[]> }
 
 /** A fresh table with the flags of LOGS under the example policy. p-003: one flag open, one in review (assigned), one closed; p-010: one open, one escalated. */
-async function seeded(): Promise<Seeded> {
+async function seeded(Store: typeof DynamoFlagStore = DynamoFlagStore): Promise<Seeded> {
   const table = `reevaluate-${++tables}`;
   await ensureTable(local.client, table);
-  const store = new DynamoFlagStore(local.client, table);
+  const store = new Store(local.client, table);
   const old = await policy();
   const day = async (actor: string, d: string) => (await store.allFlags()).find((f) => f.actor.key === actor && f.day === d)!;
   const trail = async (f: StoredFlag) => (await store.auditTrail(f.id)).map((a) => `${a.who} ${a.action} ${a.from}→${a.to}: ${a.justification ?? ''}`);
@@ -47,6 +47,11 @@ async function seeded(): Promise<Seeded> {
   await decide(await day('p-003', '2026-10-17'), { action: 'close', version: 0, disposition: 'license_on_file', reference: 'DSP5-1', justification: 'license on file for this student' });
   await decide(await day('p-010', '2026-10-16'), { action: 'escalate', version: 0, justification: 'possible violation: counsel' });
   return { store, old, day, trail };
+}
+
+/** A store that answers each query with one flag a page, as DynamoDB does when a page reaches 1 MB. */
+class OneFlagPages extends DynamoFlagStore {
+  override queryFlags(query: FlagQuery) { return super.queryFlags({ ...query, limit: 1 }); }
 }
 
 describe('re-evaluation applied through the store port', () => {
@@ -134,5 +139,24 @@ describe('re-evaluation applied through the store port', () => {
     // Each: the restatement, then the reopening.
     expect(report.changes.filter((c) => c.after.id === closed.id).map((c) => c.after.status)).toEqual(['closed', 'open']);
   });
-});
 
+  it('every flag of every status is judged when the store answers in short pages, reported in the order of their ids whatever the status', async () => {
+    const { store, day } = await seeded(OneFlagPages);
+    const report = await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), policyVersion: 'v2', geoDatabase });
+    const ids = (await store.allFlags()).map((f) => f.id).sort();
+    expect(report.flags.map((f) => f.id)).toEqual(ids);
+    expect(report.flags.map((f) => [f.actor, f.day, f.outcome]).sort()).toEqual([
+      ['p-003', '2026-10-15', 'superseded'], ['p-003', '2026-10-16', 'superseded'], ['p-003', '2026-10-17', 'noted'],
+      ['p-010', '2026-10-15', 'unchanged'], ['p-010', '2026-10-16', 'unchanged'],
+    ]);
+    expect((await day('p-003', '2026-10-16')).status).toBe('superseded'); // the open page had two flags: the second page was read too
+  });
+
+  it('second case: without a link base the announced links are the review page\'s own paths', async () => {
+    const { store, day } = await seeded();
+    const events: BusEvent[] = [];
+    await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), policyVersion: 'v2', geoDatabase, publisher: { publish: async (e) => { events.push(...e); } } });
+    const superseded = [await day('p-003', '2026-10-15'), await day('p-003', '2026-10-16')].map((f) => `/flags/${f.id}`).sort();
+    expect(events.map((e) => e.detail.link).sort()).toEqual(superseded);
+  });
+});
