@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyVersion } from '#shared/diff/index.ts';
-import { lookBackText } from '#shared/flags/index.ts';
+import { flagId, lookBackText } from '#shared/flags/index.ts';
 import { judgeFlag } from '#shared/flags/reevaluate.ts';
 import type { Policy } from '#shared/config/index.ts';
 import type { Flag } from '#shared/model/index.ts';
@@ -289,5 +289,34 @@ describe('re-evaluation: why each finding fell away, for a second dataset, addre
     const ghost = (await flagsOf()).find((f) => f.dataset === 'lab-ops')!.actor.key;
     const toAsic = (y: string) => y.replace('"github://nfu-aero/lab-ops"', '"github://nfu-aero/lab-ops-v2"').replace('"codecommit://us-east-1/radhard-*"', '"codecommit://us-east-1/radhard-*", "github://nfu-aero/lab-ops"');
     expect(await judge(ghost, await policy({ yaml: toAsic }), 'lab-ops')).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset lab-ops (github://nfu-aero/lab-ops)' });
+  });
+
+  it('a higher severity alone strengthens, saying only that: EAR99 procedures reclassified ITAR IV(i) make an unknown account\'s clone high', async () => {
+    const ghost = (await flagsOf()).find((f) => f.dataset === 'lab-ops')!;
+    const itar = await policy({ yaml: (y) => y.replace('jurisdiction: EAR\n    classification: EAR99', 'jurisdiction: ITAR\n    classification: "IV(i)"') });
+    const v = judgeFlag(ghost, ghost.events, itar, geoDatabase);
+    expect([v.outcome, v.why]).toEqual(['strengthened', 'severity low → high']);
+    if (v.outcome === 'strengthened') expect([v.findings.severity, v.findings.reasons.map((r) => r.code), v.findings.cleared]).toEqual(['high', ['UNKNOWN_ACCOUNT'], undefined]);
+  });
+
+  it('second case: a finding a license clears stays cleared in the restated findings (p-004, licensed for GB, found to be a CN citizen too)', async () => {
+    const [f] = (await scanLines(await policy(), [clone('p4-cn', 'jwhitfield', 'hgv-solver', CN_IP, T)])).map((e) => e.flag);
+    const v = judgeFlag(f!, f!.events, await policy({ people: person('p-004', (r) => r.replace(',GB,,,', ',GB;CN,,,')) }), geoDatabase);
+    expect([v.outcome, v.why]).toEqual(['strengthened', 'new reason DEEMED_EXPORT CN']);
+    if (v.outcome === 'strengthened') expect(v.findings.cleared?.map((c) => [c.code, c.country, c.license])).toEqual([['DEEMED_EXPORT', 'GB', 'DSP5-123456']]);
+  });
+
+  it('resources that no longer match are named, at most three', async () => {
+    const lines = ['ops/a.pdf', 'ops/b.pdf', 'ops/c.pdf', 'ops/d.pdf'].map((k, i) => s3Get('-', CN_IP, k, `REQ-OPS${i}`));
+    const notOps = await policy({ yaml: (y) => y.replace('paths: ["s3://nfu-aero-research/ops/**", "github://nfu-aero/lab-ops"]', 'paths: ["github://nfu-aero/lab-ops"]') });
+    expect(await judgeLines(lines, `anonymous:${CN_IP}`, 'lab-ops', notOps)).toEqual({
+      outcome: 'superseded', why: 'its resources no longer match dataset lab-ops (s3://nfu-aero-research/ops/a.pdf, s3://nfu-aero-research/ops/b.pdf, s3://nfu-aero-research/ops/c.pdf)',
+    });
+  });
+
+  it('second case of releases that moved: a repository in two datasets names only the flag of the same dataset', async () => {
+    const twoDatasets = (y: string) => y.replace('"codecommit://us-east-1/radhard-*"', '"codecommit://us-east-1/radhard-*", "github://nfu-aero/hgv-solver"');
+    const v = await judge('p-010', await policy({ yaml: twoDatasets, people: person('p-010', () => '') }));
+    expect(v).toEqual({ outcome: 'superseded', why: `its releases now belong to github:gkim (flag ${flagId('github:gkim', 'hgv-cfd', '2026-10-15')})` });
   });
 });
