@@ -319,4 +319,12 @@ describe('re-evaluation: why each finding fell away, for a second dataset, addre
     const v = await judge('p-010', await policy({ yaml: twoDatasets, people: person('p-010', () => '') }));
     expect(v).toEqual({ outcome: 'superseded', why: `its releases now belong to github:gkim (flag ${flagId('github:gkim', 'hgv-cfd', '2026-10-15')})` });
   });
+
+  it('a dataset matched by file name alone keeps its members by the name the event kept; a renamed glob ends it', async () => {
+    const byName = (glob: string) => (y: string) => y.replace('licenses:', `  - id: turbopump\n    name: Turbopump drawings\n    jurisdiction: ITAR\n    classification: "IV(h)"\n    match:\n      names: ["${glob}"]\n\nlicenses:`);
+    const line = s3Get('arn:aws:iam::111122223333:user/praman', '10.20.31.8', 'shared/TURBOPUMP-rev3.step', 'REQ-TP1');
+    const f = (await scanLines(await policy({ yaml: byName('*TURBOPUMP*.step') }), [line])).map((e) => e.flag).find((x) => x.dataset === 'turbopump')!;
+    expect(judgeFlag(f, f.events, await policy({ yaml: byName('*TURBOPUMP*.step') }), geoDatabase)).toEqual({ outcome: 'supported', why: 'still supported by DEEMED_EXPORT IN' });
+    expect(judgeFlag(f, f.events, await policy({ yaml: byName('*TURBINE*.step') }), geoDatabase)).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset turbopump (s3://nfu-aero-research/shared/TURBOPUMP-rev3.step)' });
+  });
 });
