@@ -4,8 +4,8 @@ import { policyVersion } from '#shared/diff/index.ts';
 import { reevaluateStoredFlags } from '#shared/flags/reevaluate.ts';
 import type { BusEvent } from '#shared/publish/events.ts';
 import { prepareDecision } from '#shared/review/index.ts';
-import type { DynamoFlagStore, StoredFlag } from '#shared/store/index.ts';
-import { startLocalStore, type LocalStore } from '#shared/store/local.ts';
+import { DynamoFlagStore, type FlagQuery, type StoredFlag } from '#shared/store/index.ts';
+import { ensureTable, startLocalStore, type LocalStore } from '#shared/store/local.ts';
 import { clone, geoDatabase, person, policy, scanLines } from './lookback-helpers.ts';
 
 /**
@@ -24,27 +24,39 @@ const US_PERSON_P3 = person('p-003', (r) => r.replace(',IN,,,', ',IN,US,,'));
 const GB_P10 = person('p-010', (r) => r.replace(',US,,,', ',GB,,false,'));
 
 let local: LocalStore;
-let store: DynamoFlagStore;
-let old: Policy;
-const day = async (actor: string, d: string) => (await store.allFlags()).find((f) => f.actor.key === actor && f.day === d)!;
-const trail = async (f: StoredFlag) => (await store.auditTrail(f.id)).map((a) => `${a.who} ${a.action} ${a.from}→${a.to}: ${a.justification ?? ''}`);
-const decide = async (f: StoredFlag, d: Parameters<typeof prepareDecision>[1]) => (await store.applyDecision(f.id, f.version, prepareDecision(f, d, 'alice', '2026-10-20T00:00:00.000Z'))).after;
+let tables = 0;
+// One dynalite for the file; each test its own table, seeded alike: Stryker runs a test alone
+// (by name), so no test may rest on what another left behind.
+beforeAll(async () => { local = await startLocalStore(); });
+afterAll(async () => local.close());
 
-beforeAll(async () => {
-  old = await policy();
-  local = await startLocalStore();
-  store = local.store;
+interface Seeded { store: DynamoFlagStore; old: Policy; day: (actor: string, d: string) => Promise<StoredFlag>; trail: (f: StoredFlag) => Promise<string[]> }
+
+/** A fresh table with the flags of LOGS under the example policy. p-003: one flag open, one in review (assigned), one closed; p-010: one open, one escalated. */
+async function seeded(Store: typeof DynamoFlagStore = DynamoFlagStore): Promise<Seeded> {
+  const table = `reevaluate-${++tables}`;
+  await ensureTable(local.client, table);
+  const store = new Store(local.client, table);
+  const old = await policy();
+  const day = async (actor: string, d: string) => (await store.allFlags()).find((f) => f.actor.key === actor && f.day === d)!;
+  const trail = async (f: StoredFlag) => (await store.auditTrail(f.id)).map((a) => `${a.who} ${a.action} ${a.from}→${a.to}: ${a.justification ?? ''}`);
+  const decide = async (f: StoredFlag, d: Parameters<typeof prepareDecision>[1]) => (await store.applyDecision(f.id, f.version, prepareDecision(f, d, 'alice', '2026-10-20T00:00:00.000Z'))).after;
   const counts = { records: 5, events: 5, skipped: 0, rejected: 0, flags: 5, processedAt: '2026-10-18T00:00:00.000Z' };
   await store.saveObject({ key: 's3://logs/github.jsonl', etag: '1' }, await scanLines(old, LOGS), counts);
-  // p-003: one flag open, one in review (assigned), one closed; p-010: one open, one escalated.
   await decide(await day('p-003', '2026-10-16'), { action: 'assign', version: 0 });
   await decide(await day('p-003', '2026-10-17'), { action: 'close', version: 0, disposition: 'license_on_file', reference: 'DSP5-1', justification: 'license on file for this student' });
   await decide(await day('p-010', '2026-10-16'), { action: 'escalate', version: 0, justification: 'possible violation: counsel' });
-});
-afterAll(async () => local.close());
+  return { store, old, day, trail };
+}
+
+/** A store that answers each query with one flag a page, as DynamoDB does when a page reaches 1 MB. */
+class OneFlagPages extends DynamoFlagStore {
+  override queryFlags(query: FlagQuery) { return super.queryFlags({ ...query, limit: 1 }); }
+}
 
 describe('re-evaluation applied through the store port', () => {
   it('not supported: undecided flags superseded (the assignment ends), decided ones keep the decision and get a note; once only', async () => {
+    const { store, day, trail } = await seeded();
     const next = await policy({ people: US_PERSON_P3 });
     const events: BusEvent[] = [];
     const report = await reevaluateStoredFlags(store, { config: next, policyVersion: 'v2', now: '2026-11-29T09:00:00.000Z', geoDatabase, publisher: { publish: async (e) => { events.push(...e); } }, linkBase: 'https://r.example' });
@@ -75,6 +87,7 @@ describe('re-evaluation applied through the store port', () => {
   });
 
   it('stronger: restated and announced with its revision; an undecided flag gets a note, a decided one is reopened', async () => {
+    const { store, day, trail } = await seeded();
     const next = await policy({ people: (c) => GB_P10(US_PERSON_P3(c)) });
     const events: BusEvent[] = [];
     const before = await day('p-010', '2026-10-15');
@@ -95,6 +108,9 @@ describe('re-evaluation applied through the store port', () => {
   });
 
   it('supported again: a superseded flag is reopened by the system; the people given as the directory are the ones judged by', async () => {
+    const { store, old, day, trail } = await seeded();
+    await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), geoDatabase }); // p-003's undecided flags superseded
+    expect((await day('p-003', '2026-10-15')).status).toBe('superseded');
     const report = await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), directory: old.people, now: '2026-11-29T11:00:00.000Z', geoDatabase });
     expect(report.policyVersion).toBe(policyVersion({ ...(await policy({ people: US_PERSON_P3 })), people: old.people }));
     const restored = await day('p-003', '2026-10-15');
@@ -107,7 +123,9 @@ describe('re-evaluation applied through the store port', () => {
   });
 
   it('stronger after a supersede or a close: restated, then reopened by the system, saying why', async () => {
-    // p-003 is superseded on the 15th and 16th (the last re-evaluation) and closed on the 17th; a second citizenship (CN) is a new, critical reason.
+    // p-003 is superseded on the 15th and 16th and closed on the 17th; a second citizenship (CN) is a new, critical reason.
+    const { store, day, trail } = await seeded();
+    await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), geoDatabase });
     const report = await reevaluateStoredFlags(store, { config: await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN,,,')) }), policyVersion: 'v4', now: '2026-11-29T12:00:00.000Z', geoDatabase });
     const why = 'strengthened by policy version v4: severity high → critical; new reason DEEMED_EXPORT CN';
     const superseded = await day('p-003', '2026-10-15');
@@ -121,5 +139,24 @@ describe('re-evaluation applied through the store port', () => {
     // Each: the restatement, then the reopening.
     expect(report.changes.filter((c) => c.after.id === closed.id).map((c) => c.after.status)).toEqual(['closed', 'open']);
   });
-});
 
+  it('every flag of every status is judged when the store answers in short pages, reported in the order of their ids whatever the status', async () => {
+    const { store, day } = await seeded(OneFlagPages);
+    const report = await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), policyVersion: 'v2', geoDatabase });
+    const ids = (await store.allFlags()).map((f) => f.id).sort();
+    expect(report.flags.map((f) => f.id)).toEqual(ids);
+    expect(report.flags.map((f) => [f.actor, f.day, f.outcome]).sort()).toEqual([
+      ['p-003', '2026-10-15', 'superseded'], ['p-003', '2026-10-16', 'superseded'], ['p-003', '2026-10-17', 'noted'],
+      ['p-010', '2026-10-15', 'unchanged'], ['p-010', '2026-10-16', 'unchanged'],
+    ]);
+    expect((await day('p-003', '2026-10-16')).status).toBe('superseded'); // the open page had two flags: the second page was read too
+  });
+
+  it('second case: without a link base the announced links are the review page\'s own paths', async () => {
+    const { store, day } = await seeded();
+    const events: BusEvent[] = [];
+    await reevaluateStoredFlags(store, { config: await policy({ people: US_PERSON_P3 }), policyVersion: 'v2', geoDatabase, publisher: { publish: async (e) => { events.push(...e); } } });
+    const superseded = [await day('p-003', '2026-10-15'), await day('p-003', '2026-10-16')].map((f) => `/flags/${f.id}`).sort();
+    expect(events.map((e) => e.detail.link).sort()).toEqual(superseded);
+  });
+});

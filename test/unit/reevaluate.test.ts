@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyVersion } from '#shared/diff/index.ts';
-import { lookBackText } from '#shared/flags/index.ts';
+import { flagId, lookBackText } from '#shared/flags/index.ts';
 import { judgeFlag } from '#shared/flags/reevaluate.ts';
 import type { Policy } from '#shared/config/index.ts';
 import type { Flag } from '#shared/model/index.ts';
@@ -209,5 +209,122 @@ describe('re-evaluation: the second cases', () => {
     const v = await judge('p-003', await policy({ people: person('p-003', (r) => r.replace(',IN,,,', ',IN;CN;RU,,,')) }));
     expect(v.why).toBe('severity high → critical; new reasons DEEMED_EXPORT CN, DEEMED_EXPORT RU');
     if (v.outcome === 'strengthened') expect(v.findings.reasons.map((r) => r.country)).toEqual(['CN', 'RU', 'IN']);
+  });
+});
+
+describe('re-evaluation: why each finding fell away, for a second dataset, address and person', () => {
+  const OWNER = 'a3c1f0e29b7d4c5e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a';
+  /** One S3 server access log GET (the documented space-separated format). */
+  const s3Get = (requester: string, ip: string, key: string, req: string) => `${OWNER} nfu-aero-research [15/Oct/2026:10:00:00 +0000] ${ip} ${requester} ${req} REST.GET.OBJECT ${key} "GET /${key} HTTP/1.1" 200 - 1000 1000 4 2 "-" "aws-cli/2" - hostid SigV4 suite AuthHeader host TLSv1.2`;
+  const judgeLines = async (lines: string[], actor: string, dataset: string, next: Policy) => {
+    const f = (await scanLines(await policy(), lines)).map((e) => e.flag).find((x) => x.actor.key === actor && x.dataset === dataset);
+    if (!f) throw new Error(`no flag of ${actor} on ${dataset}`);
+    return judgeFlag(f, f.events, next, geoDatabase);
+  };
+  const CN_IP = '114.114.114.114';
+  const homeNetwork = (y: string) => y.replace('networks:\n', `networks:\n  - { cidr: 114.114.0.0/16, country: US, label: partner VPN exit }\n`);
+
+  it('the second dataset (rad-hard-asic, 3E001) losing its TCP list: NOT_AUTHORIZED falls away, said for that dataset', async () => {
+    const line = s3Get('arn:aws:iam::111122223333:user/praman', '10.20.31.8', 'asic/layout/top.gds', 'REQ-ASIC1');
+    const noList = await policy({ yaml: (y) => y.replace('    authorized: ["group:asic-team"]\n', '') });
+    const v = await judgeLines([line], 'p-003', 'rad-hard-asic', noList);
+    expect(v).toEqual({ outcome: 'supported', why: 'still supported by DEEMED_EXPORT IN; NOT_AUTHORIZED no longer applies: rad-hard-asic has no TCP list' });
+  });
+
+  it('an address now placed at home: FOREIGN_LOCATION falls away without a personal reason, whoever the person (a citizen elsewhere, or of that country)', async () => {
+    const p3 = await judgeLines([clone('cn-p3', 'praman', 'hgv-solver', CN_IP, T)], 'p-003', 'hgv-cfd', await policy({ yaml: homeNetwork }));
+    expect(p3).toEqual({ outcome: 'supported', why: 'still supported by DEEMED_EXPORT IN; FOREIGN_LOCATION CN no longer applies' });
+    // Second case: p-002 (CN) also joins the TCP list: two findings gone, each said, one kept.
+    const joined = await policy({ yaml: homeNetwork, people: person('p-002', (r) => r.replace(',asic-team', ',asic-team;hgv-team')) });
+    expect(await judgeLines([clone('cn-p2', 'lwei', 'hgv-solver', CN_IP, T)], 'p-002', 'hgv-cfd', joined)).toEqual({
+      outcome: 'supported', why: 'still supported by DEEMED_EXPORT CN; FOREIGN_LOCATION CN no longer applies; NOT_AUTHORIZED no longer applies: p-002 is on the TCP list of hgv-cfd',
+    });
+  });
+
+  it('the address is placed by the geo database, not only by the configured networks', async () => {
+    const f = (await scanLines(await policy(), [clone('cn-p3', 'praman', 'hgv-solver', CN_IP, T)])).map((e) => e.flag).find((x) => x.actor.key === 'p-003')!;
+    expect(judgeFlag(f, f.events, await policy(), geoDatabase)).toEqual({ outcome: 'supported', why: 'still supported by FOREIGN_LOCATION CN, DEEMED_EXPORT IN' });
+  });
+
+  it('an anonymous clone without an address stays anonymous (not an unknown account named "anonymous")', async () => {
+    const line = JSON.stringify({ '@timestamp': Date.parse(T), _document_id: 'anon-1', action: 'git.clone', org: 'nfu-aero', repo: 'nfu-aero/hgv-solver', repository: 'nfu-aero/hgv-solver', repository_public: false });
+    const f = (await scanLines(await policy(), [line])).map((e) => e.flag)[0]!;
+    expect([f.actor.key, f.reasons.map((r) => r.code)]).toEqual(['anonymous', ['ANONYMOUS_ACCESS']]);
+    expect(judgeFlag(f, f.events, await policy(), geoDatabase)).toEqual({ outcome: 'supported', why: 'still supported by ANONYMOUS_ACCESS' });
+  });
+
+  it('two findings gone at once are both said: a US person now on the TCP list', async () => {
+    const both = person('p-002', (r) => r.replace(',CN,,,asic-team', ',CN,US,,asic-team;hgv-team'));
+    expect(await judge('p-002', await policy({ people: both }))).toEqual({
+      outcome: 'superseded', why: 'DEEMED_EXPORT CN no longer applies: p-002 is a US person; NOT_AUTHORIZED no longer applies: p-002 is on the TCP list of hgv-cfd',
+    });
+  });
+
+  it('second case, stronger: a corrected citizenship (CN to RU) on the TCP list now — the new reason and both gone findings said', async () => {
+    const ru = person('p-002', (r) => r.replace(',CN,,,asic-team', ',RU,,,asic-team;hgv-team'));
+    expect(await judge('p-002', await policy({ people: ru }))).toMatchObject({
+      outcome: 'strengthened', why: 'new reason DEEMED_EXPORT RU; DEEMED_EXPORT CN no longer applies: p-002 is not a citizen or permanent resident of CN; NOT_AUTHORIZED no longer applies: p-002 is on the TCP list of hgv-cfd',
+    });
+  });
+
+  it('a person removed from the directory whose account is allowed: nothing moves to the account, each finding simply no longer applies', async () => {
+    const allowLwei = (y: string) => y.replace('allow:\n', 'allow:\n  - { account: "github:lwei", reason: "visiting scholar, export counsel cleared", expires: 2027-01-01 }\n');
+    expect(await judge('p-002', await policy({ yaml: allowLwei, people: person('p-002', () => '') }))).toEqual({
+      outcome: 'superseded', why: 'DEEMED_EXPORT CN no longer applies; NOT_AUTHORIZED no longer applies',
+    });
+  });
+
+  it('second case of the allow list: an entry after the others, its account name written in other case, is the one named', async () => {
+    const last = (y: string) => y.replace(/(allow:\n(?: {2}- .*\n)+)/, '$1  - { account: "github:Quantum-Gh0st", reason: "vendor test account", expires: 2027-01-01 }\n');
+    expect(await judge('github:quantum-gh0st', await policy({ yaml: last }))).toEqual({ outcome: 'superseded', why: 'UNKNOWN_ACCOUNT no longer applies: github:Quantum-Gh0st is allowed (vendor test account)' });
+  });
+
+  it('an account of the flag\'s person now given to someone else: the releases move to that person, not to both', async () => {
+    const moved = (c: string) => `${person('p-003', (r) => r.replace('github:praman;', ''))(c).trimEnd()}\np-012,Pat Raman,pat.raman@northfield.edu,github:praman,GB,,,\n`;
+    const v = await judge('p-003', await policy({ people: moved }));
+    expect(v.why).toMatch(/^its releases now belong to p-012 \(flag [0-9a-f]{16}\)$/);
+  });
+
+  it('a repository moved from one dataset to another: no longer a member of the old one', async () => {
+    const ghost = (await flagsOf()).find((f) => f.dataset === 'lab-ops')!.actor.key;
+    const toAsic = (y: string) => y.replace('"github://nfu-aero/lab-ops"', '"github://nfu-aero/lab-ops-v2"').replace('"codecommit://us-east-1/radhard-*"', '"codecommit://us-east-1/radhard-*", "github://nfu-aero/lab-ops"');
+    expect(await judge(ghost, await policy({ yaml: toAsic }), 'lab-ops')).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset lab-ops (github://nfu-aero/lab-ops)' });
+  });
+
+  it('a higher severity alone strengthens, saying only that: EAR99 procedures reclassified ITAR IV(i) make an unknown account\'s clone high', async () => {
+    const ghost = (await flagsOf()).find((f) => f.dataset === 'lab-ops')!;
+    const itar = await policy({ yaml: (y) => y.replace('jurisdiction: EAR\n    classification: EAR99', 'jurisdiction: ITAR\n    classification: "IV(i)"') });
+    const v = judgeFlag(ghost, ghost.events, itar, geoDatabase);
+    expect([v.outcome, v.why]).toEqual(['strengthened', 'severity low → high']);
+    if (v.outcome === 'strengthened') expect([v.findings.severity, v.findings.reasons.map((r) => r.code), v.findings.cleared]).toEqual(['high', ['UNKNOWN_ACCOUNT'], undefined]);
+  });
+
+  it('second case: a finding a license clears stays cleared in the restated findings (p-004, licensed for GB, found to be a CN citizen too)', async () => {
+    const [f] = (await scanLines(await policy(), [clone('p4-cn', 'jwhitfield', 'hgv-solver', CN_IP, T)])).map((e) => e.flag);
+    const v = judgeFlag(f!, f!.events, await policy({ people: person('p-004', (r) => r.replace(',GB,,,', ',GB;CN,,,')) }), geoDatabase);
+    expect([v.outcome, v.why]).toEqual(['strengthened', 'new reason DEEMED_EXPORT CN']);
+    if (v.outcome === 'strengthened') expect(v.findings.cleared?.map((c) => [c.code, c.country, c.license])).toEqual([['DEEMED_EXPORT', 'GB', 'DSP5-123456']]);
+  });
+
+  it('resources that no longer match are named, at most three', async () => {
+    const lines = ['ops/a.pdf', 'ops/b.pdf', 'ops/c.pdf', 'ops/d.pdf'].map((k, i) => s3Get('-', CN_IP, k, `REQ-OPS${i}`));
+    const notOps = await policy({ yaml: (y) => y.replace('paths: ["s3://nfu-aero-research/ops/**", "github://nfu-aero/lab-ops"]', 'paths: ["github://nfu-aero/lab-ops"]') });
+    expect(await judgeLines(lines, `anonymous:${CN_IP}`, 'lab-ops', notOps)).toEqual({
+      outcome: 'superseded', why: 'its resources no longer match dataset lab-ops (s3://nfu-aero-research/ops/a.pdf, s3://nfu-aero-research/ops/b.pdf, s3://nfu-aero-research/ops/c.pdf)',
+    });
+  });
+
+  it('second case of releases that moved: a repository in two datasets names only the flag of the same dataset', async () => {
+    const twoDatasets = (y: string) => y.replace('"codecommit://us-east-1/radhard-*"', '"codecommit://us-east-1/radhard-*", "github://nfu-aero/hgv-solver"');
+    const v = await judge('p-010', await policy({ yaml: twoDatasets, people: person('p-010', () => '') }));
+    expect(v).toEqual({ outcome: 'superseded', why: `its releases now belong to github:gkim (flag ${flagId('github:gkim', 'hgv-cfd', '2026-10-15')})` });
+  });
+
+  it('a dataset matched by file name alone keeps its members by the name the event kept; a renamed glob ends it', async () => {
+    const byName = (glob: string) => (y: string) => y.replace('licenses:', `  - id: turbopump\n    name: Turbopump drawings\n    jurisdiction: ITAR\n    classification: "IV(h)"\n    match:\n      names: ["${glob}"]\n\nlicenses:`);
+    const line = s3Get('arn:aws:iam::111122223333:user/praman', '10.20.31.8', 'shared/TURBOPUMP-rev3.step', 'REQ-TP1');
+    const f = (await scanLines(await policy({ yaml: byName('*TURBOPUMP*.step') }), [line])).map((e) => e.flag).find((x) => x.dataset === 'turbopump')!;
+    expect(judgeFlag(f, f.events, await policy({ yaml: byName('*TURBOPUMP*.step') }), geoDatabase)).toEqual({ outcome: 'supported', why: 'still supported by DEEMED_EXPORT IN' });
+    expect(judgeFlag(f, f.events, await policy({ yaml: byName('*TURBINE*.step') }), geoDatabase)).toEqual({ outcome: 'superseded', why: 'its resources no longer match dataset turbopump (s3://nfu-aero-research/shared/TURBOPUMP-rev3.step)' });
   });
 });
