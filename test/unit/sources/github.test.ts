@@ -156,6 +156,7 @@ describe('GitHub audit log — detect and releases, second cases', () => {
   it('detect: the whole action must be a lower-case category.operation, not text around one', () => {
     expect(github.detect({ action: 'protected_branch.policy_override', created_at: 1621305118553 })).toBe(true);
     expect(github.detect({ action: 'Repo.Download_zip', created_at: 1 })).toBe(false);
+    expect(github.detect({ action: 'Git.clone', created_at: 1 })).toBe(false);
     expect(github.detect({ action: 'git.clone of nfu-aero/hgv-solver', created_at: 1 })).toBe(false);
   });
   it('detect: an action that is not text is not GitHub\'s, even when it would read as one', () => {
