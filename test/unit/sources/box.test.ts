@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { box } from '#shared/sources/box/index.ts';
+import { sourceByName } from '#shared/sources/index.ts';
 import { events, pantherLogs, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
@@ -143,5 +144,45 @@ describe('Box — only a copy is matched by the name it shares', () => {
     expect(box.detect({ ...admin(), type: 'file' })).toBe(false);
     expect(box.detect({ ...admin(), event_type: 7 })).toBe(false);
     expect(box.detect('{"type":"event","event_type":"DOWNLOAD"}')).toBe(false);
+  });
+});
+
+// Gaps found by mutation testing, pinned from Box's event documentation (event source objects,
+// user-stream ITEM_COPY of "a file or folder", metadata events), each with its second case.
+describe('Box — event sources, copies and classification, second cases', () => {
+  it('the user stream names a folder like a file: a folder downloaded is released; a file object without an id is refused', () => {
+    expect(box.parse(admin({ event_type: 'ITEM_DOWNLOAD', source: { type: 'folder', id: '1180', name: 'HGV' } }), origin)).toMatchObject({ kind: 'event', event: { action: 'download', release: true, resource: { uri: 'box://1180', name: 'HGV' } } });
+    expect(box.parse(admin({ event_type: 'ITEM_DOWNLOAD', source: { type: 'file', name: 'loads.csv' } }), origin)).toEqual({ kind: 'reject', reason: 'ITEM_DOWNLOAD without the file (source.item_id or source.id)' });
+  });
+  it('a user known only by id (no login, no name) is that id, with nothing to display', () => {
+    const out = box.parse(admin({ created_by: { type: 'user', id: '4244' } }), origin);
+    expect(out.kind === 'event' && out.event.actor).toEqual({ candidates: ['box:4244'] });
+  });
+  it('a new copy is one created less than a minute before the event: 59 s is, 60 s is not', () => {
+    // The event is at 02:01:54; the copy was created 59 s or 60 s before it.
+    const copy59 = box.parse(userCopy('HGV-case12 (1).h5', '2026-10-15T02:00:55-07:00'), origin);
+    expect(copy59.kind === 'event' && [copy59.event.resource.name, copy59.event.notes?.length]).toEqual(['HGV-case12.h5', 1]);
+    const copy60 = box.parse(userCopy('HGV-case12 (1).h5', '2026-10-15T02:00:54-07:00'), origin);
+    expect(copy60.kind === 'event' && [copy60.event.resource.name, copy60.event.notes]).toEqual(['HGV-case12 (1).h5', undefined]);
+  });
+  it('only the copy number Box appends is taken off: " (12)" too, but not a number inside the name', () => {
+    const now = '2026-10-15T02:01:53-07:00';
+    expect(box.parse(userCopy('HGV-case12 (12).h5', now), origin)).toMatchObject({ kind: 'event', event: { resource: { name: 'HGV-case12.h5' } } });
+    expect(box.parse(userCopy('HGV (2) mesh.step', now), origin)).toMatchObject({ kind: 'event', event: { resource: { name: 'HGV (2) mesh.step' } } });
+  });
+  it('the Box Shield key is found beside other details, in any branch', () => {
+    const details = { service_id: '1234', service_name: 'Box Shield', metadata: { template: 'securityClassification-6VMVochwUWo', fields: { Box__Security__Classification__Key: 'ITAR' } } };
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_UPDATE', additional_details: details }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['ITAR'] } } });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_CREATE', additional_details: JSON.stringify(details) }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['ITAR'] } } });
+  });
+  it('the search for the key is bounded: five levels below the details are searched, a sixth is not', () => {
+    const nest = (levels: number): Record<string, unknown> => (levels === 0 ? { Box__Security__Classification__Key: 'ITAR' } : { level: nest(levels - 1) });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_UPDATE', additional_details: nest(5) }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['ITAR'] } } });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_UPDATE', additional_details: nest(6) }), origin)).toEqual({ kind: 'skip', reason: 'not a classification change: METADATA_INSTANCE_UPDATE' });
+  });
+  it('the source is named "box", the name --source and the configuration use; its reads and label changes say so', () => {
+    expect(sourceByName('box')).toBe(box);
+    expect(box.parse(admin(), origin)).toMatchObject({ kind: 'event', event: { source: 'box' } });
+    expect(box.parse(admin({ event_type: 'METADATA_INSTANCE_DELETE' }), origin)).toMatchObject({ kind: 'event', event: { source: 'box', action: 'label' } });
   });
 });

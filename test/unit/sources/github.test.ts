@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { github } from '#shared/sources/github/index.ts';
+import { sourceByName } from '#shared/sources/index.ts';
 import { events, pantherLogs, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const origin = { file: 'f', line: 1 };
@@ -145,5 +146,27 @@ describe('GitHub audit log — what is decided first, and what is bounded', () =
     const city = github.parse(rec({ actor_location: { city: 'Berlin' } }), origin);
     expect(city.kind === 'event' && ['sourceCountry' in city.event, 'notes' in city.event]).toEqual([false, false]);
     expect(github.parse(rec({ actor_location: { country_code: 'XX-LONG-CODE-AND-MORE' } }), origin)).toMatchObject({ kind: 'event', event: { notes: ['location unknown: actor_location.country_code "XX-LONG-" is not an ISO 3166 country'] } });
+  });
+});
+
+// Gaps found by mutation testing, pinned from the audit-log documentation: an action is a whole
+// lower-case `category.operation` name; clones, fetches and ZIP downloads are releases.
+describe('GitHub audit log — detect and releases, second cases', () => {
+  const rec = (over: Record<string, unknown> = {}) => ({ '@timestamp': 1792080000000, action: 'git.clone', actor: 'lwei', repo: 'nfu-aero/hgv-solver', _document_id: 'd1', ...over });
+  it('detect: the whole action must be a lower-case category.operation, not text around one', () => {
+    expect(github.detect({ action: 'protected_branch.policy_override', created_at: 1621305118553 })).toBe(true);
+    expect(github.detect({ action: 'Repo.Download_zip', created_at: 1 })).toBe(false);
+    expect(github.detect({ action: 'Git.clone', created_at: 1 })).toBe(false);
+    expect(github.detect({ action: 'git.clone of nfu-aero/hgv-solver', created_at: 1 })).toBe(false);
+  });
+  it('detect: an action that is not text is not GitHub\'s, even when it would read as one', () => {
+    expect(github.detect({ action: ['git.clone'], created_at: 1 })).toBe(false);
+    expect(github.detect({ action: { toString: 'git.clone' }, '@timestamp': 1 })).toBe(false);
+  });
+  it('a clone, a fetch and a ZIP download each release the repository', () => {
+    for (const action of ['git.clone', 'git.fetch', 'repo.download_zip']) expect(github.parse(rec({ action }), origin)).toMatchObject({ kind: 'event', event: { source: 'github', release: true } });
+  });
+  it('the source is named "github", the name --source and the configuration use', () => {
+    expect(sourceByName('github')).toBe(github);
   });
 });

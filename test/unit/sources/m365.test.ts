@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { m365 } from '#shared/sources/m365/index.ts';
+import { sourceByName } from '#shared/sources/index.ts';
 import { events, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const source = m365({ labels: { '8a1c2f3e-0000-4000-8000-000000000001': 'ITAR-Controlled' } });
@@ -131,5 +132,42 @@ describe('Microsoft 365 — what is decided first', () => {
     expect(source.parse({ Operation: 'UserLoggedIn' }, origin)).toEqual({ kind: 'skip', reason: 'not a read: UserLoggedIn' });
     expect(source.parse({ Operation: 'FileDownloaded' }, origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit record needs Id and CreationTime' });
     expect(source.parse('FileDownloaded li.wei@northfield.edu', origin)).toEqual({ kind: 'reject', reason: 'Microsoft 365 audit records are JSON objects' });
+  });
+});
+
+// Gaps found by mutation testing, pinned from the Management Activity API common schema
+// (CreationTime, Operation, Workload, RecordType, UserId), each with its second case.
+describe('Microsoft 365 — detect, accounts and labels, second cases', () => {
+  it('detect: Operation as text and CreationTime, with Workload or RecordType (either is enough)', () => {
+    expect(source.detect({ CreationTime: '2026-10-15T09:00:00', Operation: 'FileDownloaded', Workload: 'SharePoint' })).toBe(true);
+    expect(source.detect({ CreationTime: '2026-10-15T09:00:00', Operation: 'FileDownloaded', RecordType: 6 })).toBe(true);
+  });
+  it('detect: without CreationTime, without both Workload and RecordType, or with an Operation that is not text, it is not', () => {
+    expect(source.detect({ Operation: 'FileDownloaded', Workload: 'SharePoint', RecordType: 6 })).toBe(false);
+    expect(source.detect({ CreationTime: '2026-10-15T09:00:00', Operation: 'FileDownloaded' })).toBe(false);
+    expect(source.detect({ CreationTime: '2026-10-15T09:00:00', Operation: null, Workload: 'SharePoint', RecordType: 6 })).toBe(false);
+  });
+  it('the source is named "m365", the name --source and the configuration use; its reads and label changes say so', () => {
+    expect(sourceByName('m365')!.parse(rec(), origin)).toMatchObject({ kind: 'event', event: { source: 'm365', action: 'download' } });
+    expect(source.parse(rec({ Operation: 'FileSensitivityLabelRemoved' }), origin)).toMatchObject({ kind: 'event', event: { source: 'm365', action: 'label' } });
+  });
+  it('a record without UserId is anonymous, like an anonymous link: no account to match', () => {
+    expect(source.parse(rec({ UserId: undefined }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+    expect(source.parse(rec({ UserId: 'urn:spo:anon#5d3c' }), origin)).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+  });
+  it('without configured label names a label keeps its id, on a read and on a label event', () => {
+    const plain = m365();
+    expect(plain.parse(rec({ SensitivityLabelId: '8a1c2f3e-0000-4000-8000-000000000001' }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['8a1c2f3e-0000-4000-8000-000000000001'] } } });
+    expect(plain.parse(rec({ Operation: 'FileSensitivityLabelApplied', SensitivityLabelEventData: { SensitivityLabelId: '8A1C2F3E-0000-4000-8000-000000000002' } }), origin)).toMatchObject({ kind: 'event', event: { resource: { labels: ['8A1C2F3E-0000-4000-8000-000000000002'] } } });
+  });
+  it('a claims prefix counts only at the start of a one-line UserId', () => {
+    const inside = source.parse(rec({ UserId: 'note i:0#.f|membership|lwei@acme.edu' }), origin);
+    expect(inside.kind === 'event' && inside.event.actor.candidates).toEqual(['m365:note i:0#.f|membership|lwei@acme.edu']);
+    const twoLines = source.parse(rec({ UserId: 'i:0#.f|membership|lwei@acme.edu\nmkumar@acme.edu' }), origin);
+    expect(twoLines.kind === 'event' && twoLines.event.actor.candidates).toEqual(['m365:i:0#.f|membership|lwei@acme.edu\nmkumar@acme.edu']);
+  });
+  it('a guest UPN with no name before the domain gives no e-mail', () => {
+    const out = source.parse(rec({ UserId: '_example.org#EXT#@northfield.onmicrosoft.com' }), origin);
+    expect(out).toMatchObject({ kind: 'event', event: { actor: { external: true, candidates: ['m365:_example.org#EXT#@northfield.onmicrosoft.com'] } } });
   });
 });

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { resourceTags, windows } from '#shared/sources/windows/index.ts';
+import { sourceByName } from '#shared/sources/index.ts';
 import { events, parseWith, realFixture, handled } from '#test/helpers.ts';
 
 const fixture = (name: string) => readFileSync(realFixture(name), 'utf8');
@@ -168,5 +169,121 @@ describe('Windows — documented behaviour, second cases', () => {
     expect(resourceTags('S:AI(RA;ID;;;;WD;("Programs",TS,0x0,"HGV","SRAM"))')).toEqual({ Programs: 'HGV;SRAM' });
     expect(resourceTags('S:AI(RA;ID;;;;WD;("Export\\"Class",TS,0x0,"EAR"))')).toEqual({ 'Export"Class': 'EAR' });
     expect(resourceTags(undefined)).toEqual({});
+  });
+});
+
+// Gaps found by mutation testing, each pinned from the 4663/5145 event schema and the forwarded
+// formats (reference/log-sources/08-windows-fileserver-fsx.md), each with its second case.
+const eventXml = (system: string, data: string) => `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>${system}</System><EventData>${data}</EventData></Event>`;
+const sys5145 = '<EventID>5145</EventID><TimeCreated SystemTime="2026-10-15T09:00:00.0000000Z"/><EventRecordID>9001</EventRecordID><Computer>FS01</Computer>';
+const data5145 = '<Data Name="SubjectUserName">lwei</Data><Data Name="SubjectDomainName">ACME</Data><Data Name="ShareName">\\\\*\\Lab</Data><Data Name="RelativeTargetName">HGV\\a.txt</Data><Data Name="AccessMask">0x1</Data>';
+describe('Windows — which records are Windows events (detect)', () => {
+  it('event XML as FSx, WEF and NXLog write it, and an Event Viewer copy (so that its reject can say how to repair it)', () => {
+    expect(windows.detect(fsxEvent())).toBe(true);
+    expect(windows.detect(eventXml(sys5145, data5145).replace(/^<Event xmlns="[^"]*">/, '<Event>'))).toBe(true);
+    expect(windows.detect(`- ${fsxEvent()}`)).toBe(true);
+  });
+  it('other XML, and text that only mentions an event, are not', () => {
+    expect(windows.detect('<EventData><Data Name="AccessMask">0x1</Data></EventData>')).toBe(false);
+    expect(windows.detect('<Events>')).toBe(false);
+    expect(windows.detect(`An attempt was made to access an object: ${fsxEvent()}`)).toBe(false);
+  });
+  it('Winlogbeat JSON: winlog with event_data; a winlog record without event data is not a file access', () => {
+    expect(windows.detect({ winlog: { event_id: 4663, event_data: { ObjectName: 'C:\\a.txt' } } })).toBe(true);
+    expect(windows.detect({ winlog: { event_id: 4624, channel: 'Security' } })).toBe(false);
+  });
+  it('flat JSON (NXLog, Sentinel): EventID or EventId with any one of SubjectUserName, Account or ObjectName', () => {
+    expect(windows.detect({ EventID: 4663, SubjectUserName: 'lwei' })).toBe(true);
+    expect(windows.detect({ EventID: 4663, Account: 'ACME\\lwei' })).toBe(true);
+    expect(windows.detect({ EventID: 4663, ObjectName: 'C:\\a.txt' })).toBe(true);
+    expect(windows.detect({ EventId: 5145, Account: 'ACME\\lwei' })).toBe(true);
+    expect(windows.detect({ EventID: 4663, Computer: 'FS01' })).toBe(false);
+    expect(windows.detect({ SubjectUserName: 'lwei', ObjectName: 'C:\\a.txt' })).toBe(false);
+  });
+  it('the source is named "windows", the name --source and the configuration use; its events say so', () => {
+    expect(sourceByName('windows')).toBe(windows);
+    expect(win(flat5145)).toMatchObject({ kind: 'event', event: { source: 'windows' } });
+    expect(win(flat4663)).toMatchObject({ kind: 'event', event: { source: 'windows' } });
+  });
+});
+
+describe('Windows — event XML details', () => {
+  it('an EventID with a Qualifiers attribute is the same event', () => {
+    expect(win(eventXml(sys5145.replace('<EventID>', '<EventID Qualifiers="0">'), data5145))).toMatchObject({ kind: 'event', event: { id: '9001@fs01', resource: { uri: 'smb://fs01/Lab/HGV/a.txt' } } });
+    expect(win(eventXml(sys5145.replace('<EventID>5145', '<EventID Qualifiers="16384">4624'), data5145))).toEqual({ kind: 'skip', reason: 'not a file access event: Windows event 4624' });
+  });
+  it('a namespace prefix on the elements is the same document', () => {
+    const prefixed = eventXml(sys5145, data5145).replace(/<(\/?)(\w+)/g, '<$1ev:$2').replace('xmlns=', 'xmlns:ev=');
+    expect(win(prefixed)).toMatchObject({ kind: 'event', event: { id: '9001@fs01', resource: { uri: 'smb://fs01/Lab/HGV/a.txt' } } });
+  });
+  it('without EventRecordID the id is the time at the computer, in XML as in JSON', () => {
+    expect(win(eventXml(sys5145.replace('<EventRecordID>9001</EventRecordID>', ''), data5145))).toMatchObject({ kind: 'event', event: { id: '2026-10-15T09:00:00.000Z@fs01' } });
+  });
+  it('malformed XML is refused with the parser\'s reason on one line, naming the tag to repair', () => {
+    const out = win('<Event><System></Event>');
+    expect(out.kind === 'reject' && out.reason).toMatch(/^not well-formed XML: [^\n]*System/);
+    expect(win(eventXml(sys5145, data5145).replace('</System>', ''))).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^not well-formed XML: [^\n]*System/) });
+  });
+  it('an event with a single Data field is refused for the field it lacks, not for the one it has', () => {
+    expect(win(eventXml(sys5145, '<Data Name="AccessMask">0x1</Data>'))).toEqual({ kind: 'reject', reason: '5145 without ShareName' });
+    expect(win(eventXml(sys5145.replace('5145', '4663'), '<Data Name="AccessMask">0x1</Data>'))).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+  });
+  it('an empty ObjectName element is no object; an empty AccessMask is no mask', () => {
+    const sys4663 = sys5145.replace('5145', '4663');
+    expect(win(eventXml(sys4663, '<Data Name="ObjectName"/><Data Name="AccessMask">0x1</Data>'))).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+    expect(win(eventXml(sys4663, '<Data Name="ObjectName">C:\\a.txt</Data><Data Name="AccessMask"></Data>'))).toEqual({ kind: 'reject', reason: 'Windows event 4663 without AccessMask' });
+  });
+});
+
+describe('Windows — JSON details', () => {
+  it('a record without an event id is refused as not a Windows event, flat or Winlogbeat without event_data', () => {
+    expect(win({ SubjectUserName: 'lwei', ObjectName: 'C:\\a.txt', AccessMask: '0x1' })).toEqual({ kind: 'reject', reason: 'not a Windows event: no EventID' });
+    expect(win({ winlog: { computer_name: 'FS01' }, SubjectUserName: 'lwei' })).toEqual({ kind: 'reject', reason: 'not a Windows event: no EventID' });
+  });
+  it('Winlogbeat without record_id: the id is the time at the computer', () => {
+    expect(win({ winlog: { event_id: 4663, computer_name: 'FS01', time_created: '2026-10-15T09:00:00Z', event_data: flat4663 } })).toMatchObject({ kind: 'event', event: { id: '2026-10-15T09:00:00.000Z@fs01' } });
+  });
+  it('a numeric account name (a shipper that types fields) is read as text, in Winlogbeat and flat JSON', () => {
+    expect(win({ ...flat4663, SubjectUserName: 20231187 })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:ACME\\20231187'] } } });
+    expect(win({ winlog: { event_id: 4663, record_id: 5, computer_name: 'FS01', time_created: '2026-10-15T09:00:00Z', event_data: { ...flat4663, SubjectUserName: 20231187 } } })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:ACME\\20231187'] } } });
+  });
+  it('a field that is an object is not text: treated as absent', () => {
+    const wl = (data: Record<string, unknown>) => ({ winlog: { event_id: 4663, record_id: 5, computer_name: 'FS01', time_created: '2026-10-15T09:00:00Z', event_data: { ...flat4663, ...data } } });
+    expect(win(wl({ ObjectName: { path: 'D:\\a.txt' } }))).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+    expect(win({ ...flat4663, ObjectName: { path: 'D:\\a.txt' } })).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+  });
+  it('backslashes escaped twice over (JSON in JSON in JSON) read as one', () => {
+    expect(win({ ...flat5145, RelativeTargetName: 'HGV\\\\\\\\a.txt', ShareName: '\\\\\\\\\\\\\\\\*\\\\\\\\Projects' })).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://fs01.acme.local/Projects/HGV/a.txt' } } });
+  });
+});
+
+describe('Windows — accounts, shares and addresses', () => {
+  it('an access with no account fields at all is anonymous; a user without a domain is the bare name', () => {
+    expect(win({ ...flat4663, SubjectUserName: undefined, SubjectDomainName: undefined })).toMatchObject({ kind: 'event', event: { actor: { candidates: [], anonymous: true } } });
+    expect(win({ ...flat4663, SubjectDomainName: undefined })).toMatchObject({ kind: 'event', event: { actor: { candidates: ['windows:lwei'], display: 'lwei' } } });
+  });
+  it('a machine account (NAME$) and a system identity (S-1-5-20) are services, shown as DOMAIN\\name', () => {
+    expect(win({ ...flat4663, SubjectUserName: 'BUILD01$' })).toMatchObject({ kind: 'event', event: { actor: { service: true, display: 'ACME\\BUILD01$' } } });
+    expect(win({ ...flat4663, SubjectUserName: 'FS01-SVC', SubjectUserSid: 'S-1-5-20' })).toMatchObject({ kind: 'event', event: { actor: { service: true, display: 'ACME\\FS01-SVC' } } });
+  });
+  it('the share is the last non-empty part of ShareName: a trailing backslash is ignored; "\\\\*" alone or no ShareName names none', () => {
+    expect(win({ ...flat5145, ShareName: '\\\\*\\Projects\\' })).toMatchObject({ kind: 'event', event: { resource: { uri: 'smb://fs01.acme.local/Projects/HGV/a.txt' } } });
+    expect(win({ ...flat5145, ShareName: '\\\\*' })).toEqual({ kind: 'reject', reason: '5145 without ShareName' });
+    expect(win({ ...flat5145, ShareName: undefined })).toEqual({ kind: 'reject', reason: '5145 without ShareName' });
+  });
+  it('a 5145 without RelativeTargetName is a listing of the share root, like "\\"', () => {
+    expect(win({ ...flat5145, RelativeTargetName: undefined })).toEqual({ kind: 'skip', reason: 'not a read: a listing of the share root' });
+    expect(win({ ...flat5145, RelativeTargetName: '\\' })).toEqual({ kind: 'skip', reason: 'not a read: a listing of the share root' });
+  });
+  it('only an IPv4-mapped prefix is taken off: an IPv6 address with an ffff group is kept whole', () => {
+    expect(win({ ...flat5145, IpAddress: '2001:db8::ffff:5' })).toMatchObject({ kind: 'event', event: { ip: '2001:db8::ffff:5' } });
+    expect(win({ ...flat5145, IpAddress: '::ffff:10.0.0.9' })).toMatchObject({ kind: 'event', event: { ip: '10.0.0.9' } });
+  });
+  it('a 4663 without ObjectName is refused, like an empty one', () => {
+    expect(win({ ...flat4663, ObjectName: undefined })).toEqual({ kind: 'reject', reason: '4663 without ObjectName' });
+  });
+  it('ResourceAttributes values may hold parentheses, one value or several', () => {
+    expect(resourceTags('S:AI(RA;ID;;;;WD;("ExportControl",TS,0x0,"ITAR (22 CFR 121)"))')).toEqual({ ExportControl: 'ITAR (22 CFR 121)' });
+    expect(resourceTags('S:AI(RA;ID;;;;WD;("Programs",TS,0x0,"HGV (Mach 5)","SRAM (28 nm)"))')).toEqual({ Programs: 'HGV (Mach 5);SRAM (28 nm)' });
   });
 });
