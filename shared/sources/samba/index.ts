@@ -175,7 +175,7 @@ function barsOf(text: string): number[] {
 }
 /** Field `n` of `text`, given where its `|` are (the last field runs to the end). */
 const fieldOf = (text: string, bars: number[], n: number): string => text.slice((bars[n - 1] ?? -1) + 1, bars[n]);
-/** The most common skip, made once. */
+/** The most common skips: skip() already shares one outcome per reason; these also spare building the reason on every write. */
 const OPEN_FOR_WRITING = skip('not a read: open for writing');
 const OPENAT_FOR_WRITING = skip('not a read: openat for writing');
 
